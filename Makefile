@@ -1,0 +1,224 @@
+# Avila - one non-recursive GNU Makefile for the whole tree.
+#
+# Objects go to $(BUILD) (default build/), never next to the sources.
+# Variants (asan, static, fuzz) are the same rules run again with another
+# BUILD directory and extra flags, so they never mix objects.
+# `make help` lists the targets; README.md explains them.
+
+.DEFAULT_GOAL := all
+.SUFFIXES:
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules
+
+VERSION := 0.1.0
+BUILD ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+AR ?= ar
+FUZZ_SECONDS ?= 60
+
+WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wvla -Werror
+CFLAGS ?= -O2 -g
+# XCFLAGS / XLDFLAGS carry a variant's extra flags (sanitizers, -static).
+BASE_CFLAGS = -std=c11 $(WARNINGS) -D_GNU_SOURCE -I. -ffunction-sections -fdata-sections
+ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS) $(XCFLAGS)
+ALL_LDFLAGS = -Wl,--gc-sections $(LDFLAGS) $(XLDFLAGS)
+
+# ---------------------------------------------------------------- layers
+# Dependency order: a layer may include only itself and the layers before it.
+LAYERS := core crypto net data dist math geo media
+
+# The OS-facing sources of each layer. Every other source in a layer is pure
+# (bytes in, bytes out) and `make freestanding` proves it builds without libc:
+# a new file is pure unless listed here.
+core_OS := core/alloc_libc.c core/cpu_env.c core/id_gen.c core/log_stderr.c core/random.c \
+	core/time.c
+
+define layer_vars
+$(1)_SRCS := $$(sort $$(wildcard $(1)/*.c $(1)/*/*.c))
+$(1)_HDRS := $$(sort $$(filter-out %_int.h,$$(wildcard $(1)/*.h $(1)/*/*.h)))
+$(1)_PURE := $$(filter-out $$($(1)_OS),$$($(1)_SRCS))
+endef
+$(foreach l,$(LAYERS),$(eval $(call layer_vars,$(l))))
+
+PRESENT := $(foreach l,$(LAYERS),$(if $($(l)_SRCS),$(l)))
+PURE := $(foreach l,$(PRESENT),$($(l)_PURE))
+HEADERS := $(foreach l,$(PRESENT),$($(l)_HDRS))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+lib = $(BUILD)/lib/libavila_$(1).a
+reverse = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
+LIBS := $(foreach l,$(PRESENT),$(call lib,$(l)))
+# Static libraries link highest layer first.
+LINK_LIBS := $(foreach l,$(call reverse,$(PRESENT)),$(call lib,$(l)))
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(XDEFS) -MMD -MP -c $< -o $@
+
+define layer_rules
+$(call lib,$(1)): $(call obj,$($(1)_SRCS))
+	@mkdir -p $$(@D)
+	@rm -f $$@
+	$(AR) rcs $$@ $$^
+endef
+$(foreach l,$(PRESENT),$(eval $(call layer_rules,$(l))))
+
+# ---------------------------------------------------------------- the avila binary
+APP_SRCS := $(sort $(wildcard apps/*.c))
+AVILA := $(BUILD)/bin/avila
+
+$(BUILD)/obj/apps/cmd_version.o: XDEFS = -DAVILA_VERSION='"$(VERSION)"' \
+	-DAVILA_BUILD_FLAGS='"$(strip $(subst ",,$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)))"'
+
+$(AVILA): $(call obj,$(APP_SRCS)) $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $(call obj,$(APP_SRCS)) $(LINK_LIBS) $(ALL_LDFLAGS)
+
+all: $(LIBS) $(AVILA)
+
+run: $(AVILA)
+	$(AVILA) help
+
+# ---------------------------------------------------------------- tests
+# tests/<layer>/test_<module>.c are cmocka suites; tests/*/test_*.sh are
+# end-to-end and tool tests; tests/ct/ct_*.c are the valgrind
+# constant-time programs. tools/run-tests runs them all.
+TEST_SRCS := $(sort $(wildcard tests/*/test_*.c))
+TEST_BINS := $(patsubst %.c,$(BUILD)/%,$(TEST_SRCS))
+TEST_SCRIPTS := $(sort $(wildcard tests/*/test_*.sh))
+TEST_SUPPORT := $(sort $(wildcard tests/support/*.c))
+CT_SRCS := $(sort $(wildcard tests/ct/ct_*.c))
+CT_BINS := $(patsubst %.c,$(BUILD)/%,$(CT_SRCS))
+
+$(BUILD)/obj/tests/%.o: XDEFS = -DAVILA_SOURCE_DIR='"$(CURDIR)"'
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(call obj,$(TEST_SUPPORT)) $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(call obj,$(TEST_SUPPORT)) $(LINK_LIBS) -lcmocka $(ALL_LDFLAGS)
+
+$(CT_BINS): $(BUILD)/tests/ct/%: $(BUILD)/obj/tests/ct/%.o $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LINK_LIBS) $(ALL_LDFLAGS)
+
+# ---------------------------------------------------------------- fuzzing
+# Each tools/fuzz/fuzz_<name>.c defines LLVMFuzzerTestOneInput; its seed
+# corpus is tools/fuzz/corpus/<name>/. `make test` replays every corpus through
+# a plain driver (replay.c); `make fuzz` runs libFuzzer for FUZZ_SECONDS each.
+FUZZ_SRCS := $(sort $(wildcard tools/fuzz/fuzz_*.c))
+FUZZ_NAMES := $(patsubst tools/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
+REPLAY_BINS := $(patsubst %,$(BUILD)/fuzz-replay/fuzz_%,$(FUZZ_NAMES))
+
+$(BUILD)/obj/tools/fuzz/replay.o: XDEFS = -DAVILA_CORPUS_ROOT='"$(CURDIR)/tools/fuzz/corpus"'
+
+$(BUILD)/fuzz-replay/fuzz_%: $(BUILD)/obj/tools/fuzz/fuzz_%.o $(BUILD)/obj/tools/fuzz/replay.o $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/obj/tools/fuzz/replay.o $(LINK_LIBS) $(ALL_LDFLAGS)
+
+FUZZ_BUILD := $(BUILD)/fuzz
+FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+
+fuzz:
+	@tools/need clang libclang-rt-14-dev
+	$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang XCFLAGS='$(FUZZ_FLAGS)' fuzz-harnesses
+	@set -e; for n in $(FUZZ_NAMES); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$n; \
+	  echo "fuzz: $$n for $(FUZZ_SECONDS) s" >&2; \
+	  $(FUZZ_BUILD)/bin/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILD)/fuzz_$$n- \
+	    $(FUZZ_BUILD)/corpus/$$n tools/fuzz/corpus/$$n; \
+	done
+
+# Called by `fuzz` inside the fuzz build directory.
+fuzz-harnesses: $(patsubst %,$(BUILD)/bin/fuzz_%,$(FUZZ_NAMES))
+
+$(BUILD)/bin/fuzz_%: $(BUILD)/obj/tools/fuzz/fuzz_%.o $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(LINK_LIBS) $(ALL_LDFLAGS)
+
+# ---------------------------------------------------------------- benchmarks
+BENCH_SRCS := $(sort $(wildcard tools/bench/bench_*.c))
+BENCH_BINS := $(patsubst tools/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+BENCH_SUPPORT := $(call obj,tools/bench/bench.c)
+
+$(BUILD)/bench/%: $(BUILD)/obj/tools/bench/%.o $(BENCH_SUPPORT) $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BENCH_SUPPORT) $(LINK_LIBS) $(ALL_LDFLAGS)
+
+bench: $(BENCH_BINS)
+	@set -e; for b in $(BENCH_BINS); do $$b; done
+
+# ---------------------------------------------------------------- checks
+# `test` makes sure the test packages are there, then runs `check`.
+test:
+	@tools/need libcmocka-dev clang valgrind pkg-config
+	@$(MAKE) --no-print-directory check
+
+check: all $(TEST_BINS) $(CT_BINS) $(REPLAY_BINS)
+	@AVILA_ROOT=$(CURDIR) AVILA_BUILD=$(abspath $(BUILD)) AVILA=$(abspath $(AVILA)) \
+	 AVILA_CC='$(CC)' AVILA_CFLAGS='$(ALL_CFLAGS)' AVILA_SANITIZED='$(XCFLAGS)' \
+	 AVILA_PURE='$(PURE)' AVILA_HEADERS='$(HEADERS)' AVILA_LIBS='$(abspath $(LIBS))' \
+	 AVILA_CT_BINS='$(abspath $(CT_BINS))' MAKE='$(MAKE)' \
+	 tools/run-tests $(TEST_BINS) $(REPLAY_BINS) $(TEST_SCRIPTS)
+
+freestanding:
+	@tools/check-freestanding $(BUILD)/freestanding $(PURE)
+
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+asan:
+	@tools/need libcmocka-dev clang valgrind pkg-config
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan XCFLAGS='$(SAN_FLAGS)' \
+	  XLDFLAGS='$(SAN_FLAGS)' check
+
+# The avila binary linked statically against musl: one file, nothing else needed.
+static:
+	@tools/need musl-tools
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/static CC=musl-gcc XLDFLAGS='-static -s' \
+	  $(BUILD)/static/bin/avila
+	@ls -l $(BUILD)/static/bin/avila | awk '{ print "static: " $$NF " " $$5 " bytes" }'
+
+SOURCES_ALL = $(sort $(wildcard $(addsuffix /*.[ch],$(LAYERS) apps tests/* tools/* tools/*/*)) \
+	$(wildcard $(addsuffix /*/*.[ch],$(LAYERS))))
+
+format:
+	clang-format -i $(SOURCES_ALL)
+
+LINT_SRCS = $(foreach l,$(PRESENT),$($(l)_SRCS)) $(APP_SRCS)
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
+	  --inline-suppr -I. -D__x86_64__ -D__GNUC__ $(LINT_SRCS)
+	clang-tidy --quiet $(LINT_SRCS) -- $(BASE_CFLAGS)
+
+# ---------------------------------------------------------------- install
+INCDIR = $(DESTDIR)$(PREFIX)/include/avila
+LIBDIR = $(DESTDIR)$(PREFIX)/lib
+PCDIR = $(LIBDIR)/pkgconfig
+BINDIR = $(DESTDIR)$(PREFIX)/bin
+INSTALLED = $(addprefix $(INCDIR)/,$(HEADERS)) \
+	$(foreach l,$(PRESENT),$(LIBDIR)/libavila_$(l).a $(PCDIR)/avila-$(l).pc) $(BINDIR)/avila
+
+install: all
+	@set -e; for h in $(HEADERS); do install -D -m 644 $$h $(INCDIR)/$$h; done
+	@set -e; prev=; for l in $(PRESENT); do \
+	  install -D -m 644 $(BUILD)/lib/libavila_$$l.a $(LIBDIR)/libavila_$$l.a; \
+	  tools/gen-pc $$l '$(PREFIX)' $(VERSION) "$$prev" > $(BUILD)/avila-$$l.pc; \
+	  install -D -m 644 $(BUILD)/avila-$$l.pc $(PCDIR)/avila-$$l.pc; prev=$$l; done
+	install -D -m 755 $(AVILA) $(BINDIR)/avila
+
+uninstall:
+	rm -f $(INSTALLED)
+	@for d in $(sort $(dir $(addprefix $(INCDIR)/,$(HEADERS)))) $(INCDIR) $(PCDIR); do \
+	  rmdir $$d 2>/dev/null || true; done
+
+clean:
+	rm -rf $(BUILD)
+
+help:
+	@echo "targets: all run test check asan static freestanding fuzz bench format lint install uninstall clean"
+
+.PHONY: all run test check asan static freestanding fuzz fuzz-harnesses bench format lint \
+	install uninstall clean help
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,154 @@
+/* apps/cli.c - shared plumbing for the avila subcommands (see cli.h). */
+#include "apps/cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+const struct cli_command *cli_find(const char *name)
+{
+    for (const struct cli_command *c = cli_commands; c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+static void report(const char *cmd, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "avila %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+int cli_fail(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report(cmd, fmt, ap);
+    va_end(ap);
+    return CLI_FAIL;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report(cmd, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "Try 'avila %s --help'.\n", cmd);
+    return CLI_USAGE;
+}
+
+int cli_help(const char *cmd)
+{
+    const struct cli_command *c = cli_find(cmd);
+    if (c)
+        fputs(c->usage, stdout);
+    return CLI_OK;
+}
+
+int cli_parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    if (*s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_open_input(const char *cmd, const char *path)
+{
+    if (strcmp(path, "-") == 0)
+        return STDIN_FILENO;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        cli_fail(cmd, "%s: %s", path, strerror(errno));
+    return fd;
+}
+
+void cli_close_input(int fd)
+{
+    if (fd != STDIN_FILENO)
+        close(fd);
+}
+
+long cli_read_full(int fd, uint8_t *buf, size_t cap)
+{
+    size_t got = 0;
+    while (got < cap) {
+        ssize_t n = read(fd, buf + got, cap - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    return (long)got;
+}
+
+int cli_write_all(int fd, const void *buf, size_t n)
+{
+    const uint8_t *p = buf;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void cli_progress_start(struct cli_progress *p, const char *cmd, const char *what)
+{
+    p->cmd = cmd;
+    p->what = what;
+    p->last_ns = mono_ns();
+    p->active = 0;
+    p->enabled = isatty(STDERR_FILENO);
+}
+
+void cli_progress_update(struct cli_progress *p, uint64_t done, uint64_t total)
+{
+    if (!p->enabled)
+        return;
+    uint64_t t = mono_ns();
+    if (t - p->last_ns < 250000000u)
+        return;
+    p->last_ns = t;
+    p->active = 1;
+    if (total > 0)
+        fprintf(stderr, "\ravila %s: %s: %llu / %llu MB (%u%%)\033[K", p->cmd, p->what,
+                (unsigned long long)(done / 1000000), (unsigned long long)(total / 1000000),
+                (unsigned)(done * 100 / total));
+    else
+        fprintf(stderr, "\ravila %s: %s: %llu MB\033[K", p->cmd, p->what,
+                (unsigned long long)(done / 1000000));
+}
+
+void cli_progress_end(struct cli_progress *p)
+{
+    if (p->active)
+        fputs("\r\033[K", stderr);
+    p->active = 0;
+}

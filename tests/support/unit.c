@@ -1,0 +1,184 @@
+/* tests/support/unit.c - test-vector reader and helpers for the suites. */
+#include "tests/support/unit.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifndef AVILA_SOURCE_DIR
+#define AVILA_SOURCE_DIR "."
+#endif
+
+void tv_open(struct tv_file *tv, const char *relpath)
+{
+    char path[4096];
+    memset(tv, 0, sizeof *tv);
+    snprintf(path, sizeof path, "%s/tests/vectors/%s", AVILA_SOURCE_DIR, relpath);
+    tv->f = fopen(path, "r");
+    if (!tv->f)
+        fail_msg("cannot open vector file %s", path);
+    tv->path = relpath;
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return s;
+}
+
+int tv_next(struct tv_file *tv)
+{
+    int lineno = tv->line;
+    tv->nfields = 0;
+    char line[8192];
+    int n = 0;
+    while (fgets(line, sizeof line, tv->f)) {
+        n++;
+        if (strlen(line) == sizeof line - 1)
+            fail_msg("%s: line too long", tv->path);
+        char *s = trim(line);
+        if (*s == '#')
+            continue;
+        if (*s == '\0') {
+            if (tv->nfields > 0)
+                break;
+            continue;
+        }
+        char *eq = strchr(s, '=');
+        if (!eq)
+            fail_msg("%s: record line without '=': %s", tv->path, s);
+        if (tv->nfields == TV_MAX_FIELDS)
+            fail_msg("%s: too many fields in a record", tv->path);
+        *eq = '\0';
+        int i = tv->nfields++;
+        if (i == 0)
+            lineno = n;
+        snprintf(tv->buf[i], sizeof tv->buf[i], "%s", trim(s));
+        size_t klen = strlen(tv->buf[i]);
+        snprintf(tv->buf[i] + klen + 1, sizeof tv->buf[i] - klen - 1, "%s", trim(eq + 1));
+        tv->keys[i] = tv->buf[i];
+        tv->values[i] = tv->buf[i] + klen + 1;
+    }
+    tv->line = lineno;
+    return tv->nfields > 0;
+}
+
+int tv_has(const struct tv_file *tv, const char *key)
+{
+    for (int i = 0; i < tv->nfields; i++)
+        if (strcmp(tv->keys[i], key) == 0)
+            return 1;
+    return 0;
+}
+
+const char *tv_str(const struct tv_file *tv, const char *key)
+{
+    for (int i = 0; i < tv->nfields; i++)
+        if (strcmp(tv->keys[i], key) == 0)
+            return tv->values[i];
+    fail_msg("%s: record near line %d has no '%s'", tv->path, tv->line, key);
+    return NULL;
+}
+
+uint64_t tv_u64(const struct tv_file *tv, const char *key)
+{
+    const char *s = tv_str(tv, key);
+    char *end;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (*s == '\0' || *end != '\0')
+        fail_msg("%s: '%s' is not a number: %s", tv->path, key, s);
+    return v;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+size_t unit_unhex(const char *hex, uint8_t *out, size_t cap)
+{
+    size_t n = strlen(hex);
+    if (n % 2 != 0 || n / 2 > cap)
+        fail_msg("bad hex length %zu (capacity %zu)", n, cap);
+    for (size_t i = 0; i < n / 2; i++) {
+        int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            fail_msg("bad hex digit in %s", hex);
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return n / 2;
+}
+
+uint8_t *tv_hex(const struct tv_file *tv, const char *key, size_t *len)
+{
+    const char *s = tv_str(tv, key);
+    size_t cap = strlen(s) / 2;
+    uint8_t *out = malloc(cap ? cap : 1);
+    assert_non_null(out);
+    *len = unit_unhex(s, out, cap);
+    return out;
+}
+
+void tv_close(struct tv_file *tv)
+{
+    if (tv->f)
+        fclose(tv->f);
+    tv->f = NULL;
+}
+
+uint64_t unit_rand(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+void unit_rand_fill(uint64_t *state, void *p, size_t n)
+{
+    uint8_t *b = p;
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t r = unit_rand(state);
+        memcpy(b + i, &r, n - i < 8 ? n - i : 8);
+    }
+}
+
+static size_t page_size(void)
+{
+    return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* Layout: [pages holding n bytes, flush right][one PROT_NONE page]. */
+void *unit_guarded_alloc(size_t n)
+{
+    size_t ps = page_size();
+    size_t data_pages = (n + ps - 1) / ps;
+    if (data_pages == 0)
+        data_pages = 1;
+    size_t total = (data_pages + 1) * ps;
+    uint8_t *base = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(base != MAP_FAILED);
+    assert_int_equal(mprotect(base + data_pages * ps, ps, PROT_NONE), 0);
+    return base + data_pages * ps - n;
+}
+
+void unit_guarded_free(void *p, size_t n)
+{
+    size_t ps = page_size();
+    size_t data_pages = (n + ps - 1) / ps;
+    if (data_pages == 0)
+        data_pages = 1;
+    uint8_t *end = (uint8_t *)p + n;
+    munmap(end - data_pages * ps, (data_pages + 1) * ps);
+}

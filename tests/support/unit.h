@@ -1,0 +1,75 @@
+/*
+ * tests/support/unit.h - what every cmocka suite includes: cmocka itself,
+ * the test-vector file reader, hex helpers, a deterministic random source
+ * for property tests, and guard-page buffers for over-read tests.
+ */
+#ifndef AVILA_TESTS_UNIT_H
+#define AVILA_TESTS_UNIT_H
+
+/* cmocka needs these before its own header. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+
+/*
+ * Test-vector files (tests/vectors/<module>/<name>.txt): records of
+ * "key = value" lines separated by blank lines; '#' starts a comment line
+ * (the file cites its source there). Values run to the end of the line,
+ * trailing blanks removed. Byte strings are written in hex.
+ */
+#define TV_MAX_FIELDS 16
+
+struct tv_file {
+    FILE *f;
+    const char *path;
+    int line;         /* line number of the record's first field */
+    int nfields;
+    char *keys[TV_MAX_FIELDS];
+    char *values[TV_MAX_FIELDS];
+    char buf[TV_MAX_FIELDS][8192];
+};
+
+/* Opens tests/vectors/<relpath>; fails the test if it cannot. */
+void tv_open(struct tv_file *tv, const char *relpath);
+
+/* Reads the next record: 1 if there is one, 0 at the end of the file. */
+int tv_next(struct tv_file *tv);
+
+/* True if the current record has the key. */
+int tv_has(const struct tv_file *tv, const char *key);
+
+/* The value of key in the current record; fails the test if missing. */
+const char *tv_str(const struct tv_file *tv, const char *key);
+
+/* The value of key parsed as an unsigned integer (decimal or 0x hex). */
+uint64_t tv_u64(const struct tv_file *tv, const char *key);
+
+/*
+ * The value of key decoded from hex into a new malloc'd buffer (freed by the
+ * caller; never NULL, even for an empty value); *len gets its length.
+ */
+uint8_t *tv_hex(const struct tv_file *tv, const char *key, size_t *len);
+
+void tv_close(struct tv_file *tv);
+
+/* Decodes hex text into out (cap bytes); returns the byte count; fails the test on bad hex. */
+size_t unit_unhex(const char *hex, uint8_t *out, size_t cap);
+
+/* splitmix64: a small deterministic generator for property tests. */
+uint64_t unit_rand(uint64_t *state);
+
+/* Fills n bytes from the generator. */
+void unit_rand_fill(uint64_t *state, void *p, size_t n);
+
+/*
+ * A buffer of n bytes that ends exactly at an inaccessible page, so reading
+ * one byte past it crashes. Free with unit_guarded_free(p, n).
+ */
+void *unit_guarded_alloc(size_t n);
+void unit_guarded_free(void *p, size_t n);
+
+#endif

@@ -1,0 +1,97 @@
+/* tools/bench/bench.c - timing loop and BENCH line output (see bench.h). */
+#include "tools/bench/bench.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define RUNS 5
+
+static volatile uint64_t sink;
+
+void bench_consume(uint64_t v)
+{
+    sink ^= v;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double min_seconds(void)
+{
+    const char *s = getenv("BENCH_MIN_SECONDS");
+    double v = s ? atof(s) : 0.2;
+    return v > 0 ? v : 0.2;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double bench_time(void (*fn)(void *ctx), void *ctx)
+{
+    double target = min_seconds();
+    /* Calibration doubles the call count until one run lasts long enough; it is also the warm-up. */
+    uint64_t calls = 1;
+    for (;;) {
+        double t0 = now();
+        for (uint64_t i = 0; i < calls; i++)
+            fn(ctx);
+        double t = now() - t0;
+        if (t >= target)
+            break;
+        calls = t > 0 ? (uint64_t)((double)calls * target * 1.2 / t) + 1 : calls * 2;
+        if (calls > ((uint64_t)1 << 40))
+            calls = (uint64_t)1 << 40;
+    }
+    double per_call[RUNS];
+    for (int r = 0; r < RUNS; r++) {
+        double t0 = now();
+        for (uint64_t i = 0; i < calls; i++)
+            fn(ctx);
+        per_call[r] = (now() - t0) / (double)calls;
+    }
+    qsort(per_call, RUNS, sizeof per_call[0], compare_doubles);
+    return per_call[RUNS / 2];
+}
+
+void bench_print(const char *module, const char *name, double value, const char *unit)
+{
+    printf("BENCH %s %s %.1f %s\n", module, name, value, unit);
+    fflush(stdout);
+}
+
+void bench_throughput(const char *module, const char *name, void (*fn)(void *ctx), void *ctx,
+                      double bytes_per_call)
+{
+    bench_print(module, name, bytes_per_call / bench_time(fn, ctx) / 1e6, "MB/s");
+}
+
+void bench_ns_per_op(const char *module, const char *name, void (*fn)(void *ctx), void *ctx,
+                     double ops_per_call)
+{
+    bench_print(module, name, bench_time(fn, ctx) * 1e9 / ops_per_call, "ns/op");
+}
+
+uint8_t *bench_random_bytes(size_t n, uint64_t seed)
+{
+    uint8_t *p = malloc(n ? n : 1);
+    if (!p) {
+        fprintf(stderr, "bench: out of memory\n");
+        exit(1);
+    }
+    uint64_t x = seed | 1; /* xorshift never leaves 0 */
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        p[i] = (uint8_t)(x >> 24);
+    }
+    return p;
+}

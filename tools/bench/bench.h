@@ -1,0 +1,35 @@
+/*
+ * tools/bench/bench.h - timing for `make bench`.
+ *
+ * Same method as ../shared/anchors: after a warm-up, the median of 5 timed
+ * runs of at least 0.2 s of work each (BENCH_MIN_SECONDS overrides 0.2 for
+ * quick checks). Results are printed as "BENCH <module> <case> <value> <unit>",
+ * MB = 10^6 bytes, so anchors/compare can join them with the anchors' lines.
+ */
+#ifndef AVILA_TOOLS_BENCH_H
+#define AVILA_TOOLS_BENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Returns the median seconds one call of fn(ctx) takes. */
+double bench_time(void (*fn)(void *ctx), void *ctx);
+
+/* Times fn and prints its throughput: bytes_per_call / seconds, in MB/s. */
+void bench_throughput(const char *module, const char *name, void (*fn)(void *ctx), void *ctx,
+                      double bytes_per_call);
+
+/* Times fn and prints nanoseconds per operation (ops_per_call operations per call). */
+void bench_ns_per_op(const char *module, const char *name, void (*fn)(void *ctx), void *ctx,
+                     double ops_per_call);
+
+/* Prints one BENCH line. */
+void bench_print(const char *module, const char *name, double value, const char *unit);
+
+/* Keeps a computed value alive so the compiler cannot drop the work. */
+void bench_consume(uint64_t v);
+
+/* A deterministic buffer of n pseudo-random bytes (malloc'd; exits on failure). */
+uint8_t *bench_random_bytes(size_t n, uint64_t seed);
+
+#endif

@@ -8,7 +8,16 @@
 .DEFAULT_GOAL := all
 .SUFFIXES:
 .DELETE_ON_ERROR:
+.SECONDARY:
 MAKEFLAGS += --no-builtin-rules
+
+# `make V=1` shows full commands; by default one short line per step.
+V ?= 0
+ifeq ($(V),0)
+say = @printf '  %-6s %s\n' $(1) $(2);
+else
+say :=
+endif
 
 VERSION := 0.1.0
 BUILD ?= build
@@ -54,13 +63,13 @@ LINK_LIBS := $(foreach l,$(call reverse,$(PRESENT)),$(call lib,$(l)))
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(XDEFS) -MMD -MP -c $< -o $@
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) $(XDEFS) -MMD -MP -c $< -o $@
 
 define layer_rules
 $(call lib,$(1)): $(call obj,$($(1)_SRCS))
 	@mkdir -p $$(@D)
 	@rm -f $$@
-	$(AR) rcs $$@ $$^
+	$$(call say,AR,$$@)$(AR) rcs $$@ $$^
 endef
 $(foreach l,$(PRESENT),$(eval $(call layer_rules,$(l))))
 
@@ -73,7 +82,7 @@ $(BUILD)/obj/apps/cmd_version.o: XDEFS = -DAVILA_VERSION='"$(VERSION)"' \
 
 $(AVILA): $(call obj,$(APP_SRCS)) $(LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $(call obj,$(APP_SRCS)) $(LINK_LIBS) $(ALL_LDFLAGS)
+	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $(call obj,$(APP_SRCS)) $(LINK_LIBS) $(ALL_LDFLAGS)
 
 all: $(LIBS) $(AVILA)
 
@@ -95,11 +104,11 @@ $(BUILD)/obj/tests/%.o: XDEFS = -DAVILA_SOURCE_DIR='"$(CURDIR)"'
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(call obj,$(TEST_SUPPORT)) $(LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(call obj,$(TEST_SUPPORT)) $(LINK_LIBS) -lcmocka $(ALL_LDFLAGS)
+	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(call obj,$(TEST_SUPPORT)) $(LINK_LIBS) -lcmocka $(ALL_LDFLAGS)
 
 $(CT_BINS): $(BUILD)/tests/ct/%: $(BUILD)/obj/tests/ct/%.o $(LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LINK_LIBS) $(ALL_LDFLAGS)
+	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(LINK_LIBS) $(ALL_LDFLAGS)
 
 # ---------------------------------------------------------------- fuzzing
 # Each tools/fuzz/fuzz_<name>.c defines LLVMFuzzerTestOneInput; its seed
@@ -113,7 +122,7 @@ $(BUILD)/obj/tools/fuzz/replay.o: XDEFS = -DAVILA_CORPUS_ROOT='"$(CURDIR)/tools/
 
 $(BUILD)/fuzz-replay/fuzz_%: $(BUILD)/obj/tools/fuzz/fuzz_%.o $(BUILD)/obj/tools/fuzz/replay.o $(LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/obj/tools/fuzz/replay.o $(LINK_LIBS) $(ALL_LDFLAGS)
+	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/obj/tools/fuzz/replay.o $(LINK_LIBS) $(ALL_LDFLAGS)
 
 FUZZ_BUILD := $(BUILD)/fuzz
 FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
@@ -134,7 +143,7 @@ fuzz-harnesses: $(patsubst %,$(BUILD)/bin/fuzz_%,$(FUZZ_NAMES))
 
 $(BUILD)/bin/fuzz_%: $(BUILD)/obj/tools/fuzz/fuzz_%.o $(LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(LINK_LIBS) $(ALL_LDFLAGS)
+	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(LINK_LIBS) $(ALL_LDFLAGS)
 
 # ---------------------------------------------------------------- benchmarks
 BENCH_SRCS := $(sort $(wildcard tools/bench/bench_*.c))
@@ -143,7 +152,7 @@ BENCH_SUPPORT := $(call obj,tools/bench/bench.c)
 
 $(BUILD)/bench/%: $(BUILD)/obj/tools/bench/%.o $(BENCH_SUPPORT) $(LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(BENCH_SUPPORT) $(LINK_LIBS) $(ALL_LDFLAGS)
+	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(BENCH_SUPPORT) $(LINK_LIBS) $(ALL_LDFLAGS)
 
 bench: $(BENCH_BINS)
 	@set -e; for b in $(BENCH_BINS); do $$b; done
@@ -156,7 +165,7 @@ test:
 
 check: all $(TEST_BINS) $(CT_BINS) $(REPLAY_BINS)
 	@AVILA_ROOT=$(CURDIR) AVILA_BUILD=$(abspath $(BUILD)) AVILA=$(abspath $(AVILA)) \
-	 AVILA_CC='$(CC)' AVILA_CFLAGS='$(ALL_CFLAGS)' AVILA_SANITIZED='$(XCFLAGS)' \
+	 AVILA_CC='$(CC)' AVILA_CFLAGS='$(ALL_CFLAGS)' AVILA_XLDFLAGS='$(XLDFLAGS)' \
 	 AVILA_PURE='$(PURE)' AVILA_HEADERS='$(HEADERS)' AVILA_LIBS='$(abspath $(LIBS))' \
 	 AVILA_CT_BINS='$(abspath $(CT_BINS))' MAKE='$(MAKE)' \
 	 tools/run-tests $(TEST_BINS) $(REPLAY_BINS) $(TEST_SCRIPTS)

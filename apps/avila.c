@@ -14,6 +14,13 @@ const struct cli_command cli_commands[] = {
     {"help", "list the commands, or show one command's usage", cmd_help_usage, cmd_help},
     {"version", "print version, compiler, build flags and CPU features", cmd_version_usage,
      cmd_version},
+    {"uuid", "print random (v4) or time-ordered (v7) UUIDs", cmd_uuid_usage, cmd_uuid},
+    {"ulid", "print time-ordered ULIDs", cmd_ulid_usage, cmd_ulid},
+    {"hash", "checksum files with crc32c, xxh64, xxh3 or siphash", cmd_hash_usage, cmd_hash},
+    {"base64", "base64 encode or strictly decode (coreutils-compatible)", cmd_base64_usage,
+     cmd_base64},
+    {"base32", "base32 encode or strictly decode (coreutils-compatible)", cmd_base32_usage,
+     cmd_base32},
     {0, 0, 0, 0},
 };
 
@@ -24,7 +31,9 @@ int cmd_help(int argc, char **argv)
 {
     if (argc > 2)
         return cli_usage_error("help", "too many arguments");
-    if (argc == 2 && strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0) {
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+        return cli_help("help");
+    if (argc == 2) {
         if (!cli_find(argv[1]))
             return cli_usage_error("help", "unknown command '%s'", argv[1]);
         return cli_help(argv[1]);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,4 +152,38 @@ void cli_progress_end(struct cli_progress *p)
     if (p->active)
         fputs("\r\033[K", stderr);
     p->active = 0;
+}
+
+int cli_stream(const char *cmd, const char *what, int fd, size_t block_size,
+               int (*fn)(void *ctx, const uint8_t *block, size_t n), void *ctx)
+{
+    uint8_t *block = malloc(block_size);
+    if (!block)
+        return cli_fail(cmd, "out of memory"), -1;
+    struct stat st;
+    uint64_t total = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+    struct cli_progress progress;
+    cli_progress_start(&progress, cmd, what);
+    uint64_t done = 0;
+    int rc = 0;
+    for (;;) {
+        long n = cli_read_full(fd, block, block_size);
+        if (n < 0) {
+            rc = -1;
+            cli_fail(cmd, "%s: %s", what, strerror(errno));
+            break;
+        }
+        if (n == 0)
+            break;
+        rc = fn(ctx, block, (size_t)n);
+        if (rc != 0)
+            break;
+        done += (uint64_t)n;
+        cli_progress_update(&progress, done, total);
+        if ((size_t)n < block_size)
+            break;
+    }
+    cli_progress_end(&progress);
+    free(block);
+    return rc;
 }

@@ -65,6 +65,16 @@ long cli_read_full(int fd, uint8_t *buf, size_t cap);
 int cli_write_all(int fd, const void *buf, size_t n);
 
 /*
+ * Reads fd to its end in blocks of block_size bytes (the last may be
+ * shorter; every other block is exactly block_size, so callers can pick a
+ * multiple of their quantum) and hands each to fn. Shows progress for long
+ * inputs (what = the file name). Returns 0; -1 after reporting a read error;
+ * or the first non-zero value fn returned (fn reports its own errors).
+ */
+int cli_stream(const char *cmd, const char *what, int fd, size_t block_size,
+               int (*fn)(void *ctx, const uint8_t *block, size_t n), void *ctx);
+
+/*
  * Progress on stderr for long work, only when stderr is a terminal: call
  * with the bytes done so far (total 0 if unknown); redraws at most 4 times a
  * second. cli_progress_end clears the line.

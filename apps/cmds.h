@@ -4,8 +4,18 @@
 
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_uuid(int argc, char **argv);
+int cmd_ulid(int argc, char **argv);
+int cmd_hash(int argc, char **argv);
+int cmd_base64(int argc, char **argv);
+int cmd_base32(int argc, char **argv);
 
 extern const char cmd_help_usage[];
 extern const char cmd_version_usage[];
+extern const char cmd_uuid_usage[];
+extern const char cmd_ulid_usage[];
+extern const char cmd_hash_usage[];
+extern const char cmd_base64_usage[];
+extern const char cmd_base32_usage[];
 
 #endif

@@ -1,0 +1,31 @@
+# tests/support/tap.sh - sourced by the shell tests: TAP output helpers.
+#   check NAME CMD...      runs CMD; "ok" if it exits 0, "not ok" (with its output) otherwise
+#   check_fails NAME CMD...  the opposite: CMD must exit non-zero
+#   pass NAME / fail NAME [WHY]
+# Environment from `make check`: AVILA_ROOT, AVILA_BUILD, AVILA (the binary), AVILA_CC, AVILA_CFLAGS.
+tap_n=0
+tap_failed=0
+pass() {
+    tap_n=$((tap_n + 1))
+    echo "ok $tap_n - $1"
+}
+fail() {
+    tap_n=$((tap_n + 1))
+    tap_failed=1
+    echo "not ok $tap_n - $1"
+    [ $# -lt 2 ] || printf '%s\n' "$2" | sed 's/^/#   /'
+}
+check() {
+    name=$1
+    shift
+    if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "$out"; fi
+}
+check_fails() {
+    name=$1
+    shift
+    if out=$("$@" 2>&1); then fail "$name (expected failure)" "$out"; else pass "$name"; fi
+}
+tap_done() {
+    echo "1..$tap_n"
+    exit $tap_failed
+}

@@ -19,18 +19,13 @@ const struct cli_command *cli_find(const char *name)
     return NULL;
 }
 
-static void report(const char *cmd, const char *fmt, va_list ap)
-{
-    fprintf(stderr, "avila %s: ", cmd);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-}
-
 int cli_fail(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    report(cmd, fmt, ap);
+    fprintf(stderr, "avila %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
     va_end(ap);
     return CLI_FAIL;
 }
@@ -39,9 +34,10 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    report(cmd, fmt, ap);
+    fprintf(stderr, "avila %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry 'avila %s --help'.\n", cmd);
     va_end(ap);
-    fprintf(stderr, "Try 'avila %s --help'.\n", cmd);
     return CLI_USAGE;
 }
 

@@ -128,7 +128,7 @@ static int hash_one(enum algo algo, const uint8_t key[16], const char *path)
         return CLI_FAIL;
     struct hasher h;
     hasher_init(&h, algo, key);
-    int rc = cli_stream("hash", path, fd, 256 * 1024, hasher_update, &h);
+    int rc = cli_stream("hash", path, fd, (size_t)256 * 1024, hasher_update, &h);
     cli_close_input(fd);
     if (rc != 0)
         return CLI_FAIL;

@@ -31,13 +31,17 @@ const char cmd_ulid_usage[] =
     "  -n N         how many (1 to 100000000)\n"
     "  -h, --help   show this help\n";
 
-/* Parses the options both commands share; returns -1 to go on, else an exit status. */
-static int parse_options(const char *cmd, int argc, char **argv, int *v7, uint64_t *count)
+/*
+ * Parses the options of both commands (optstring says which apply); returns
+ * -1 to go on, else an exit status.
+ */
+static int parse_options(const char *cmd, const char *optstring, int argc, char **argv, int *v7,
+                         uint64_t *count)
 {
     static const struct option longopts[] = {{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int opt;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, v7 ? "7n:h" : "n:h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
         switch (opt) {
         case '7':
             *v7 = 1;
@@ -57,47 +61,78 @@ static int parse_options(const char *cmd, int argc, char **argv, int *v7, uint64
     return -1;
 }
 
+/* Writes one new identifier and its newline into line; returns 0 or an AVILA_E* code. */
+typedef int (*id_writer)(void *gen, char *line);
+
+static int write_uuid4(void *gen, char *line)
+{
+    (void)gen;
+    struct avila_uuid u;
+    int rc = avila_uuid_v4(&u);
+    if (rc == 0) {
+        avila_uuid_format(&u, line);
+        line[36] = '\n';
+    }
+    return rc;
+}
+
+static int write_uuid7(void *gen, char *line)
+{
+    struct avila_uuid u;
+    int rc = avila_uuid7_generate(gen, &u);
+    if (rc == 0) {
+        avila_uuid_format(&u, line);
+        line[36] = '\n';
+    }
+    return rc;
+}
+
+static int write_ulid(void *gen, char *line)
+{
+    struct avila_ulid u;
+    int rc = avila_ulid_generate(gen, &u);
+    if (rc == 0) {
+        avila_ulid_format(&u, line);
+        line[26] = '\n';
+    }
+    return rc;
+}
+
+/* Prints count lines of line_len bytes made by write_id. */
+static int print_ids(const char *cmd, uint64_t count, id_writer write_id, void *gen,
+                     size_t line_len)
+{
+    char line[40];
+    for (uint64_t i = 0; i < count; i++) {
+        int rc = write_id(gen, line);
+        if (rc < 0)
+            return cli_fail(cmd, "cannot generate: %s", avila_strerror(rc));
+        if (fwrite(line, 1, line_len, stdout) != line_len)
+            return cli_fail(cmd, "write error");
+    }
+    return fflush(stdout) == 0 ? CLI_OK : cli_fail(cmd, "write error");
+}
+
 int cmd_uuid(int argc, char **argv)
 {
     int v7 = 0;
     uint64_t count = 1;
-    int status = parse_options("uuid", argc, argv, &v7, &count);
+    int status = parse_options("uuid", "7n:h", argc, argv, &v7, &count);
     if (status >= 0)
         return status;
     struct avila_uuid7_gen gen;
     avila_uuid7_gen_init(&gen);
-    for (uint64_t i = 0; i < count; i++) {
-        struct avila_uuid u;
-        int rc = v7 ? avila_uuid7_generate(&gen, &u) : avila_uuid_v4(&u);
-        if (rc < 0)
-            return cli_fail("uuid", "cannot generate: %s", avila_strerror(rc));
-        char text[37];
-        avila_uuid_format(&u, text);
-        text[36] = '\n';
-        if (fwrite(text, 1, 37, stdout) != 37)
-            return cli_fail("uuid", "write error");
-    }
-    return fflush(stdout) == 0 ? CLI_OK : cli_fail("uuid", "write error");
+    return print_ids("uuid", count, v7 ? write_uuid7 : write_uuid4, &gen, 37);
 }
 
 int cmd_ulid(int argc, char **argv)
 {
+    int v7 = 0;
     uint64_t count = 1;
-    int status = parse_options("ulid", argc, argv, NULL, &count);
+    int status = parse_options("ulid", "n:h", argc, argv, &v7, &count);
     if (status >= 0)
         return status;
     struct avila_ulid_gen gen;
     avila_ulid_gen_init(&gen);
-    for (uint64_t i = 0; i < count; i++) {
-        struct avila_ulid u;
-        int rc = avila_ulid_generate(&gen, &u);
-        if (rc < 0)
-            return cli_fail("ulid", "cannot generate: %s", avila_strerror(rc));
-        char text[27];
-        avila_ulid_format(&u, text);
-        text[26] = '\n';
-        if (fwrite(text, 1, 27, stdout) != 27)
-            return cli_fail("ulid", "write error");
-    }
-    return fflush(stdout) == 0 ? CLI_OK : cli_fail("ulid", "write error");
+    return print_ids("ulid", count, write_ulid, &gen, 27);
 }

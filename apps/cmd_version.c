@@ -5,6 +5,9 @@
 #include "apps/cli.h"
 #include "apps/cmds.h"
 #include "core/cpu.h"
+#include "core/encoding.h"
+#include "core/hash.h"
+#include "core/utf8.h"
 
 #ifndef AVILA_VERSION
 #define AVILA_VERSION "unknown"
@@ -16,8 +19,8 @@
 const char cmd_version_usage[] =
     "usage: avila version\n"
     "Print the version, the compiler, the build flags and the CPU features\n"
-    "detected and in use (AVILA_CPU=portable disables every fast path),\n"
-    "one 'key: value' line each.\n";
+    "detected and in use (AVILA_CPU=portable disables every fast path), and\n"
+    "the implementation each dispatched module uses, one 'key: value' line each.\n";
 
 int cmd_version(int argc, char **argv)
 {
@@ -37,5 +40,7 @@ int cmd_version(int argc, char **argv)
     printf("flags: %s\n", AVILA_BUILD_FLAGS);
     printf("cpu-detected: %s\n", detected);
     printf("cpu-used: %s\n", used);
+    printf("impl: crc32c=%s xxh3=%s utf8=%s base64=%s\n", avila_crc32c_impl(), avila_xxh3_impl(),
+           avila_utf8_impl(), avila_base64_impl());
     return fflush(stdout) == 0 ? CLI_OK : cli_fail("version", "cannot write output");
 }

@@ -197,7 +197,7 @@ static int all_valid(const uint8_t *s, size_t n, const uint8_t *values)
 /* Mask of the bits of the last of k trailing characters that no byte uses. */
 static unsigned unused_bits(size_t k)
 {
-    return (1u << (5 * k - 8 * bytes_for_chars[k])) - 1;
+    return (1u << (5 * k - 8 * (size_t)bytes_for_chars[k])) - 1;
 }
 
 /* RFC 4648 alphabets: strict padding, uppercase only. */

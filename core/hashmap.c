@@ -218,11 +218,15 @@ int avila_hashmap_put(struct avila_hashmap *m, const void *key, size_t klen, voi
     return 0;
 }
 
+/* The slot holding key, or SIZE_MAX. */
+static size_t lookup(const struct avila_hashmap *m, const void *key, size_t klen)
+{
+    return klen > m->max_key_len ? SIZE_MAX : find(m, key, klen, hash_key(m, key, klen));
+}
+
 int avila_hashmap_get(const struct avila_hashmap *m, const void *key, size_t klen, void **value)
 {
-    if (klen > m->max_key_len)
-        return AVILA_ENOTFOUND;
-    size_t i = find(m, key, klen, hash_key(m, key, klen));
+    size_t i = lookup(m, key, klen);
     if (i == SIZE_MAX)
         return AVILA_ENOTFOUND;
     if (value != NULL)
@@ -232,9 +236,7 @@ int avila_hashmap_get(const struct avila_hashmap *m, const void *key, size_t kle
 
 int avila_hashmap_remove(struct avila_hashmap *m, const void *key, size_t klen, void **value)
 {
-    if (klen > m->max_key_len)
-        return AVILA_ENOTFOUND;
-    size_t i = find(m, key, klen, hash_key(m, key, klen));
+    size_t i = lookup(m, key, klen);
     if (i == SIZE_MAX)
         return AVILA_ENOTFOUND;
     if (value != NULL)

@@ -243,7 +243,7 @@ int avila_time_parse_rfc3339_sec(const char *s, size_t n, int64_t *unix_sec, uin
     if (avila_time_days_from_civil(&f.date, &days) < 0)
         return AVILA_EFORMAT; /* no such day: February 30, month 13, ... */
     /* Years 0000..9999 keep every product below far from overflow. */
-    int64_t utc_min = days * MIN_PER_DAY + f.hour * 60 + f.minute - f.offset_min;
+    int64_t utc_min = days * MIN_PER_DAY + (int64_t)f.hour * 60 + f.minute - f.offset_min;
     uint32_t ns = f.nsec;
     unsigned second = f.second;
     if (second == 60) {

@@ -23,20 +23,18 @@ static inline int sequence_length(const uint8_t *s, size_t n)
 {
     unsigned lead = s[0], lo = 0x80, hi = 0xBF;
     size_t len;
-    if (lead < 0xC2) {
+    if (lead < 0xC2 || lead > 0xF4)
         return AVILA_EFORMAT;
-    } else if (lead < 0xE0) {
+    if (lead < 0xE0) {
         len = 2;
     } else if (lead < 0xF0) {
         len = 3;
         lo = lead == 0xE0 ? 0xA0 : lo;
         hi = lead == 0xED ? 0x9F : hi;
-    } else if (lead < 0xF5) {
+    } else {
         len = 4;
         lo = lead == 0xF0 ? 0x90 : lo;
         hi = lead == 0xF4 ? 0x8F : hi;
-    } else {
-        return AVILA_EFORMAT;
     }
     if (n < 2)
         return AVILA_EAGAIN;

@@ -37,7 +37,9 @@ expect_status "unknown command exits 2" 2 "^avila: unknown command 'frobnicate'"
 expect_status "help on an unknown command exits 2" 2 "^avila help: unknown command" "$avila" help nope
 expect_status "version exits 0" 0 "" "$avila" version
 grep -q '^avila: [0-9]' "$tmp/out" && grep -q '^cpu-detected: ' "$tmp/out" && pass "version reports version and CPU" || fail "version reports version and CPU" "$(cat "$tmp/out")"
-AVILA_CPU=portable "$avila" version | grep -qx 'cpu-used: none' && pass "AVILA_CPU=portable disables fast paths" || fail "AVILA_CPU=portable disables fast paths"
+AVILA_CPU=portable "$avila" version >"$tmp/pv"
+grep -qx 'cpu-used: none' "$tmp/pv" && grep -qx 'impl: crc32c=portable xxh3=portable utf8=portable base64=portable' "$tmp/pv" && pass "AVILA_CPU=portable disables every fast path" || fail "AVILA_CPU=portable disables every fast path" "$(cat "$tmp/pv")"
+expect_status "a bad AVILA_CPU is reported and ignored" 0 "^avila: ignoring bad AVILA_CPU" env AVILA_CPU=turbo "$avila" version
 expect_status "version rejects arguments" 2 "^avila version: " "$avila" version extra
 ln -s "$avila" "$tmp/uuid"
 ln -s "$avila" "$tmp/avila-base64"

@@ -27,14 +27,14 @@ static void fill_pattern(void *p, size_t n, uint32_t tag)
 {
     uint8_t *b = p;
     for (size_t i = 0; i < n; i++)
-        b[i] = (uint8_t)(tag * 131u + i * 7u);
+        b[i] = (uint8_t)((size_t)tag * 131u + i * 7u);
 }
 
 static int check_pattern(const void *p, size_t n, uint32_t tag)
 {
     const uint8_t *b = p;
     for (size_t i = 0; i < n; i++)
-        if (b[i] != (uint8_t)(tag * 131u + i * 7u))
+        if (b[i] != (uint8_t)((size_t)tag * 131u + i * 7u))
             return 0;
     return 1;
 }
@@ -113,7 +113,7 @@ static void libc_rejects_bad_requests(void **state)
     const struct avila_allocator *a = avila_allocator_libc();
     assert_null(avila_alloc(a, 8, 0));
     assert_null(avila_alloc(a, 8, 3));
-    assert_null(avila_alloc(a, 8, 2 * AVILA_ALLOC_MAX_ALIGN));
+    assert_null(avila_alloc(a, 8, (size_t)2 * AVILA_ALLOC_MAX_ALIGN));
     assert_null(avila_alloc(a, SIZE_MAX, 1));
     assert_null(avila_alloc(a, SIZE_MAX - 100, 4096));
     assert_null(avila_alloc_array(a, SIZE_MAX / 2, 3, 8));
@@ -784,6 +784,7 @@ static void pool_misuse(void *ctx)
     uint8_t *p = avila_pool_alloc(&pool);
     uint8_t *q = avila_pool_alloc(&pool);
     static uint64_t foreign[4];
+    void *foreign_link = foreign;
     struct avila_allocator a = avila_pool_allocator(&pool);
     switch (m->kind) {
     case 0: /* double free */
@@ -814,7 +815,7 @@ static void pool_misuse(void *ctx)
         break;
     case 7: /* free-list link overwritten with a foreign pointer */
         avila_pool_free(&pool, p);
-        memcpy(p, &(void *){foreign}, sizeof(void *));
+        memcpy(p, &foreign_link, sizeof foreign_link);
         avila_pool_alloc(&pool);
         avila_pool_alloc(&pool);
         break;

@@ -49,8 +49,9 @@ static void describe_round_trips_through_parse(void **state)
         int n = avila_cpu_describe(bit, buf, sizeof buf);
         assert_true(n > 0);
         assert_int_equal((size_t)n, strlen(buf));
-        char spec[300] = "portable,";
-        strcat(spec, buf);
+        char spec[300];
+        int len = snprintf(spec, sizeof spec, "portable,%s", buf);
+        assert_true(len > 0 && (size_t)len < sizeof spec);
         uint32_t m;
         assert_int_equal(avila_cpu_parse(spec, &m), 0);
         assert_int_equal(m, bit);

@@ -98,7 +98,8 @@ static void agree(const struct avila_hashmap *m, const struct model *md)
             assert_ptr_equal(v, V(12345));
         }
     }
-    uint8_t *seen = calloc(md->k->n, 1);
+    /* One spare byte: calloc(0, ...) may return NULL. */
+    uint8_t *seen = calloc(md->k->n + 1, 1);
     assert_non_null(seen);
     size_t it = 0, visits = 0, klen;
     const uint8_t *key;

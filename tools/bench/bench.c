@@ -21,11 +21,24 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* BENCH_MIN_SECONDS if it is a number of seconds in (0, 3600], else 0.2 with a warning. */
 static double min_seconds(void)
 {
     const char *s = getenv("BENCH_MIN_SECONDS");
-    double v = s ? atof(s) : 0.2;
-    return v > 0 ? v : 0.2;
+    if (!s)
+        return 0.2;
+    char *end;
+    double v = strtod(s, &end);
+    /* The bounds also reject nan and inf: inf would never end calibration. */
+    if (end == s || *end != '\0' || !(v > 0 && v <= 3600)) {
+        static int warned;
+        if (!warned)
+            fprintf(stderr, "bench: ignoring BENCH_MIN_SECONDS=%s (want seconds in (0, 3600])\n",
+                    s);
+        warned = 1;
+        return 0.2;
+    }
+    return v;
 }
 
 static int compare_doubles(const void *a, const void *b)

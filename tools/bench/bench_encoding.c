@@ -70,6 +70,9 @@ int main(void)
     uint8_t *out = malloc(SIZE);
     if (!text || !out) {
         fprintf(stderr, "bench_encoding: out of memory\n");
+        free(bytes);
+        free(text);
+        free(out);
         return 1;
     }
     struct job b64 = {avila_base64_encode, avila_base64_decode, bytes, SIZE, text, 0, out};

@@ -97,10 +97,10 @@ static void uuid7_os(void *ctx)
 int main(void)
 {
     uint8_t *r = bench_random_bytes(N * 16 + N * 10, 0x1d);
-    for (int i = 0; i < N; i++) {
+    for (size_t i = 0; i < N; i++) {
         memcpy(uuids[i].bytes, r + 16 * i, 16);
         memcpy(ulids[i].bytes, r + 16 * i, 16);
-        memcpy(random10[i], r + N * 16 + 10 * i, 10);
+        memcpy(random10[i], r + (size_t)N * 16 + 10 * i, 10);
     }
     free(r);
     uuid_format(NULL);

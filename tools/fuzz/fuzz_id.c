@@ -58,7 +58,7 @@ static int model_ulid(const uint8_t *s, size_t n)
     if (n != 26 || s[0] < '0' || s[0] > '7')
         return 0;
     for (size_t i = 0; i < n; i++)
-        if (s[i] == 0 || !memchr(alphabet, fold(s[i], 1), 32))
+        if (s[i] == 0 || !memchr(alphabet, fold(s[i], 1), sizeof alphabet - 1))
             return 0;
     return 1;
 }

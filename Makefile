@@ -204,8 +204,12 @@ LINT_SRCS = $(foreach l,$(PRESENT),$($(l)_SRCS)) $(APP_SRCS) $(TEST_SRCS) $(TEST
 LINT_DEFS = -DAVILA_SOURCE_DIR='"."' -DAVILA_CORPUS_ROOT='"."'
 
 lint:
-	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
+	@echo "lint: clang-format"
+	@clang-format --dry-run -Werror $(SOURCES_ALL)
+	@echo "lint: cppcheck"
+	@cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
 	  --inline-suppr -I. -D__x86_64__ -D__GNUC__ $(LINT_DEFS) $(LINT_SRCS)
+	@echo "lint: clang-tidy, $(words $(LINT_SRCS)) files"
 	@# One file per clang-tidy run: clang-tidy 14 leaks analyzer state between files.
 	@printf '%s\n' $(LINT_SRCS) | xargs -P2 -I{} clang-tidy --quiet {} -- $(BASE_CFLAGS) \
 	  $(LINT_DEFS) 2>&1 | grep -v '^[0-9]* warnings\? generated' | { ! grep .; }

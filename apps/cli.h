@@ -17,9 +17,9 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
 struct cli_command {
     const char *name;
-    const char *summary;                 /* one line for `avila help` */
-    const char *usage;                   /* full usage text, printed by --help */
-    int (*run)(int argc, char **argv);   /* argv[0] is the command name */
+    const char *summary;               /* one line for `avila help` */
+    const char *usage;                 /* full usage text, printed by --help */
+    int (*run)(int argc, char **argv); /* argv[0] is the command name */
 };
 
 /* The table in apps/avila.c, ended by a zeroed entry. */

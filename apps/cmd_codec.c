@@ -21,8 +21,8 @@
 /* What differs between the two commands. */
 struct codec {
     const char *cmd;
-    size_t bytes;  /* a quantum of binary data ... */
-    size_t chars;  /* ... and its encoded length */
+    size_t bytes; /* a quantum of binary data ... */
+    size_t chars; /* ... and its encoded length */
     int (*encode)(char *dst, size_t cap, const void *src, size_t n, unsigned flags,
                   size_t *out_len);
     int (*decode)(void *dst, size_t cap, const char *src, size_t n, unsigned flags,
@@ -112,11 +112,11 @@ static int encode(const struct codec *c, int fd, const char *path, uint64_t wrap
 
 struct decoder {
     const struct codec *codec;
-    char *pending;    /* newline-free text not decoded yet (less than one quantum carried over) */
+    char *pending; /* newline-free text not decoded yet (less than one quantum carried over) */
     size_t npending;
     uint8_t *out;
-    int finished;     /* a padded quantum was decoded: nothing may follow */
-    uint64_t offset;  /* input bytes consumed, for messages */
+    int finished;    /* a padded quantum was decoded: nothing may follow */
+    uint64_t offset; /* input bytes consumed, for messages */
 };
 
 /* Decodes the complete quanta of pending text; keeps the remainder. */
@@ -160,7 +160,8 @@ static int decode(const struct codec *c, int fd, const char *path)
     int rc = CLI_FAIL;
     if (!d.pending || !d.out)
         cli_fail(c->cmd, "out of memory");
-    else if (cli_stream(c->cmd, path, fd, BLOCK, decode_block, &d) == 0 && decode_pending(&d, 1) == 0)
+    else if (cli_stream(c->cmd, path, fd, BLOCK, decode_block, &d) == 0 &&
+             decode_pending(&d, 1) == 0)
         rc = CLI_OK;
     free(d.pending);
     free(d.out);

@@ -37,9 +37,8 @@ static const struct {
     const char *name;
     enum algo algo;
 } algos[] = {
-    {"crc32c", ALGO_CRC32C},       {"xxh64", ALGO_XXH64},
-    {"xxh3", ALGO_XXH3},           {"siphash", ALGO_SIPHASH24},
-    {"siphash13", ALGO_SIPHASH13},
+    {"crc32c", ALGO_CRC32C},     {"xxh64", ALGO_XXH64},         {"xxh3", ALGO_XXH3},
+    {"siphash", ALGO_SIPHASH24}, {"siphash13", ALGO_SIPHASH13},
 };
 
 /* One running checksum, whatever the algorithm. */

@@ -16,18 +16,20 @@ static const struct {
     uint32_t bit;
     const char *name;
 } feature_names[] = {
-    {AVILA_CPU_SSE42, "sse4.2"},    {AVILA_CPU_PCLMUL, "pclmul"},
-    {AVILA_CPU_AESNI, "aesni"},     {AVILA_CPU_AVX2, "avx2"},
-    {AVILA_CPU_BMI2, "bmi2"},       {AVILA_CPU_ADX, "adx"},
-    {AVILA_CPU_SHA, "sha"},         {AVILA_CPU_AVX512F, "avx512f"},
+    {AVILA_CPU_SSE42, "sse4.2"},      {AVILA_CPU_PCLMUL, "pclmul"},
+    {AVILA_CPU_AESNI, "aesni"},       {AVILA_CPU_AVX2, "avx2"},
+    {AVILA_CPU_BMI2, "bmi2"},         {AVILA_CPU_ADX, "adx"},
+    {AVILA_CPU_SHA, "sha"},           {AVILA_CPU_AVX512F, "avx512f"},
     {AVILA_CPU_AVX512BW, "avx512bw"}, {AVILA_CPU_AVX512VL, "avx512vl"},
-    {AVILA_CPU_VAES, "vaes"},       {AVILA_CPU_VPCLMUL, "vpclmul"},
+    {AVILA_CPU_VAES, "vaes"},         {AVILA_CPU_VPCLMUL, "vpclmul"},
 };
 
 #if AVILA_X86_64
 static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
-    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+    __asm__ volatile("cpuid"
+                     : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+                     : "a"(leaf), "c"(sub));
 }
 
 static uint64_t xgetbv0(void)

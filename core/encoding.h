@@ -53,7 +53,8 @@ int avila_hex_encode(char *dst, size_t cap, const void *src, size_t n, unsigned 
  */
 int avila_hex_decode(void *dst, size_t cap, const char *src, size_t n, size_t *out_len);
 
-/* ---------------------------------------------------------------- base64 (RFC 4648 sections 4, 5) */
+/* ---------------------------------------------------------------- base64 (RFC 4648 sections 4, 5)
+ */
 
 /* The URL- and filename-safe alphabet ('-', '_' for '+', '/'), section 5. */
 #define AVILA_BASE64_URL 0x1u

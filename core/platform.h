@@ -19,8 +19,8 @@
 #define AVILA_X86_64 0
 #endif
 
-#define AVILA_LIKELY(x)   __builtin_expect(!!(x), 1)
-#define AVILA_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define AVILA_LIKELY(x)    __builtin_expect(!!(x), 1)
+#define AVILA_UNLIKELY(x)  __builtin_expect(!!(x), 0)
 #define AVILA_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Compile one function for an instruction-set extension ("sse4.2", "avx2"). */

@@ -9,7 +9,8 @@
 
 #include "core/ct.h"
 
-static const uint32_t edge[] = {0, 1, 2, 0x7fffffff, 0x80000000, 0x80000001, 0xfffffffe, 0xffffffff};
+static const uint32_t edge[] = {0,          1,          2,          0x7fffffff,
+                                0x80000000, 0x80000001, 0xfffffffe, 0xffffffff};
 
 static void word_predicates_match_plain_c(void **state)
 {

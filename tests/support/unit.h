@@ -26,7 +26,7 @@
 struct tv_file {
     FILE *f;
     const char *path;
-    int line;         /* line number of the record's first field */
+    int line; /* line number of the record's first field */
     int nfields;
     char *keys[TV_MAX_FIELDS];
     char *values[TV_MAX_FIELDS];

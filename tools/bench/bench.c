@@ -50,7 +50,8 @@ static int compare_doubles(const void *a, const void *b)
 double bench_time(void (*fn)(void *ctx), void *ctx)
 {
     double target = min_seconds();
-    /* Calibration doubles the call count until one run lasts long enough; it is also the warm-up. */
+    /* Calibration doubles the call count until one run lasts long enough; it is also the warm-up.
+     */
     uint64_t calls = 1;
     for (;;) {
         double t0 = now();

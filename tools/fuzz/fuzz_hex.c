@@ -4,8 +4,8 @@
  *
  * Properties: the input as text decodes iff it is an even number of hex
  * digits (the model), and then re-encoding gives it back with its letters
- * lowercased; a buffer one byte short gives AVILA_ENOSPC. The input as bytes encodes (both cases) to
- * 2n digits that decode back.
+ * lowercased; a buffer one byte short gives AVILA_ENOSPC. The input as bytes encodes (both cases)
+ * to 2n digits that decode back.
  */
 #include <stdint.h>
 #include <stdlib.h>

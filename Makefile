@@ -196,6 +196,7 @@ SOURCES_ALL = $(sort $(wildcard $(addsuffix /*.[ch],$(LAYERS) apps tests/* tools
 	$(wildcard $(addsuffix /*/*.[ch],$(LAYERS))))
 
 format:
+	@tools/need clang-format
 	clang-format -i $(SOURCES_ALL)
 
 LINT_SRCS = $(foreach l,$(PRESENT),$($(l)_SRCS)) $(APP_SRCS) $(TEST_SRCS) $(TEST_SUPPORT) \
@@ -204,6 +205,7 @@ LINT_SRCS = $(foreach l,$(PRESENT),$($(l)_SRCS)) $(APP_SRCS) $(TEST_SRCS) $(TEST
 LINT_DEFS = -DAVILA_SOURCE_DIR='"."' -DAVILA_CORPUS_ROOT='"."'
 
 lint:
+	@tools/need clang-format clang-tidy cppcheck
 	@echo "lint: clang-format"
 	@clang-format --dry-run -Werror $(SOURCES_ALL)
 	@echo "lint: cppcheck"

@@ -31,16 +31,20 @@ static char *trim(char *s)
     return s;
 }
 
+static void free_fields(struct tv_file *tv)
+{
+    for (int i = 0; i < tv->nfields; i++)
+        free(tv->keys[i]);
+    tv->nfields = 0;
+}
+
 int tv_next(struct tv_file *tv)
 {
-    int lineno = tv->line;
-    tv->nfields = 0;
-    char line[8192];
-    int n = 0;
-    while (fgets(line, sizeof line, tv->f)) {
-        n++;
-        if (strlen(line) == sizeof line - 1)
-            fail_msg("%s: line too long", tv->path);
+    free_fields(tv);
+    char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, tv->f) >= 0) {
+        tv->lines_read++;
         char *s = trim(line);
         if (*s == '#')
             continue;
@@ -52,24 +56,27 @@ int tv_next(struct tv_file *tv)
         char *eq = strchr(s, '=');
         /* fail_msg does not return; the returns keep the analyzer off the bad paths. */
         if (!eq) {
-            fail_msg("%s: record line without '=': %s", tv->path, s);
+            fail_msg("%s:%d: record line without '=': %s", tv->path, tv->lines_read, s);
+            free(line);
             return 0;
         }
         if (tv->nfields == TV_MAX_FIELDS) {
-            fail_msg("%s: too many fields in a record", tv->path);
+            fail_msg("%s:%d: too many fields in a record", tv->path, tv->lines_read);
+            free(line);
             return 0;
         }
-        *eq = '\0';
-        int i = tv->nfields++;
-        if (i == 0)
-            lineno = n;
-        snprintf(tv->buf[i], sizeof tv->buf[i], "%s", trim(s));
-        size_t klen = strlen(tv->buf[i]);
-        snprintf(tv->buf[i] + klen + 1, sizeof tv->buf[i] - klen - 1, "%s", trim(eq + 1));
-        tv->keys[i] = tv->buf[i];
-        tv->values[i] = tv->buf[i] + klen + 1;
+        /* One allocation holds the key and the value, both trimmed; s is already left-trimmed. */
+        size_t key_len = (size_t)(eq - s);
+        char *field = strdup(s);
+        assert_non_null(field);
+        field[key_len] = '\0';
+        if (tv->nfields == 0)
+            tv->line = tv->lines_read;
+        tv->keys[tv->nfields] = trim(field);
+        tv->values[tv->nfields] = trim(field + key_len + 1);
+        tv->nfields++;
     }
-    tv->line = lineno;
+    free(line);
     return tv->nfields > 0;
 }
 
@@ -111,6 +118,50 @@ static int hexval(char c)
     return -1;
 }
 
+enum wp_result wp_result(const struct tv_file *tv)
+{
+    const char *r = tv_str(tv, "result");
+    if (strcmp(r, "valid") == 0)
+        return WP_VALID;
+    if (strcmp(r, "invalid") == 0)
+        return WP_INVALID;
+    if (strcmp(r, "acceptable") != 0)
+        fail_msg("%s:%d: unknown result '%s'", tv->path, tv->line, r);
+    return WP_ACCEPTABLE;
+}
+
+uint64_t wp_number_of_tests(const char *relpath)
+{
+    struct tv_file tv;
+    tv_open(&tv, relpath);
+    char *line = NULL;
+    size_t cap = 0;
+    unsigned long long n = 0;
+    while (getline(&line, &cap, tv.f) >= 0 && line[0] == '#')
+        if (sscanf(line, "# numberOfTests = %llu", &n) == 1)
+            break;
+    free(line);
+    tv_close(&tv);
+    if (n == 0)
+        fail_msg("%s: no numberOfTests in the header", relpath);
+    return n;
+}
+
+int wp_has_flag(const struct tv_file *tv, const char *flag)
+{
+    if (!tv_has(tv, "flags"))
+        return 0;
+    const char *p = tv_str(tv, "flags");
+    size_t n = strlen(flag);
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        if (len == n && strncmp(p, flag, n) == 0)
+            return 1;
+        p += len + (p[len] == ',');
+    }
+    return 0;
+}
+
 size_t unit_unhex(const char *hex, uint8_t *out, size_t cap)
 {
     size_t n = strlen(hex);
@@ -137,6 +188,7 @@ uint8_t *tv_hex(const struct tv_file *tv, const char *key, size_t *len)
 
 void tv_close(struct tv_file *tv)
 {
+    free_fields(tv);
     if (tv->f)
         fclose(tv->f);
     tv->f = NULL;

@@ -21,16 +21,16 @@
  * (the file cites its source there). Values run to the end of the line,
  * trailing blanks removed. Byte strings are written in hex.
  */
-#define TV_MAX_FIELDS 16
+#define TV_MAX_FIELDS 32
 
 struct tv_file {
     FILE *f;
     const char *path;
-    int line; /* line number of the record's first field */
+    int lines_read;   /* lines of the file read so far */
+    int line;         /* line number of the current record's first field */
     int nfields;
-    char *keys[TV_MAX_FIELDS];
-    char *values[TV_MAX_FIELDS];
-    char buf[TV_MAX_FIELDS][8192];
+    char *keys[TV_MAX_FIELDS];   /* each field's line, malloc'd, split at '=' */
+    char *values[TV_MAX_FIELDS]; /* points into the same allocation */
 };
 
 /* Opens tests/vectors/<relpath>; fails the test if it cannot. */
@@ -55,6 +55,19 @@ uint64_t tv_u64(const struct tv_file *tv, const char *key);
 uint8_t *tv_hex(const struct tv_file *tv, const char *key, size_t *len);
 
 void tv_close(struct tv_file *tv);
+
+/*
+ * Wycheproof files (tests/vectors/wycheproof/, made by tools/gen/wycheproof.py):
+ * the expected result of the current record, and the header's test count.
+ */
+enum wp_result { WP_VALID, WP_INVALID, WP_ACCEPTABLE };
+enum wp_result wp_result(const struct tv_file *tv);
+
+/* The numberOfTests the file's header comment states. */
+uint64_t wp_number_of_tests(const char *relpath);
+
+/* True if the record's flags (comma list) include flag. */
+int wp_has_flag(const struct tv_file *tv, const char *flag);
 
 /* Decodes hex text into out (cap bytes); returns the byte count; fails the test on bad hex. */
 size_t unit_unhex(const char *hex, uint8_t *out, size_t cap);

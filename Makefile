@@ -82,9 +82,12 @@ AVILA := $(BUILD)/bin/avila
 $(BUILD)/obj/apps/cmd_version.o: XDEFS = -DAVILA_VERSION='"$(VERSION)"' \
 	-DAVILA_BUILD_FLAGS='"$(strip $(subst ",,$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)))"'
 
-$(AVILA): $(call obj,$(APP_SRCS)) $(LIBS)
+# `avila speed` shares the benchmarks' timing code.
+APP_OBJS = $(call obj,$(APP_SRCS) tools/bench/bench.c)
+
+$(AVILA): $(APP_OBJS) $(LIBS)
 	@mkdir -p $(@D)
-	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $(call obj,$(APP_SRCS)) $(LINK_LIBS) $(ALL_LDFLAGS)
+	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $(APP_OBJS) $(LINK_LIBS) $(ALL_LDFLAGS)
 
 all: $(LIBS) $(AVILA)
 
@@ -156,14 +159,17 @@ $(BUILD)/bench/%: $(BUILD)/obj/tools/bench/%.o $(BENCH_SUPPORT) $(LIBS)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(BENCH_SUPPORT) $(LINK_LIBS) $(ALL_LDFLAGS)
 
-bench: $(BENCH_BINS)
+# The core benchmarks, then the crypto layer through `avila speed`.
+bench: $(BENCH_BINS) $(AVILA)
 	@set -e; for b in $(BENCH_BINS); do $$b; done
+	@$(AVILA) speed
+	@$(AVILA) speed --portable
 
 # ---------------------------------------------------------------- checks
 # `test` makes sure the test packages are there, then runs `check`.
-# clang: freestanding check; valgrind: constant-time check; xxhash: the
-# xxhsum peer of the end-to-end tests.
-TEST_PACKAGES := libcmocka-dev clang valgrind pkg-config xxhash
+# clang: freestanding check; valgrind: constant-time check; xxhash, b3sum,
+# openssl, argon2, python3: peers the tests compare with.
+TEST_PACKAGES := libcmocka-dev clang valgrind pkg-config xxhash b3sum openssl argon2 python3
 
 test:
 	@tools/need $(TEST_PACKAGES)

@@ -21,6 +21,10 @@ const struct cli_command cli_commands[] = {
      cmd_base64},
     {"base32", "base32 encode or strictly decode (coreutils-compatible)", cmd_base32_usage,
      cmd_base32},
+    {"digest", "SHA-2, SHA-3, BLAKE2, BLAKE3 checksums (sha256sum/b2sum/b3sum-compatible)",
+     cmd_digest_usage, cmd_digest},
+    {"speed", "measure the crypto layer (BENCH lines, OpenSSL anchor case names)", cmd_speed_usage,
+     cmd_speed},
     {0, 0, 0, 0},
 };
 

@@ -9,6 +9,8 @@ int cmd_ulid(int argc, char **argv);
 int cmd_hash(int argc, char **argv);
 int cmd_base64(int argc, char **argv);
 int cmd_base32(int argc, char **argv);
+int cmd_digest(int argc, char **argv);
+int cmd_speed(int argc, char **argv);
 
 extern const char cmd_help_usage[];
 extern const char cmd_version_usage[];
@@ -17,5 +19,7 @@ extern const char cmd_ulid_usage[];
 extern const char cmd_hash_usage[];
 extern const char cmd_base64_usage[];
 extern const char cmd_base32_usage[];
+extern const char cmd_digest_usage[];
+extern const char cmd_speed_usage[];
 
 #endif

@@ -2,10 +2,12 @@
  * crypto/digest.h - one interface over the cryptographic hash functions, so
  * HMAC, HKDF, PBKDF2 and the `avila digest` tool work with any of them.
  *
- * Each hash module defines the descriptors of its functions (sha2.c defines
+ * Each hash module defines the descriptors of its functions (sha256.c defines
  * avila_digest_sha256, ...); the concrete APIs (avila_sha256_update, ...)
  * stay the fast way to call one known hash. A context lives in caller
- * memory: struct avila_digest_ctx holds any hash usable with HMAC.
+ * memory: struct avila_digest_ctx holds any hash usable with HMAC. No
+ * context points into itself, so copying ctx_size bytes (memcpy) clones a
+ * running hash: HMAC and PBKDF2 rely on that.
  */
 #ifndef AVILA_CRYPTO_DIGEST_H
 #define AVILA_CRYPTO_DIGEST_H

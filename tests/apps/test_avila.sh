@@ -27,7 +27,7 @@ expect_status() {
 # ---- help, version, dispatch
 expect_status "help exits 0" 0 "" "$avila" help
 cp "$tmp/out" "$tmp/help"
-for c in help version uuid ulid hash base64 base32; do
+for c in help version uuid ulid hash base64 base32 digest speed; do
     grep -q "^  $c " "$tmp/help" && pass "help lists $c" || fail "help lists $c"
     expect_status "$c --help exits 0" 0 "" "$avila" $c --help
     grep -q "^usage: avila $c" "$tmp/out" && pass "$c --help prints its usage" || fail "$c --help prints its usage"
@@ -140,6 +140,17 @@ for bad in 'ME======' 'MF======' 'ME=====' 'me======' 'ME' 'MEZ=====' ; do
         expect_status "base32 -d rejects '$bad'" 1 "^avila base32: invalid input" "$avila" base32 -d "$tmp/bad$n"
     fi
 done
+# ---- speed (rough figures only: the format is what is checked here)
+BENCH_MIN_SECONDS=0.001 "$avila" speed sha256 x25519 >"$tmp/speed" 2>&1
+if [ $? = 0 ] && [ "$(grep -cE '^BENCH crypto (sha256/(16B|1KiB|16KiB) [0-9.]+ MB/s|x25519/(derive|base) [0-9.]+ ops/s)$' "$tmp/speed")" = 5 ] &&
+    [ "$(wc -l <"$tmp/speed")" = 5 ]; then
+    pass "speed prints BENCH lines with the anchor's case names"
+else
+    fail "speed prints BENCH lines with the anchor's case names" "$(cat "$tmp/speed")"
+fi
+BENCH_MIN_SECONDS=0.001 "$avila" speed --portable sha512 | grep -qE '^BENCH crypto sha512/16KiB/portable [0-9.]+ MB/s$' && pass "speed --portable marks its cases" || fail "speed --portable marks its cases"
+expect_status "speed of an unknown algorithm is a usage error" 2 "^avila speed: unknown algorithm 'rot13'" "$avila" speed rot13
+
 expect_status "base64 -w x is a usage error" 2 "^avila base64: invalid wrap size" "$avila" base64 -w x
 expect_status "base64 two files is a usage error" 2 "^avila base64: extra operand" "$avila" base64 a b
 expect_status "base64 of a missing file exits 1" 1 "^avila base64: $tmp/nope: No such file" "$avila" base64 "$tmp/nope"

@@ -16,14 +16,14 @@ fail() {
     [ $# -lt 2 ] || printf '%s\n' "$2" | sed 's/^/#   /'
 }
 check() {
-    name=$1
+    tap_name=$1
     shift
-    if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "$out"; fi
+    if tap_out=$("$@" 2>&1); then pass "$tap_name"; else fail "$tap_name" "$tap_out"; fi
 }
 check_fails() {
-    name=$1
+    tap_name=$1
     shift
-    if out=$("$@" 2>&1); then fail "$name (expected failure)" "$out"; else pass "$name"; fi
+    if tap_out=$("$@" 2>&1); then fail "$tap_name (expected failure)" "$tap_out"; else pass "$tap_name"; fi
 }
 tap_done() {
     echo "1..$tap_n"

@@ -136,10 +136,11 @@ uint64_t wp_number_of_tests(const char *relpath)
     tv_open(&tv, relpath);
     char *line = NULL;
     size_t cap = 0;
+    static const char prefix[] = "# numberOfTests = ";
     unsigned long long n = 0;
-    while (getline(&line, &cap, tv.f) >= 0 && line[0] == '#')
-        if (sscanf(line, "# numberOfTests = %llu", &n) == 1)
-            break;
+    while (n == 0 && getline(&line, &cap, tv.f) >= 0 && line[0] == '#')
+        if (strncmp(line, prefix, sizeof prefix - 1) == 0)
+            n = strtoull(line + sizeof prefix - 1, NULL, 10);
     free(line);
     tv_close(&tv);
     if (n == 0)
@@ -192,6 +193,14 @@ void tv_close(struct tv_file *tv)
     if (tv->f)
         fclose(tv->f);
     tv->f = NULL;
+}
+
+enum unit_slow unit_slow(void)
+{
+    const char *s = getenv("AVILA_TEST_SLOW");
+    if (!s)
+        return UNIT_SLOW_AUTO;
+    return strcmp(s, "0") == 0 ? UNIT_SLOW_NONE : UNIT_SLOW_ALL;
 }
 
 uint64_t unit_rand(uint64_t *state)

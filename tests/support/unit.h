@@ -26,8 +26,8 @@
 struct tv_file {
     FILE *f;
     const char *path;
-    int lines_read;   /* lines of the file read so far */
-    int line;         /* line number of the current record's first field */
+    int lines_read; /* lines of the file read so far */
+    int line;       /* line number of the current record's first field */
     int nfields;
     char *keys[TV_MAX_FIELDS];   /* each field's line, malloc'd, split at '=' */
     char *values[TV_MAX_FIELDS]; /* points into the same allocation */
@@ -71,6 +71,14 @@ int wp_has_flag(const struct tv_file *tv, const char *flag);
 
 /* Decodes hex text into out (cap bytes); returns the byte count; fails the test on bad hex. */
 size_t unit_unhex(const char *hex, uint8_t *out, size_t cap);
+
+/*
+ * How much slow work the suites do, from the environment's AVILA_TEST_SLOW:
+ * "0" skips every slow vector; unset (the default) runs those predicted to
+ * take under 10 s; "1" runs everything, however long.
+ */
+enum unit_slow { UNIT_SLOW_NONE, UNIT_SLOW_AUTO, UNIT_SLOW_ALL };
+enum unit_slow unit_slow(void);
 
 /* splitmix64: a small deterministic generator for property tests. */
 uint64_t unit_rand(uint64_t *state);

@@ -3,8 +3,11 @@
  *
  * Same method as ../shared/anchors: after a warm-up, the median of 5 timed
  * runs of at least 0.2 s of work each (BENCH_MIN_SECONDS overrides 0.2 for
- * quick checks). Results are printed as "BENCH <module> <case> <value> <unit>",
- * MB = 10^6 bytes, so anchors/compare can join them with the anchors' lines.
+ * quick checks). Time is the process's CPU time, as `openssl speed` counts
+ * it, so other load on the machine does not distort single-threaded
+ * figures; BENCH_WALL=1 in the environment switches to wall-clock time.
+ * Results are printed as "BENCH <module> <case> <value> <unit>", MB = 10^6
+ * bytes, so anchors/compare can join them with the anchors' lines.
  */
 #ifndef AVILA_TOOLS_BENCH_H
 #define AVILA_TOOLS_BENCH_H

@@ -104,6 +104,9 @@ TEST_SCRIPTS := $(sort $(wildcard tests/*/test_*.sh))
 TEST_SUPPORT := $(sort $(wildcard tests/support/*.c))
 CT_SRCS := $(sort $(wildcard tests/ct/ct_*.c))
 CT_BINS := $(patsubst %.c,$(BUILD)/%,$(CT_SRCS))
+# tests/*/tool_*.c: plain helper programs the shell tests drive (peer oracles).
+TOOL_SRCS := $(sort $(wildcard tests/*/tool_*.c))
+TOOL_BINS := $(patsubst %.c,$(BUILD)/%,$(TOOL_SRCS))
 
 $(BUILD)/obj/tests/%.o: XDEFS = -DAVILA_SOURCE_DIR='"$(CURDIR)"'
 
@@ -111,7 +114,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(call obj,$(TEST_SUPPORT)) $(LIBS)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(call obj,$(TEST_SUPPORT)) $(LINK_LIBS) -lcmocka $(ALL_LDFLAGS)
 
-$(CT_BINS): $(BUILD)/tests/ct/%: $(BUILD)/obj/tests/ct/%.o $(LIBS)
+$(CT_BINS) $(TOOL_BINS): $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIBS)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(LINK_LIBS) $(ALL_LDFLAGS)
 
@@ -168,14 +171,16 @@ bench: $(BENCH_BINS) $(AVILA)
 # ---------------------------------------------------------------- checks
 # `test` makes sure the test packages are there, then runs `check`.
 # clang: freestanding check; valgrind: constant-time check; xxhash, b3sum,
-# openssl, argon2, python3: peers the tests compare with.
-TEST_PACKAGES := libcmocka-dev clang valgrind pkg-config xxhash b3sum openssl argon2 python3
+# openssl, argon2, python3(-cryptography), signify-openbsd, age: peers the
+# tests compare with.
+TEST_PACKAGES := libcmocka-dev clang valgrind pkg-config xxhash b3sum openssl argon2 python3 \
+	python3-cryptography signify-openbsd age
 
 test:
 	@tools/need $(TEST_PACKAGES)
 	@$(MAKE) --no-print-directory check
 
-check: all $(TEST_BINS) $(CT_BINS) $(REPLAY_BINS)
+check: all $(TEST_BINS) $(CT_BINS) $(TOOL_BINS) $(REPLAY_BINS)
 	@AVILA_ROOT=$(CURDIR) AVILA_BUILD=$(abspath $(BUILD)) AVILA=$(abspath $(AVILA)) \
 	 AVILA_CC='$(CC)' AVILA_CFLAGS='$(ALL_CFLAGS)' AVILA_XLDFLAGS='$(XLDFLAGS)' \
 	 AVILA_PURE='$(PURE)' AVILA_HEADERS='$(HEADERS)' AVILA_LIBS='$(abspath $(LIBS))' \
@@ -207,7 +212,7 @@ format:
 	clang-format -i $(SOURCES_ALL)
 
 LINT_SRCS = $(foreach l,$(PRESENT),$($(l)_SRCS)) $(APP_SRCS) $(TEST_SRCS) $(TEST_SUPPORT) \
-	$(CT_SRCS) $(FUZZ_SRCS) tools/fuzz/replay.c $(BENCH_SRCS) tools/bench/bench.c \
+	$(CT_SRCS) $(TOOL_SRCS) $(FUZZ_SRCS) tools/fuzz/replay.c $(BENCH_SRCS) tools/bench/bench.c \
 	$(wildcard tools/gen/*.c)
 LINT_DEFS = -DAVILA_SOURCE_DIR='"."' -DAVILA_CORPUS_ROOT='"."'
 

@@ -8,6 +8,7 @@
  * length modulo 256 in its top byte, then 0xff into v2 and d SipRounds.
  * Pure, portable C: SipHash is serial, so there is no SIMD variant.
  */
+#include "core/bits.h"
 #include "core/endian.h"
 #include "core/hash.h"
 
@@ -15,27 +16,22 @@ struct sip {
     uint64_t v0, v1, v2, v3;
 };
 
-static inline uint64_t rotl64(uint64_t x, int b)
-{
-    return (x << b) | (x >> (64 - b));
-}
-
 static inline void sip_round(struct sip *s)
 {
     s->v0 += s->v1;
-    s->v1 = rotl64(s->v1, 13);
+    s->v1 = avila_rotl64(s->v1, 13);
     s->v1 ^= s->v0;
-    s->v0 = rotl64(s->v0, 32);
+    s->v0 = avila_rotl64(s->v0, 32);
     s->v2 += s->v3;
-    s->v3 = rotl64(s->v3, 16);
+    s->v3 = avila_rotl64(s->v3, 16);
     s->v3 ^= s->v2;
     s->v0 += s->v3;
-    s->v3 = rotl64(s->v3, 21);
+    s->v3 = avila_rotl64(s->v3, 21);
     s->v3 ^= s->v0;
     s->v2 += s->v1;
-    s->v1 = rotl64(s->v1, 17);
+    s->v1 = avila_rotl64(s->v1, 17);
     s->v1 ^= s->v2;
-    s->v2 = rotl64(s->v2, 32);
+    s->v2 = avila_rotl64(s->v2, 32);
 }
 
 static inline void sip_init(struct sip *s, const uint8_t key[16])

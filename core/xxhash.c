@@ -9,6 +9,7 @@
  * seed-derived secret. The SIMD kernels for large inputs are in
  * core/xxhash_x86.c.
  */
+#include "core/bits.h"
 #include "core/cpu.h"
 #include "core/endian.h"
 #include "core/hash_int.h"
@@ -24,17 +25,12 @@
 #define PMX_1 0x165667919E3779F9ull
 #define PMX_2 0x9FB21C651E98DF25ull
 
-static inline uint64_t rotl64(uint64_t x, int b)
-{
-    return (x << b) | (x >> (64 - b));
-}
-
 /* ----------------------------------------------------------------- xxHash64 */
 
 static inline uint64_t xxh64_round(uint64_t acc, uint64_t lane)
 {
     acc += lane * P64_2;
-    return rotl64(acc, 31) * P64_1;
+    return avila_rotl64(acc, 31) * P64_1;
 }
 
 static inline uint64_t xxh64_merge(uint64_t h, uint64_t acc)
@@ -77,7 +73,8 @@ static size_t xxh64_stripes(uint64_t acc[4], const uint8_t *p, size_t n)
 
 static uint64_t xxh64_converge(const uint64_t acc[4])
 {
-    uint64_t h = rotl64(acc[0], 1) + rotl64(acc[1], 7) + rotl64(acc[2], 12) + rotl64(acc[3], 18);
+    uint64_t h = avila_rotl64(acc[0], 1) + avila_rotl64(acc[1], 7) + avila_rotl64(acc[2], 12) +
+                 avila_rotl64(acc[3], 18);
     for (int i = 0; i < 4; i++)
         h = xxh64_merge(h, acc[i]);
     return h;
@@ -88,13 +85,13 @@ static uint64_t xxh64_finish(uint64_t h, uint64_t total, const uint8_t *p, size_
 {
     h += total;
     for (; n - i >= 8; i += 8)
-        h = rotl64(h ^ xxh64_round(0, avila_load_le64(p + i)), 27) * P64_1 + P64_4;
+        h = avila_rotl64(h ^ xxh64_round(0, avila_load_le64(p + i)), 27) * P64_1 + P64_4;
     if (n - i >= 4) {
-        h = rotl64(h ^ (uint64_t)avila_load_le32(p + i) * P64_1, 23) * P64_2 + P64_3;
+        h = avila_rotl64(h ^ (uint64_t)avila_load_le32(p + i) * P64_1, 23) * P64_2 + P64_3;
         i += 4;
     }
     for (; i < n; i++)
-        h = rotl64(h ^ p[i] * P64_5, 11) * P64_1;
+        h = avila_rotl64(h ^ p[i] * P64_5, 11) * P64_1;
     return xxh64_avalanche(h);
 }
 
@@ -202,7 +199,7 @@ static uint64_t xxh3_avalanche(uint64_t h)
 /* "rrmxmx": the stronger mix of the 4-8 byte case. */
 static uint64_t xxh3_rrmxmx(uint64_t h, uint64_t len)
 {
-    h ^= rotl64(h, 49) ^ rotl64(h, 24);
+    h ^= avila_rotl64(h, 49) ^ avila_rotl64(h, 24);
     h *= PMX_2;
     h ^= (h >> 35) + len;
     h *= PMX_2;

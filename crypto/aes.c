@@ -15,6 +15,7 @@
  * Boyar and Peralta ("A depth-16 circuit for the AES S-box", 2012); the
  * inverse S-box is A^-1 o S o A^-1 with A the S-box's affine map.
  */
+#include "core/bits.h"
 #include "crypto/aes.h"
 #include "crypto/aes_int.h"
 
@@ -221,12 +222,6 @@ static void inv_shift_rows(uint64_t q[8])
         q[i] = inv_shift_rows_word(q[i]);
 }
 
-/* Rotation right by n, 0 < n < 64. */
-static inline uint64_t rotr64(uint64_t x, unsigned n)
-{
-    return (x >> n) | (x << (64 - n));
-}
-
 /*
  * The state moved up `rows` rows and left rows * u columns (mod 4), as
  * MixColumns needs it when the state is stored twisted by u (see
@@ -237,9 +232,9 @@ ROUND_FN uint64_t rows_up(uint64_t x, unsigned rows, unsigned u)
 {
     unsigned d = (rows * u) & 3, n = 16 * rows + 4 * d;
     if (d == 0)
-        return rotr64(x, n);
+        return avila_rotr64(x, n);
     uint64_t keep = (uint64_t)(0xffffu >> (4 * d)) * 0x0001000100010001;
-    uint64_t a = rotr64(x, n), b = rotr64(x, n - 16);
+    uint64_t a = avila_rotr64(x, n), b = avila_rotr64(x, n - 16);
     return b ^ ((a ^ b) & keep);
 }
 
@@ -308,7 +303,7 @@ static void inv_mix_columns(uint64_t q[8])
 {
     uint64_t t[8];
     for (unsigned i = 0; i < 8; i++)
-        t[i] = q[i] ^ rotr64(q[i], 32);
+        t[i] = q[i] ^ avila_rotr64(q[i], 32);
     xtime_planes(t);
     xtime_planes(t);
     for (unsigned i = 0; i < 8; i++)

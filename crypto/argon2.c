@@ -17,6 +17,7 @@
  * are independent, so the SIMD kernels have all the parallelism they need;
  * with them, large memory sizes are bound by memory bandwidth.
  */
+#include "core/bits.h"
 #include "core/cpu.h"
 #include "core/ct.h"
 #include "core/endian.h"
@@ -38,11 +39,6 @@
 
 /* ------------------------------------------------------------ portable G */
 
-static ALWAYS_INLINE uint64_t rotr64(uint64_t x, int n)
-{
-    return x >> n | x << (64 - n);
-}
-
 /* BlaMka's multiply-add: a + b + 2 * lo32(a) * lo32(b) (section 3.6). */
 static ALWAYS_INLINE uint64_t blamka(uint64_t a, uint64_t b)
 {
@@ -53,13 +49,13 @@ static ALWAYS_INLINE uint64_t blamka(uint64_t a, uint64_t b)
 static ALWAYS_INLINE void gb(uint64_t *v, int a, int b, int c, int d)
 {
     v[a] = blamka(v[a], v[b]);
-    v[d] = rotr64(v[d] ^ v[a], 32);
+    v[d] = avila_rotr64(v[d] ^ v[a], 32);
     v[c] = blamka(v[c], v[d]);
-    v[b] = rotr64(v[b] ^ v[c], 24);
+    v[b] = avila_rotr64(v[b] ^ v[c], 24);
     v[a] = blamka(v[a], v[b]);
-    v[d] = rotr64(v[d] ^ v[a], 16);
+    v[d] = avila_rotr64(v[d] ^ v[a], 16);
     v[c] = blamka(v[c], v[d]);
-    v[b] = rotr64(v[b] ^ v[c], 63);
+    v[b] = avila_rotr64(v[b] ^ v[c], 63);
 }
 
 /* The permutation P on sixteen words: GB down the columns, then the diagonals. */

@@ -6,7 +6,42 @@
 #ifndef AVILA_CRYPTO_BLAKE2_INT_H
 #define AVILA_CRYPTO_BLAKE2_INT_H
 
+#include "core/bits.h"
 #include "crypto/blake2.h"
+
+/*
+ * The quarter-round G of BLAKE2 (RFC 7693, section 3.1) and BLAKE3 (which
+ * uses BLAKE2s's), on words rotated right by ROTR by R1..R4 bits: BLAKE2b
+ * is (avila_rotr64, 32, 24, 16, 63), BLAKE2s and BLAKE3 (avila_rotr32, 16,
+ * 12, 8, 7).
+ */
+#define AVILA_BLAKE_G(ROTR, R1, R2, R3, R4, a, b, c, d, x, y)                                      \
+    do {                                                                                           \
+        (a) += (b) + (x);                                                                          \
+        (d) = ROTR((d) ^ (a), R1);                                                                 \
+        (c) += (d);                                                                                \
+        (b) = ROTR((b) ^ (c), R2);                                                                 \
+        (a) += (b) + (y);                                                                          \
+        (d) = ROTR((d) ^ (a), R3);                                                                 \
+        (c) += (d);                                                                                \
+        (b) = ROTR((b) ^ (c), R4);                                                                 \
+    } while (0)
+
+/*
+ * One round on the local variables v0..v15 with G: the columns, then the
+ * diagonals, taking message words m[] in the order of row r of SCHEDULE.
+ */
+#define AVILA_BLAKE_ROUND(G, SCHEDULE, r)                                                          \
+    do {                                                                                           \
+        G(v0, v4, v8, v12, m[SCHEDULE[r][0]], m[SCHEDULE[r][1]]);                                  \
+        G(v1, v5, v9, v13, m[SCHEDULE[r][2]], m[SCHEDULE[r][3]]);                                  \
+        G(v2, v6, v10, v14, m[SCHEDULE[r][4]], m[SCHEDULE[r][5]]);                                 \
+        G(v3, v7, v11, v15, m[SCHEDULE[r][6]], m[SCHEDULE[r][7]]);                                 \
+        G(v0, v5, v10, v15, m[SCHEDULE[r][8]], m[SCHEDULE[r][9]]);                                 \
+        G(v1, v6, v11, v12, m[SCHEDULE[r][10]], m[SCHEDULE[r][11]]);                               \
+        G(v2, v7, v8, v13, m[SCHEDULE[r][12]], m[SCHEDULE[r][13]]);                                \
+        G(v3, v4, v9, v14, m[SCHEDULE[r][14]], m[SCHEDULE[r][15]]);                                \
+    } while (0)
 
 /*
  * The BLAKE2b compression function F (RFC 7693, section 3.2) over nblocks

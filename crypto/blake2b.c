@@ -7,6 +7,7 @@
  * locals and spells out all twelve rounds, so the message schedule becomes
  * constant indices: about 1 GB/s on a current x86-64 core.
  */
+#include "core/bits.h"
 #include "crypto/blake2_int.h"
 
 #include "core/ct.h"
@@ -19,36 +20,10 @@
 static const uint8_t SIGMA[10][16] = AVILA_BLAKE2_SIGMA;
 static const uint64_t IV[8] = AVILA_BLAKE2B_IV;
 
-static inline uint64_t ror64(uint64_t x, unsigned n)
-{
-    return (x >> n) | (x << (64 - n));
-}
+/* G with BLAKE2b's rotations (RFC 7693, section 3.1). */
+#define G(a, b, c, d, x, y) AVILA_BLAKE_G(avila_rotr64, 32, 24, 16, 63, a, b, c, d, x, y)
 
-/* The mixing function G (RFC 7693, section 3.1) with rotations 32, 24, 16, 63. */
-#define G(a, b, c, d, x, y)                                                                        \
-    do {                                                                                           \
-        (a) += (b) + (x);                                                                          \
-        (d) = ror64((d) ^ (a), 32);                                                                \
-        (c) += (d);                                                                                \
-        (b) = ror64((b) ^ (c), 24);                                                                \
-        (a) += (b) + (y);                                                                          \
-        (d) = ror64((d) ^ (a), 16);                                                                \
-        (c) += (d);                                                                                \
-        (b) = ror64((b) ^ (c), 63);                                                                \
-    } while (0)
-
-/* One round: columns, then diagonals, message words in SIGMA row r's order. */
-#define ROUND(r)                                                                                   \
-    do {                                                                                           \
-        G(v0, v4, v8, v12, m[SIGMA[r][0]], m[SIGMA[r][1]]);                                        \
-        G(v1, v5, v9, v13, m[SIGMA[r][2]], m[SIGMA[r][3]]);                                        \
-        G(v2, v6, v10, v14, m[SIGMA[r][4]], m[SIGMA[r][5]]);                                       \
-        G(v3, v7, v11, v15, m[SIGMA[r][6]], m[SIGMA[r][7]]);                                       \
-        G(v0, v5, v10, v15, m[SIGMA[r][8]], m[SIGMA[r][9]]);                                       \
-        G(v1, v6, v11, v12, m[SIGMA[r][10]], m[SIGMA[r][11]]);                                     \
-        G(v2, v7, v8, v13, m[SIGMA[r][12]], m[SIGMA[r][13]]);                                      \
-        G(v3, v4, v9, v14, m[SIGMA[r][14]], m[SIGMA[r][15]]);                                      \
-    } while (0)
+#define ROUND(r) AVILA_BLAKE_ROUND(G, SIGMA, r)
 
 static inline void compress_one(uint64_t h[8], const uint64_t t[2], uint64_t m[16],
                                 const uint8_t *in, uint64_t f0)

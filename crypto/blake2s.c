@@ -4,6 +4,7 @@
  * avila_digest_blake2s256. Pure. The same structure as
  * crypto/blake2b.c with 32-bit words, ten rounds and 64-byte blocks.
  */
+#include "core/bits.h"
 #include "crypto/blake2_int.h"
 
 #include "core/ct.h"
@@ -16,36 +17,10 @@
 static const uint8_t SIGMA[10][16] = AVILA_BLAKE2_SIGMA;
 static const uint32_t IV[8] = AVILA_BLAKE2S_IV;
 
-static inline uint32_t ror32(uint32_t x, unsigned n)
-{
-    return (x >> n) | (x << (32 - n));
-}
+/* G with BLAKE2s's rotations (RFC 7693, section 3.1). */
+#define G(a, b, c, d, x, y) AVILA_BLAKE_G(avila_rotr32, 16, 12, 8, 7, a, b, c, d, x, y)
 
-/* The mixing function G (RFC 7693, section 3.1) with rotations 16, 12, 8, 7. */
-#define G(a, b, c, d, x, y)                                                                        \
-    do {                                                                                           \
-        (a) += (b) + (x);                                                                          \
-        (d) = ror32((d) ^ (a), 16);                                                                \
-        (c) += (d);                                                                                \
-        (b) = ror32((b) ^ (c), 12);                                                                \
-        (a) += (b) + (y);                                                                          \
-        (d) = ror32((d) ^ (a), 8);                                                                 \
-        (c) += (d);                                                                                \
-        (b) = ror32((b) ^ (c), 7);                                                                 \
-    } while (0)
-
-/* One round: columns, then diagonals, message words in SIGMA row r's order. */
-#define ROUND(r)                                                                                   \
-    do {                                                                                           \
-        G(v0, v4, v8, v12, m[SIGMA[r][0]], m[SIGMA[r][1]]);                                        \
-        G(v1, v5, v9, v13, m[SIGMA[r][2]], m[SIGMA[r][3]]);                                        \
-        G(v2, v6, v10, v14, m[SIGMA[r][4]], m[SIGMA[r][5]]);                                       \
-        G(v3, v7, v11, v15, m[SIGMA[r][6]], m[SIGMA[r][7]]);                                       \
-        G(v0, v5, v10, v15, m[SIGMA[r][8]], m[SIGMA[r][9]]);                                       \
-        G(v1, v6, v11, v12, m[SIGMA[r][10]], m[SIGMA[r][11]]);                                     \
-        G(v2, v7, v8, v13, m[SIGMA[r][12]], m[SIGMA[r][13]]);                                      \
-        G(v3, v4, v9, v14, m[SIGMA[r][14]], m[SIGMA[r][15]]);                                      \
-    } while (0)
+#define ROUND(r) AVILA_BLAKE_ROUND(G, SIGMA, r)
 
 static inline void compress_one(uint32_t h[8], const uint32_t t[2], uint32_t m[16],
                                 const uint8_t *in, uint32_t f0)

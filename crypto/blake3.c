@@ -13,6 +13,8 @@
  * first and then each level of parents, which is where AVX2 and AVX-512
  * hash 8 or 16 chunks side by side (crypto/blake3_x86.c).
  */
+#include "core/bits.h"
+#include "crypto/blake2_int.h"
 #include "crypto/blake3_int.h"
 
 #include "core/cpu.h"
@@ -38,36 +40,10 @@ _Static_assert((SUBTREE_CHUNKS & (SUBTREE_CHUNKS - 1)) == 0, "a power of two");
 static const uint32_t IV[8] = AVILA_BLAKE3_IV;
 static const uint8_t SCHEDULE[7][16] = AVILA_BLAKE3_SCHEDULE;
 
-static inline uint32_t ror32(uint32_t x, unsigned n)
-{
-    return (x >> n) | (x << (32 - n));
-}
+/* G (specification, section 2.2): BLAKE2s's. */
+#define G(a, b, c, d, x, y) AVILA_BLAKE_G(avila_rotr32, 16, 12, 8, 7, a, b, c, d, x, y)
 
-/* The quarter-round G (specification, section 2.2): BLAKE2s's, rotations 16, 12, 8, 7. */
-#define G(a, b, c, d, x, y)                                                                        \
-    do {                                                                                           \
-        (a) += (b) + (x);                                                                          \
-        (d) = ror32((d) ^ (a), 16);                                                                \
-        (c) += (d);                                                                                \
-        (b) = ror32((b) ^ (c), 12);                                                                \
-        (a) += (b) + (y);                                                                          \
-        (d) = ror32((d) ^ (a), 8);                                                                 \
-        (c) += (d);                                                                                \
-        (b) = ror32((b) ^ (c), 7);                                                                 \
-    } while (0)
-
-/* One round: columns, then diagonals, message words in SCHEDULE row r's order. */
-#define ROUND(r)                                                                                   \
-    do {                                                                                           \
-        G(v0, v4, v8, v12, m[SCHEDULE[r][0]], m[SCHEDULE[r][1]]);                                  \
-        G(v1, v5, v9, v13, m[SCHEDULE[r][2]], m[SCHEDULE[r][3]]);                                  \
-        G(v2, v6, v10, v14, m[SCHEDULE[r][4]], m[SCHEDULE[r][5]]);                                 \
-        G(v3, v7, v11, v15, m[SCHEDULE[r][6]], m[SCHEDULE[r][7]]);                                 \
-        G(v0, v5, v10, v15, m[SCHEDULE[r][8]], m[SCHEDULE[r][9]]);                                 \
-        G(v1, v6, v11, v12, m[SCHEDULE[r][10]], m[SCHEDULE[r][11]]);                               \
-        G(v2, v7, v8, v13, m[SCHEDULE[r][12]], m[SCHEDULE[r][13]]);                                \
-        G(v3, v4, v9, v14, m[SCHEDULE[r][14]], m[SCHEDULE[r][15]]);                                \
-    } while (0)
+#define ROUND(r) AVILA_BLAKE_ROUND(G, SCHEDULE, r)
 
 void avila_blake3_compress(const uint32_t cv[8], const uint8_t block[BLOCK], uint32_t block_len,
                            uint64_t t, uint32_t flags, uint32_t out[16])

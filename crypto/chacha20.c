@@ -20,6 +20,7 @@
 #define LANES4 0
 #endif
 
+/* A macro, not avila_rotl32: the portable kernel also applies it to GNU vector types. */
 #define ROTL32(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
 
 #define QUARTERROUND(a, b, c, d)                                                                   \

@@ -17,6 +17,7 @@
  * Words are kept in host order inside the work area and converted from and
  * to the RFC's little-endian bytes around ROMix.
  */
+#include "core/bits.h"
 #include "core/ct.h"
 #include "core/endian.h"
 #include "core/error.h"
@@ -28,18 +29,13 @@
 /* Words per 64-byte Salsa20 block. */
 #define BLOCK_WORDS 16
 
-static ALWAYS_INLINE uint32_t rotl(uint32_t x, int n)
-{
-    return x << n | x >> (32 - n);
-}
-
 /* The Salsa20 quarter-round of section 3 on (y0, y1, y2, y3) = (a, b, c, d). */
 static ALWAYS_INLINE void quarter(uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
 {
-    *b ^= rotl(*a + *d, 7);
-    *c ^= rotl(*b + *a, 9);
-    *d ^= rotl(*c + *b, 13);
-    *a ^= rotl(*d + *c, 18);
+    *b ^= avila_rotl32(*a + *d, 7);
+    *c ^= avila_rotl32(*b + *a, 9);
+    *d ^= avila_rotl32(*c + *b, 13);
+    *a ^= avila_rotl32(*d + *c, 18);
 }
 
 /* w = Salsa20/8(w): four double rounds, then the input added back. */

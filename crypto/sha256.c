@@ -9,6 +9,7 @@
  * renamed instead of shifted (AVILA_SHA2_ROUNDS8 in sha2_int.h), so every
  * index is a constant.
  */
+#include "core/bits.h"
 #include "core/cpu.h"
 #include "core/ct.h"
 #include "core/endian.h"
@@ -42,30 +43,25 @@ static const uint32_t iv224[8] = {
 
 /* ------------------------------------------------ portable block function */
 
-static inline uint32_t rotr(uint32_t x, int n)
-{
-    return x >> n | x << (32 - n);
-}
-
 /* The Sigma and sigma functions of section 4.1.2. */
 static inline uint32_t bsig0(uint32_t x)
 {
-    return rotr(x, 2) ^ rotr(x, 13) ^ rotr(x, 22);
+    return avila_rotr32(x, 2) ^ avila_rotr32(x, 13) ^ avila_rotr32(x, 22);
 }
 
 static inline uint32_t bsig1(uint32_t x)
 {
-    return rotr(x, 6) ^ rotr(x, 11) ^ rotr(x, 25);
+    return avila_rotr32(x, 6) ^ avila_rotr32(x, 11) ^ avila_rotr32(x, 25);
 }
 
 static inline uint32_t ssig0(uint32_t x)
 {
-    return rotr(x, 7) ^ rotr(x, 18) ^ x >> 3;
+    return avila_rotr32(x, 7) ^ avila_rotr32(x, 18) ^ x >> 3;
 }
 
 static inline uint32_t ssig1(uint32_t x)
 {
-    return rotr(x, 17) ^ rotr(x, 19) ^ x >> 10;
+    return avila_rotr32(x, 17) ^ avila_rotr32(x, 19) ^ x >> 10;
 }
 
 /* W[t] in the 16-word window, and its computation from W[t-2], W[t-7], W[t-15], W[t-16]. */

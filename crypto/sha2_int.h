@@ -7,6 +7,7 @@
 #ifndef AVILA_CRYPTO_SHA2_INT_H
 #define AVILA_CRYPTO_SHA2_INT_H
 
+#include "core/bits.h"
 #include "core/endian.h"
 #include "crypto/sha2.h"
 
@@ -50,29 +51,24 @@ extern const uint64_t avila_sha512_k[80];
 /* ------------------------------------------------------------- rounds */
 
 /* The Sigma and sigma functions of section 4.1.3, shared by the SHA-512 block functions. */
-static inline uint64_t avila_sha512_rotr(uint64_t x, int n)
-{
-    return x >> n | x << (64 - n);
-}
-
 static inline uint64_t avila_sha512_bsig0(uint64_t x)
 {
-    return avila_sha512_rotr(x, 28) ^ avila_sha512_rotr(x, 34) ^ avila_sha512_rotr(x, 39);
+    return avila_rotr64(x, 28) ^ avila_rotr64(x, 34) ^ avila_rotr64(x, 39);
 }
 
 static inline uint64_t avila_sha512_bsig1(uint64_t x)
 {
-    return avila_sha512_rotr(x, 14) ^ avila_sha512_rotr(x, 18) ^ avila_sha512_rotr(x, 41);
+    return avila_rotr64(x, 14) ^ avila_rotr64(x, 18) ^ avila_rotr64(x, 41);
 }
 
 static inline uint64_t avila_sha512_ssig0(uint64_t x)
 {
-    return avila_sha512_rotr(x, 1) ^ avila_sha512_rotr(x, 8) ^ x >> 7;
+    return avila_rotr64(x, 1) ^ avila_rotr64(x, 8) ^ x >> 7;
 }
 
 static inline uint64_t avila_sha512_ssig1(uint64_t x)
 {
-    return avila_sha512_rotr(x, 19) ^ avila_sha512_rotr(x, 61) ^ x >> 6;
+    return avila_rotr64(x, 19) ^ avila_rotr64(x, 61) ^ x >> 6;
 }
 
 /*

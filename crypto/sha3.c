@@ -9,6 +9,7 @@
  * (x, y) rotated into B[y, 2x + 3y]), then chi and iota, so every lane index
  * and rotation is a constant.
  */
+#include "core/bits.h"
 #include "core/cpu.h"
 #include "core/ct.h"
 #include "core/endian.h"
@@ -27,11 +28,6 @@ const uint64_t avila_keccak_rc[24] = {
 };
 
 /* ------------------------------------------------------ the permutation */
-
-static inline uint64_t rotl(uint64_t x, int n)
-{
-    return x << n | x >> (64 - n);
-}
 
 /*
  * The lanes kept complemented inside the permutation (the "lane
@@ -61,19 +57,24 @@ static void permute_portable(uint64_t a[25])
         uint64_t c2 = s02 ^ s07 ^ s12 ^ s17 ^ s22;
         uint64_t c3 = s03 ^ s08 ^ s13 ^ s18 ^ s23;
         uint64_t c4 = s04 ^ s09 ^ s14 ^ s19 ^ s24;
-        uint64_t d0 = c4 ^ rotl(c1, 1), d1 = c0 ^ rotl(c2, 1), d2 = c1 ^ rotl(c3, 1);
-        uint64_t d3 = c2 ^ rotl(c4, 1), d4 = c3 ^ rotl(c0, 1);
+        uint64_t d0 = c4 ^ avila_rotl64(c1, 1), d1 = c0 ^ avila_rotl64(c2, 1),
+                 d2 = c1 ^ avila_rotl64(c3, 1);
+        uint64_t d3 = c2 ^ avila_rotl64(c4, 1), d4 = c3 ^ avila_rotl64(c0, 1);
         /* rho and pi: lane (x, y) = s[x + 5y] goes rotated to b[y + 5 ((2x + 3y) mod 5)]. */
-        uint64_t b00 = s00 ^ d0, b10 = rotl(s01 ^ d1, 1), b20 = rotl(s02 ^ d2, 62);
-        uint64_t b05 = rotl(s03 ^ d3, 28), b15 = rotl(s04 ^ d4, 27);
-        uint64_t b16 = rotl(s05 ^ d0, 36), b01 = rotl(s06 ^ d1, 44), b11 = rotl(s07 ^ d2, 6);
-        uint64_t b21 = rotl(s08 ^ d3, 55), b06 = rotl(s09 ^ d4, 20);
-        uint64_t b07 = rotl(s10 ^ d0, 3), b17 = rotl(s11 ^ d1, 10), b02 = rotl(s12 ^ d2, 43);
-        uint64_t b12 = rotl(s13 ^ d3, 25), b22 = rotl(s14 ^ d4, 39);
-        uint64_t b23 = rotl(s15 ^ d0, 41), b08 = rotl(s16 ^ d1, 45), b18 = rotl(s17 ^ d2, 15);
-        uint64_t b03 = rotl(s18 ^ d3, 21), b13 = rotl(s19 ^ d4, 8);
-        uint64_t b14 = rotl(s20 ^ d0, 18), b24 = rotl(s21 ^ d1, 2), b09 = rotl(s22 ^ d2, 61);
-        uint64_t b19 = rotl(s23 ^ d3, 56), b04 = rotl(s24 ^ d4, 14);
+        uint64_t b00 = s00 ^ d0, b10 = avila_rotl64(s01 ^ d1, 1), b20 = avila_rotl64(s02 ^ d2, 62);
+        uint64_t b05 = avila_rotl64(s03 ^ d3, 28), b15 = avila_rotl64(s04 ^ d4, 27);
+        uint64_t b16 = avila_rotl64(s05 ^ d0, 36), b01 = avila_rotl64(s06 ^ d1, 44),
+                 b11 = avila_rotl64(s07 ^ d2, 6);
+        uint64_t b21 = avila_rotl64(s08 ^ d3, 55), b06 = avila_rotl64(s09 ^ d4, 20);
+        uint64_t b07 = avila_rotl64(s10 ^ d0, 3), b17 = avila_rotl64(s11 ^ d1, 10),
+                 b02 = avila_rotl64(s12 ^ d2, 43);
+        uint64_t b12 = avila_rotl64(s13 ^ d3, 25), b22 = avila_rotl64(s14 ^ d4, 39);
+        uint64_t b23 = avila_rotl64(s15 ^ d0, 41), b08 = avila_rotl64(s16 ^ d1, 45),
+                 b18 = avila_rotl64(s17 ^ d2, 15);
+        uint64_t b03 = avila_rotl64(s18 ^ d3, 21), b13 = avila_rotl64(s19 ^ d4, 8);
+        uint64_t b14 = avila_rotl64(s20 ^ d0, 18), b24 = avila_rotl64(s21 ^ d1, 2),
+                 b09 = avila_rotl64(s22 ^ d2, 61);
+        uint64_t b19 = avila_rotl64(s23 ^ d3, 56), b04 = avila_rotl64(s24 ^ d4, 14);
         /*
          * chi along each row (x ^= ~x1 & x2 on the true values), in the
          * complemented representation, then iota.

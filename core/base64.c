@@ -8,59 +8,22 @@
 #include "core/encoding.h"
 
 #include "core/cpu.h"
+#include "core/ct.h"
 #include "core/encoding_int.h"
 #include "core/endian.h"
 #include "core/error.h"
 #include "core/size.h"
 
-static const char std_alphabet[65] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-static const char url_alphabet[65] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-#define XX 0xFF
-/* clang-format off */
-/* RFC 4648 Table 1: value of each character of the base64 alphabet; XX for others. */
-static const uint8_t std_values[256] = {
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* 00..0F */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* 10..1F */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, 62, XX, XX, XX, 63, /* 20..2F */
-    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, XX, XX, XX, XX, XX, XX, /* 30..3F */
-    XX,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14, /* 40..4F */
-    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, XX, XX, XX, XX, XX, /* 50..5F */
-    XX, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, /* 60..6F */
-    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, XX, XX, XX, XX, XX, /* 70..7F */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* 80..8F */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* 90..9F */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* A0..AF */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* B0..BF */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* C0..CF */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* D0..DF */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* E0..EF */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* F0..FF */
+/*
+ * An alphabet as lane offsets: the other 62 characters are A-Z, a-z, 0-9 in
+ * both alphabets; 62 and 63 are "+/" (RFC 4648 Table 1) or "-_" (Table 2).
+ */
+struct alphabet {
+    uint8_t c62, c63;
 };
 
-/* RFC 4648 Table 2: the same for the URL and filename safe alphabet. */
-static const uint8_t url_values[256] = {
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* 00..0F */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* 10..1F */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, 62, XX, XX, /* 20..2F */
-    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, XX, XX, XX, XX, XX, XX, /* 30..3F */
-    XX,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14, /* 40..4F */
-    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, XX, XX, XX, XX, 63, /* 50..5F */
-    XX, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, /* 60..6F */
-    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, XX, XX, XX, XX, XX, /* 70..7F */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* 80..8F */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* 90..9F */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* A0..AF */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* B0..BF */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* C0..CF */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* D0..DF */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* E0..EF */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* F0..FF */
-};
-/* clang-format on */
-#undef XX
+static const struct alphabet std_alphabet = {'+', '/'};
+static const struct alphabet url_alphabet = {'-', '_'};
 
 #define KNOWN_FLAGS (AVILA_BASE64_URL | AVILA_BASE64_NOPAD)
 
@@ -87,31 +50,26 @@ int avila_base64_encoded_len(size_t n, unsigned flags, size_t *out)
     return avila_size_mul_add(n / 3, 4, tail, out);
 }
 
-/* The 4 characters for the 24 bits in the low bits of v, first in the low byte. */
-static uint32_t encode24(uint32_t v, const char *alphabet)
+/*
+ * The 8 characters of the 48 bits in the low bits of v (the first character
+ * from the top bits), in little-endian order: the bits are spread to one
+ * 6-bit value per byte lane, then each lane gets its class's offset.
+ */
+static uint64_t encode8(uint64_t v, const struct alphabet *al)
 {
-    return (uint32_t)(uint8_t)alphabet[v >> 18 & 63] |
-           (uint32_t)(uint8_t)alphabet[v >> 12 & 63] << 8 |
-           (uint32_t)(uint8_t)alphabet[v >> 6 & 63] << 16 |
-           (uint32_t)(uint8_t)alphabet[v & 63] << 24;
-}
-
-/* Encodes the 3-byte groups first..groups-1 of src into 4 characters each. */
-static void encode_groups(char *dst, const uint8_t *src, size_t first, size_t groups,
-                          const char *alphabet)
-{
-    size_t g = first;
-    /* Two groups per step from one 8-byte load, while 8 bytes are there to read. */
-    for (; groups - g >= 3; g += 2) {
-        uint64_t v = avila_load_be64(src + 3 * g);
-        uint64_t chars = encode24((uint32_t)(v >> 40), alphabet) |
-                         (uint64_t)encode24((uint32_t)(v >> 16) & 0xFFFFFF, alphabet) << 32;
-        avila_store_le64(dst + 4 * g, chars);
-    }
-    for (; g < groups; g++) {
-        const uint8_t *s = src + 3 * g;
-        avila_store_le32(dst + 4 * g, encode24((uint32_t)s[0] << 16 | s[1] << 8 | s[2], alphabet));
-    }
+    uint64_t x = (v >> 24 & 0xFFFFFF) | (v & 0xFFFFFF) << 32;
+    x = (x >> 12 & 0x00000FFF00000FFFu) | (x & 0x00000FFF00000FFFu) << 16;
+    x = (x >> 6 & 0x003F003F003F003Fu) | (x & 0x003F003F003F003Fu) << 8;
+    uint64_t ge26 = avila_swar_mask(avila_swar_ge(x, 26));
+    uint64_t ge52 = avila_swar_mask(avila_swar_ge(x, 52));
+    uint64_t ge62 = avila_swar_mask(avila_swar_ge(x, 62));
+    uint64_t ge63 = avila_swar_mask(avila_swar_ge(x, 63));
+    uint64_t offset = (~ge26 & avila_swar_bytes('A')) |
+                      (ge26 & ~ge52 & avila_swar_bytes('a' - 26)) |
+                      (ge52 & ~ge62 & avila_swar_bytes((uint8_t)('0' - 52))) |
+                      (ge62 & ~ge63 & avila_swar_bytes((uint8_t)(al->c62 - 62))) |
+                      (ge63 & avila_swar_bytes((uint8_t)(al->c63 - 63)));
+    return avila_swar_add(x, offset);
 }
 
 int avila_base64_encode(char *dst, size_t cap, const void *src, size_t n, unsigned flags,
@@ -125,28 +83,34 @@ int avila_base64_encode(char *dst, size_t cap, const void *src, size_t n, unsign
         return AVILA_ENOSPC;
     const uint8_t *s = src;
     const int url = (flags & AVILA_BASE64_URL) != 0;
-    const char *alphabet = url ? url_alphabet : std_alphabet;
-    size_t groups = n / 3, done = 0;
+    const struct alphabet *al = url ? &url_alphabet : &std_alphabet;
+    size_t i = 0, o = 0;
 #if AVILA_X86_64
     /* The kernel reads 4 bytes past its last block. */
     if (use_avx2() && n >= 28) {
         size_t blocks = (n - 4) / 24;
         avila_base64_encode_avx2(dst, s, blocks, url);
-        done = blocks * 8;
+        i = blocks * 24;
+        o = blocks * 32;
     }
 #endif
-    encode_groups(dst, s, done, groups, alphabet);
-    size_t rest = n % 3;
-    if (rest > 0) {
-        const uint8_t *t = s + 3 * groups;
-        uint32_t v = (uint32_t)t[0] << 16 | (rest == 2 ? (uint32_t)t[1] << 8 : 0);
-        uint8_t chars[4];
-        avila_store_le32(chars, encode24(v, alphabet));
-        /* 1 byte makes 2 characters, 2 make 3; '=' fills the quantum. */
-        if (!(flags & AVILA_BASE64_NOPAD))
-            memset(chars + rest + 1, '=', 3 - rest);
-        memcpy(dst + 4 * groups, chars, len - 4 * groups);
+    /* 6 bytes per step from an 8-byte load, while 8 bytes are there to read. */
+    for (; n - i >= 8; i += 6, o += 8)
+        avila_store_le64(dst + o, encode8(avila_load_be64(s + i) >> 16, al));
+    while (i < n) {
+        size_t take = n - i < 6 ? n - i : 6;
+        uint8_t bytes[8] = {0}, chars[8];
+        memcpy(bytes, s + i, take);
+        avila_store_le64(chars, encode8(avila_load_be64(bytes) >> 16, al));
+        /* Every 3 bytes make 4 characters; 1 more byte makes 2, 2 make 3. */
+        size_t made = take / 3 * 4 + (take % 3 ? take % 3 + 1 : 0);
+        memcpy(dst + o, chars, made);
+        avila_wipe(bytes, sizeof bytes);
+        avila_wipe(chars, sizeof chars);
+        i += take;
+        o += made;
     }
+    memset(dst + o, '=', len - o);
     if (out_len)
         *out_len = len;
     return 0;
@@ -158,47 +122,74 @@ size_t avila_base64_decoded_max(size_t n)
 }
 
 /*
- * The 24 bits of 4 characters; the values of invalid characters (XX) are
- * ORed into *bad, which then exceeds 63.
+ * The 48 bits of 8 characters (chars in little-endian order, the first
+ * character's value becomes the top bits); ORs bit 7 of each lane that is
+ * not in the alphabet into *bad. Each lane is classified by range, and its
+ * class's offset added.
  */
-static inline uint32_t decode4(const uint8_t *s, const uint8_t *values, unsigned *bad)
+static uint64_t decode8(uint64_t chars, const struct alphabet *al, uint64_t *bad)
 {
-    unsigned a = values[s[0]], b = values[s[1]], c = values[s[2]], d = values[s[3]];
-    *bad |= a | b | c | d;
-    return (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | (uint32_t)d;
+    uint64_t x = chars & AVILA_SWAR_LOW7;
+    uint64_t upper = avila_swar_in_range(x, 'A', 'Z');
+    uint64_t lower = avila_swar_in_range(x, 'a', 'z');
+    uint64_t digit = avila_swar_in_range(x, '0', '9');
+    uint64_t is62 = avila_swar_in_range(x, al->c62, al->c62);
+    uint64_t is63 = avila_swar_in_range(x, al->c63, al->c63);
+    *bad |= (chars | ~(upper | lower | digit | is62 | is63)) & AVILA_SWAR_HIGH;
+    uint64_t offset = (avila_swar_mask(upper) & avila_swar_bytes((uint8_t) - 'A')) |
+                      (avila_swar_mask(lower) & avila_swar_bytes((uint8_t)(26 - 'a'))) |
+                      (avila_swar_mask(digit) & avila_swar_bytes((uint8_t)(52 - '0'))) |
+                      (avila_swar_mask(is62) & avila_swar_bytes((uint8_t)(62 - al->c62))) |
+                      (avila_swar_mask(is63) & avila_swar_bytes((uint8_t)(63 - al->c63)));
+    uint64_t v = avila_swar_add(x, offset) & 0x3F3F3F3F3F3F3F3Fu;
+    v = (v & 0x003F003F003F003Fu) << 6 | (v >> 8 & 0x003F003F003F003Fu);
+    v = (v & 0x00000FFF00000FFFu) << 12 | (v >> 16 & 0x00000FFF00000FFFu);
+    return (v & 0xFFFFFF) << 24 | v >> 32;
 }
 
 /*
- * Decodes the 4-character groups first..groups-1 of src into 3 bytes each;
- * returns the OR of the character values (> 63 if any was invalid).
+ * The last n (< 8) characters, padded with 'A' (value 0): their bytes (n
+ * * 3 / 4 of them) go to out[0..], and the byte after them holds the bits
+ * the last character has beyond them, which MUST be zero (RFC 4648 section
+ * 3.5) - so it is ORed into *bad.
  */
-static unsigned decode_groups(uint8_t *dst, const uint8_t *src, size_t first, size_t groups,
-                              const uint8_t *values)
+static void decode_last(uint8_t out[7], const uint8_t *s, size_t n, const struct alphabet *al,
+                        uint64_t *bad)
 {
-    unsigned bad = 0;
-    size_t g = first;
-    /* Two groups per step with one 8-byte store, while 2 spare bytes are still to be written. */
-    for (; groups - g >= 3; g += 2) {
-        uint64_t hi = decode4(src + 4 * g, values, &bad);
-        uint64_t lo = decode4(src + 4 * g + 4, values, &bad);
-        avila_store_be64(dst + 3 * g, (hi << 24 | (lo & 0xFFFFFF)) << 16);
-    }
-    for (; g < groups; g++) {
-        uint32_t v = decode4(src + 4 * g, values, &bad);
-        dst[3 * g] = (uint8_t)(v >> 16);
-        dst[3 * g + 1] = (uint8_t)(v >> 8);
-        dst[3 * g + 2] = (uint8_t)v;
-    }
-    return bad;
+    uint8_t chars[8];
+    memset(chars, 'A', sizeof chars);
+    memcpy(chars, s, n);
+    uint64_t bits = decode8(avila_load_le64(chars), al, bad);
+    avila_store_be64(out, bits << 16);
+    *bad |= out[n * 3 / 4];
 }
 
-/* True if all n characters are in the alphabet. */
-static int all_valid(const uint8_t *s, size_t n, const uint8_t *values)
+/*
+ * Decodes the n characters at s into n * 3 / 4 bytes at d (NULL: only
+ * check); returns nonzero if a character is invalid or trailing bits are set.
+ * Neither loop branches on the characters.
+ */
+static uint64_t decode_chars(uint8_t *d, const uint8_t *s, size_t n, const struct alphabet *al)
 {
-    unsigned bad = 0;
-    for (size_t i = 0; i < n; i++)
-        bad |= values[s[i]];
-    return bad < 64;
+    uint64_t bad = 0;
+    size_t i = 0, o = 0, len = n * 3 / 4;
+    for (; n - i >= 8; i += 8, o += 6) {
+        uint64_t bits = decode8(avila_load_le64(s + i), al, &bad);
+        /* An 8-byte store while 2 spare bytes are still to be written. */
+        if (d && len - o >= 8)
+            avila_store_be64(d + o, bits << 16);
+        else if (d)
+            for (int k = 0; k < 6; k++)
+                d[o + (size_t)k] = (uint8_t)(bits >> (40 - 8 * k));
+    }
+    if (i < n) {
+        uint8_t last[8];
+        decode_last(last, s + i, n - i, al, &bad);
+        if (d)
+            memcpy(d + o, last, len - o);
+        avila_wipe(last, sizeof last);
+    }
+    return bad;
 }
 
 int avila_base64_decode(void *dst, size_t cap, const char *src, size_t n, unsigned flags,
@@ -207,9 +198,9 @@ int avila_base64_decode(void *dst, size_t cap, const char *src, size_t n, unsign
     if (flags & ~KNOWN_FLAGS)
         return AVILA_EINVAL;
     const int url = (flags & AVILA_BASE64_URL) != 0;
-    const uint8_t *values = url ? url_values : std_values;
+    const struct alphabet *al = url ? &url_alphabet : &std_alphabet;
     const uint8_t *s = (const uint8_t *)src;
-    /* data: the characters that carry bits, padding excluded. */
+    /* data: the characters that carry bits, padding excluded. Where padding is is public. */
     size_t data = n;
     if (!(flags & AVILA_BASE64_NOPAD)) {
         if (n % 4 != 0)
@@ -217,38 +208,26 @@ int avila_base64_decode(void *dst, size_t cap, const char *src, size_t n, unsign
         if (n > 0 && s[n - 1] == '=')
             data -= s[n - 2] == '=' ? 2 : 1;
     }
-    size_t groups = data / 4, rest = data % 4;
-    if (rest == 1)
+    if (data % 4 == 1)
         return AVILA_EFORMAT;
-    size_t len = groups * 3 + (rest > 0 ? rest - 1 : 0);
-    /* The last character's bits past the final byte must be zero (RFC 4648 section 3.5). */
-    if (rest > 0 && (values[s[data - 1]] & (rest == 2 ? 0x0F : 0x03)) != 0)
-        return AVILA_EFORMAT;
+    size_t len = data * 3 / 4;
     if (cap < len)
-        return all_valid(s, data, values) ? AVILA_ENOSPC : AVILA_EFORMAT;
+        return decode_chars(NULL, s, data, al) ? AVILA_EFORMAT : AVILA_ENOSPC;
     uint8_t *d = dst;
     size_t done = 0;
+    uint64_t bad = 0;
 #if AVILA_X86_64
-    if (use_avx2() && groups >= 8) {
-        size_t blocks = groups / 8;
-        if (avila_base64_decode_avx2(d, src, blocks, url) != 0)
-            return AVILA_EFORMAT;
-        done = blocks * 8;
+    if (use_avx2() && data >= 32) {
+        size_t blocks = data / 32;
+        bad = avila_base64_decode_avx2(d, src, blocks, url);
+        done = blocks * 32;
     }
 #endif
-    unsigned bad = decode_groups(d, s, done, groups, values);
-    if (rest > 0) {
-        const uint8_t *t = s + 4 * groups;
-        unsigned a = values[t[0]], b = values[t[1]], c = rest == 3 ? values[t[2]] : 0;
-        bad |= a | b | c;
-        uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6;
-        d[3 * groups] = (uint8_t)(v >> 16);
-        if (rest == 3)
-            d[3 * groups + 1] = (uint8_t)(v >> 8);
-    }
-    if (bad > 63)
-        return AVILA_EFORMAT;
+    if (data > done)
+        bad |= decode_chars(d + done / 4 * 3, s + done, data - done, al);
+    /* Whether it was valid is all the result reveals of the characters: no branch on it here. */
+    uint32_t invalid = avila_ct_nonzero_u32((uint32_t)(bad | bad >> 32));
     if (out_len)
-        *out_len = len;
-    return 0;
+        *out_len = (size_t)avila_ct_select_u64(invalid, *out_len, len);
+    return -(int)(invalid * (uint32_t)-AVILA_EFORMAT);
 }

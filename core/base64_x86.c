@@ -159,7 +159,7 @@ static inline __m256i pack(__m256i v)
 }
 
 AVILA_TARGET("avx2")
-int avila_base64_decode_avx2(uint8_t *dst, const char *src, size_t blocks, int url)
+uint32_t avila_base64_decode_avx2(uint8_t *dst, const char *src, size_t blocks, int url)
 {
     const struct alphabet_tables t = decode_tables(url);
     const __m256i nibble = _mm256_set1_epi8(0x0F);
@@ -179,7 +179,7 @@ int avila_base64_decode_avx2(uint8_t *dst, const char *src, size_t blocks, int u
         _mm_storeu_si128((__m128i *)(dst + 24 * b), _mm256_castsi256_si128(out));
         _mm_storel_epi64((__m128i *)(dst + 24 * b + 16), _mm256_extracti128_si256(out, 1));
     }
-    return _mm256_testz_si256(bad, bad) ? 0 : AVILA_EFORMAT;
+    return (uint32_t)(1 - _mm256_testz_si256(bad, bad)) << 8;
 }
 
 #else

@@ -19,6 +19,14 @@
  * have been written); AVILA_ENOSPC is only returned for well-formed input,
  * before anything is written.
  *
+ * Timing: hex and base64 encode and decode in time that depends on the
+ * length alone - no branch or table index depends on a character or byte
+ * value (checked under valgrind by tests/ct/ct_encoding.c) - so key files
+ * can use them. A decoder's verdict (valid or not) is the one thing its
+ * timing may show; where padded base64 ends ('=') is read by a branch, as
+ * the length already tells it. base32 and Crockford use tables: do not put
+ * secrets through them.
+ *
  * Errors, in order of precedence: AVILA_EINVAL (unknown or conflicting
  * flags), AVILA_EOVERFLOW (the encoded size does not fit in size_t),
  * AVILA_EFORMAT (decoders), AVILA_ENOSPC (cap too small).

@@ -4,32 +4,10 @@
  */
 #include "core/encoding.h"
 
+#include "core/ct.h"
+#include "core/encoding_int.h"
 #include "core/endian.h"
 #include "core/error.h"
-
-#define XX 0xFF
-/* clang-format off */
-/* Value of each hex digit, either case; XX for other bytes. */
-static const uint8_t hex_values[256] = {
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* 00..0F */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* 10..1F */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* 20..2F */
-     0,  1,  2,  3,  4,  5,  6,  7,  8,  9, XX, XX, XX, XX, XX, XX, /* 30..3F */
-    XX, 10, 11, 12, 13, 14, 15, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* 40..4F */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* 50..5F */
-    XX, 10, 11, 12, 13, 14, 15, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* 60..6F */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* 70..7F */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* 80..8F */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* 90..9F */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* A0..AF */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* B0..BF */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* C0..CF */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* D0..DF */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* E0..EF */
-    XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, /* F0..FF */
-};
-/* clang-format on */
-#undef XX
 
 size_t avila_hex_encoded_len(size_t n)
 {
@@ -79,45 +57,62 @@ int avila_hex_encode(char *dst, size_t cap, const void *src, size_t n, unsigned 
     return 0;
 }
 
-/* True if all n characters are hex digits. */
-static int all_hex(const uint8_t *s, size_t n)
+/*
+ * The 4 bytes of 8 hex digits (chars in little-endian order, the first
+ * digit the high nibble of the first byte), in little-endian order; ORs
+ * bit 7 of each lane that is not a hex digit into *bad.
+ */
+static uint32_t decode8(uint64_t chars, uint64_t *bad)
 {
-    unsigned bad = 0;
-    for (size_t i = 0; i < n; i++)
-        bad |= hex_values[s[i]];
-    return (bad & 0xF0) == 0;
+    uint64_t x = chars & AVILA_SWAR_LOW7;
+    uint64_t folded = x | avila_swar_bytes(0x20); /* A-F onto a-f; digits have the bit */
+    uint64_t digit = avila_swar_in_range(x, '0', '9');
+    uint64_t letter = avila_swar_in_range(folded, 'a', 'f');
+    *bad |= (chars | ~(digit | letter)) & AVILA_SWAR_HIGH;
+    uint64_t dm = avila_swar_mask(digit), lm = avila_swar_mask(letter);
+    uint64_t v =
+        avila_swar_add((dm & x) | (lm & folded), (dm & avila_swar_bytes((uint8_t) - '0')) |
+                                                     (lm & avila_swar_bytes((uint8_t)(10 - 'a'))));
+    v &= 0x0F0F0F0F0F0F0F0Fu;
+    v = (v & 0x000F000F000F000Fu) << 4 | (v >> 8 & 0x000F000F000F000Fu);
+    v = (v | v >> 8) & 0x0000FFFF0000FFFFu;
+    return (uint32_t)(v | v >> 16);
 }
 
-/* The byte two hex digits stand for; ORs their values into *bad (> 15 if invalid). */
-static inline unsigned hex_pair(const uint8_t *s, unsigned *bad)
+/* Decodes the n (even) digits at s into n / 2 bytes at d (NULL: only check); nonzero if invalid. */
+static uint64_t decode_digits(uint8_t *d, const uint8_t *s, size_t n)
 {
-    unsigned hi = hex_values[s[0]], lo = hex_values[s[1]];
-    *bad |= hi | lo;
-    return hi << 4 | lo;
+    uint64_t bad = 0;
+    size_t i = 0;
+    for (; n - i >= 8; i += 8) {
+        uint32_t bytes = decode8(avila_load_le64(s + i), &bad);
+        if (d)
+            avila_store_le32(d + i / 2, bytes);
+    }
+    if (i < n) {
+        uint8_t chars[8], last[4];
+        memset(chars, '0', sizeof chars);
+        memcpy(chars, s + i, n - i);
+        avila_store_le32(last, decode8(avila_load_le64(chars), &bad));
+        if (d)
+            memcpy(d + i / 2, last, (n - i) / 2);
+        avila_wipe(last, sizeof last);
+    }
+    return bad;
 }
 
 int avila_hex_decode(void *dst, size_t cap, const char *src, size_t n, size_t *out_len)
 {
     const uint8_t *s = (const uint8_t *)src;
-    uint8_t *d = dst;
     if (n % 2 != 0)
         return AVILA_EFORMAT;
     size_t len = n / 2;
     if (cap < len)
-        return all_hex(s, n) ? AVILA_ENOSPC : AVILA_EFORMAT;
-    /* Invalid characters map to 0xFF: OR everything, test once at the end. */
-    unsigned bad = 0;
-    size_t i = 0;
-    for (; len - i >= 4; i += 4) {
-        uint32_t v = hex_pair(s + 2 * i, &bad) | hex_pair(s + 2 * i + 2, &bad) << 8 |
-                     hex_pair(s + 2 * i + 4, &bad) << 16 | hex_pair(s + 2 * i + 6, &bad) << 24;
-        avila_store_le32(d + i, v);
-    }
-    for (; i < len; i++)
-        d[i] = (uint8_t)hex_pair(s + 2 * i, &bad);
-    if (bad & 0xF0)
-        return AVILA_EFORMAT;
+        return decode_digits(NULL, s, n) ? AVILA_EFORMAT : AVILA_ENOSPC;
+    /* Whether it was valid is all the result reveals of the digits: no branch on it here. */
+    uint64_t bad = n ? decode_digits(dst, s, n) : 0;
+    uint32_t invalid = avila_ct_nonzero_u32((uint32_t)(bad | bad >> 32));
     if (out_len)
-        *out_len = len;
-    return 0;
+        *out_len = (size_t)avila_ct_select_u64(invalid, *out_len, len);
+    return -(int)(invalid * (uint32_t)-AVILA_EFORMAT);
 }

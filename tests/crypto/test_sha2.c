@@ -167,33 +167,6 @@ static void check_all_ways(const struct alg *a, const uint8_t *msg, size_t n, co
     assert_memory_equal(out, md, len);
 }
 
-/* The message of a vector record: text (ASCII) or msg (hex, cut to len bits), times repeat. */
-static uint8_t *record_message(const struct tv_file *tv, size_t *n)
-{
-    size_t one;
-    uint8_t *unit;
-    if (tv_has(tv, "text")) {
-        one = strlen(tv_str(tv, "text"));
-        unit = (uint8_t *)strdup(tv_str(tv, "text"));
-        assert_non_null(unit);
-    } else {
-        unit = tv_hex(tv, "msg", &one);
-    }
-    if (tv_has(tv, "len")) {
-        uint64_t bits = tv_u64(tv, "len");
-        assert_true(bits % 8 == 0 && bits / 8 <= one);
-        one = (size_t)(bits / 8);
-    }
-    size_t repeat = tv_has(tv, "repeat") ? (size_t)tv_u64(tv, "repeat") : 1;
-    uint8_t *msg = malloc(one * repeat + 1);
-    assert_non_null(msg);
-    for (size_t i = 0; i < repeat; i++)
-        memcpy(msg + i * one, unit, one);
-    free(unit);
-    *n = one * repeat;
-    return msg;
-}
-
 /* Runs every record of a vector file through every variant and interface; returns the count. */
 static int run_vector_file(const char *relpath)
 {
@@ -204,7 +177,7 @@ static int run_vector_file(const char *relpath)
     while (tv_next(&tv)) {
         const struct alg *a = find_alg(tv_str(&tv, "alg"));
         size_t n, md_len;
-        uint8_t *msg = record_message(&tv, &n);
+        uint8_t *msg = tv_message(&tv, &n);
         uint8_t *md = tv_hex(&tv, "md", &md_len);
         assert_int_equal(md_len, a->d->digest_len);
         struct variant v[4];

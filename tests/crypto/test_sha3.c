@@ -121,33 +121,6 @@ static void streamed(const struct alg *a, const uint8_t *msg, size_t n, uint8_t 
         squeeze_split(&c, out, len, rng, 1 + (size_t)(unit_rand(rng) % 400));
 }
 
-/* The message of a vector record: text (ASCII) or msg (hex, cut to len bits), times repeat. */
-static uint8_t *record_message(const struct tv_file *tv, size_t *n)
-{
-    size_t one;
-    uint8_t *unit;
-    if (tv_has(tv, "text")) {
-        one = strlen(tv_str(tv, "text"));
-        unit = (uint8_t *)strdup(tv_str(tv, "text"));
-        assert_non_null(unit);
-    } else {
-        unit = tv_hex(tv, "msg", &one);
-    }
-    if (tv_has(tv, "len")) {
-        uint64_t bits = tv_u64(tv, "len");
-        assert_true(bits % 8 == 0 && bits / 8 <= one);
-        one = (size_t)(bits / 8);
-    }
-    size_t repeat = tv_has(tv, "repeat") ? (size_t)tv_u64(tv, "repeat") : 1;
-    uint8_t *msg = malloc(one * repeat + 1);
-    assert_non_null(msg);
-    for (size_t i = 0; i < repeat; i++)
-        memcpy(msg + i * one, unit, one);
-    free(unit);
-    *n = one * repeat;
-    return msg;
-}
-
 /* Every record of a file, one-shot, streamed and (SHA-3) through the descriptor. */
 static int run_vector_file(const char *relpath)
 {
@@ -158,7 +131,7 @@ static int run_vector_file(const char *relpath)
     while (tv_next(&tv)) {
         const struct alg *a = find_alg(tv_str(&tv, "alg"));
         size_t n, len;
-        uint8_t *msg = record_message(&tv, &n);
+        uint8_t *msg = tv_message(&tv, &n);
         uint8_t *md = tv_hex(&tv, "md", &len);
         uint8_t *out = malloc(len);
         assert_non_null(out);

@@ -187,6 +187,32 @@ uint8_t *tv_hex(const struct tv_file *tv, const char *key, size_t *len)
     return out;
 }
 
+uint8_t *tv_message(const struct tv_file *tv, size_t *n)
+{
+    size_t one;
+    uint8_t *unit;
+    if (tv_has(tv, "text")) {
+        one = strlen(tv_str(tv, "text"));
+        unit = (uint8_t *)strdup(tv_str(tv, "text"));
+        assert_non_null(unit);
+    } else {
+        unit = tv_hex(tv, "msg", &one);
+    }
+    if (tv_has(tv, "len")) {
+        uint64_t bits = tv_u64(tv, "len");
+        assert_true(bits % 8 == 0 && bits / 8 <= one);
+        one = (size_t)(bits / 8);
+    }
+    size_t repeat = tv_has(tv, "repeat") ? (size_t)tv_u64(tv, "repeat") : 1;
+    uint8_t *msg = malloc(one * repeat + 1);
+    assert_non_null(msg);
+    for (size_t i = 0; i < repeat; i++)
+        memcpy(msg + i * one, unit, one);
+    free(unit);
+    *n = one * repeat;
+    return msg;
+}
+
 void tv_close(struct tv_file *tv)
 {
     free_fields(tv);

@@ -54,6 +54,13 @@ uint64_t tv_u64(const struct tv_file *tv, const char *key);
  */
 uint8_t *tv_hex(const struct tv_file *tv, const char *key, size_t *len);
 
+/*
+ * The message of a hash vector record, in a new malloc'd buffer the caller
+ * frees: "text" (ASCII) or "msg" (hex) cut to "len" bits when present, the
+ * whole repeated "repeat" times (NIST's million-'a' style vectors).
+ */
+uint8_t *tv_message(const struct tv_file *tv, size_t *n);
+
 void tv_close(struct tv_file *tv);
 
 /*

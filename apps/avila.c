@@ -25,6 +25,9 @@ const struct cli_command cli_commands[] = {
      cmd_digest_usage, cmd_digest},
     {"speed", "measure the crypto layer (BENCH lines, OpenSSL anchor case names)", cmd_speed_usage,
      cmd_speed},
+    {"sign", "Ed25519 signatures, compatible with OpenBSD signify", cmd_sign_usage, cmd_sign},
+    {"age", "encrypt and decrypt files, compatible with age v1", cmd_age_usage, cmd_age},
+    {"age-keygen", "make an age X25519 identity", cmd_age_keygen_usage, cmd_age_keygen},
     {0, 0, 0, 0},
 };
 

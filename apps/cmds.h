@@ -11,6 +11,9 @@ int cmd_base64(int argc, char **argv);
 int cmd_base32(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 int cmd_speed(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_age(int argc, char **argv);
+int cmd_age_keygen(int argc, char **argv);
 
 extern const char cmd_help_usage[];
 extern const char cmd_version_usage[];
@@ -21,5 +24,8 @@ extern const char cmd_base64_usage[];
 extern const char cmd_base32_usage[];
 extern const char cmd_digest_usage[];
 extern const char cmd_speed_usage[];
+extern const char cmd_sign_usage[];
+extern const char cmd_age_usage[];
+extern const char cmd_age_keygen_usage[];
 
 #endif

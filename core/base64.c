@@ -110,7 +110,8 @@ int avila_base64_encode(char *dst, size_t cap, const void *src, size_t n, unsign
         i += take;
         o += made;
     }
-    memset(dst + o, '=', len - o);
+    if (len > o)
+        memset(dst + o, '=', len - o);
     if (out_len)
         *out_len = len;
     return 0;

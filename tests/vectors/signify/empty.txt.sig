@@ -1,0 +1,2 @@
+untrusted comment: verify with nopass.pub
+RWTNFnOLpBxFtYjo1/caJZKq6bpFDwjwRqKzPmrEtube/lnPuGcnH4kRR6NDzv4P1oPFNkYTaeXPylEnBmpvQyfmPxo0es6C8wQ=

@@ -1,0 +1,2 @@
+untrusted comment: verify with pass.pub
+RWRKCHbjr+OBFsRtTV6SvHFnacSU0SICJpPLtAaQTOrIyYfFzudIekugM1qF6eWycc1fZxGDr1FO9Z8UmEnIzVLzGDEbKlNwxws=

@@ -1,0 +1,2 @@
+untrusted comment: verify with nopass.pub
+RWTNFnOLpBxFtVtTJKX3fks3Eggq7xOY19ehCrTZGZ5wc/s9HBkS3/gZAzpk3U42bAcd7LRCl419hNKjBvOjkgbpcv3Syrfn0QY=

@@ -28,6 +28,8 @@ const struct cli_command cli_commands[] = {
     {"sign", "Ed25519 signatures, compatible with OpenBSD signify", cmd_sign_usage, cmd_sign},
     {"age", "encrypt and decrypt files, compatible with age v1", cmd_age_usage, cmd_age},
     {"age-keygen", "make an age X25519 identity", cmd_age_keygen_usage, cmd_age_keygen},
+    {"pkey", "Ed25519, X25519, P-256 and RSA keys and signatures (openssl-compatible)",
+     cmd_pkey_usage, cmd_pkey},
     {0, 0, 0, 0},
 };
 

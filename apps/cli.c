@@ -183,3 +183,83 @@ int cli_stream(const char *cmd, const char *what, int fd, size_t block_size,
     free(block);
     return rc;
 }
+
+int cli_read_file(const char *cmd, const char *path, size_t max, char **out, size_t *n)
+{
+    int fd = cli_open_input(cmd, path);
+    if (fd < 0)
+        return CLI_FAIL;
+    struct stat st;
+    size_t cap = 4096;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size < max)
+        cap = (size_t)st.st_size + 1;
+    char *buf = malloc(cap);
+    size_t got = 0;
+    int rc = 0;
+    for (;;) {
+        if (!buf) {
+            rc = cli_fail(cmd, "%s: out of memory", path);
+            break;
+        }
+        long r = cli_read_full(fd, (uint8_t *)buf + got, cap - got);
+        if (r < 0) {
+            rc = cli_fail(cmd, "%s: %s", path, strerror(errno));
+            break;
+        }
+        got += (size_t)r;
+        if (got < cap)
+            break;
+        if (cap > max) {
+            rc = cli_fail(cmd, "%s: larger than %zu bytes", path, max);
+            break;
+        }
+        /* One byte past max tells a too-large file from one of exactly max bytes. */
+        cap = cap > max / 2 ? max + 1 : 2 * cap;
+        char *grown = realloc(buf, cap);
+        if (!grown)
+            free(buf);
+        buf = grown;
+    }
+    cli_close_input(fd);
+    if (rc != 0) {
+        free(buf);
+        return rc;
+    }
+    *out = buf;
+    *n = got;
+    return 0;
+}
+
+int cli_open_output(const char *cmd, const char *path, int exclusive, mode_t mode)
+{
+    if (strcmp(path, "-") == 0)
+        return STDOUT_FILENO;
+    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC);
+    int fd = open(path, flags, mode);
+    if (fd < 0)
+        cli_fail(cmd, "%s: %s", path, strerror(errno));
+    return fd;
+}
+
+int cli_write_close(const char *cmd, int fd, const char *path, const void *a, size_t an,
+                    const void *b, size_t bn)
+{
+    int bad = cli_write_all(fd, a, an) != 0 || cli_write_all(fd, b, bn) != 0;
+    if (fd != STDOUT_FILENO && close(fd) != 0)
+        bad = 1;
+    return bad ? cli_fail(cmd, "%s: %s", path, strerror(errno)) : 0;
+}
+
+int cli_write_file(const char *cmd, const char *path, mode_t mode, const void *a, size_t an,
+                   const void *b, size_t bn)
+{
+    int fd = cli_open_output(cmd, path, 0, mode);
+    if (fd < 0)
+        return CLI_FAIL;
+    if (cli_write_close(cmd, fd, path, a, an, b, bn) != 0) {
+        if (fd != STDOUT_FILENO)
+            unlink(path);
+        return CLI_FAIL;
+    }
+    return 0;
+}

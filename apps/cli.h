@@ -11,6 +11,7 @@
 #define AVILA_APPS_CLI_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <stdint.h>
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
@@ -63,6 +64,30 @@ long cli_read_full(int fd, uint8_t *buf, size_t cap);
 
 /* Writes all n bytes to fd, retrying on EINTR and short writes. Returns 0 or -1 (errno set). */
 int cli_write_all(int fd, const void *buf, size_t n);
+
+/*
+ * Reads the file at path ("-": standard input) whole into a new malloc'd
+ * buffer *out (freed by the caller), at most max bytes. Returns 0, or
+ * CLI_FAIL after reporting "avila <cmd>: <path>: <reason>".
+ */
+int cli_read_file(const char *cmd, const char *path, size_t max, char **out, size_t *n);
+
+/*
+ * Opens path for writing ("-": standard output), creating it with mode;
+ * with exclusive, an existing file is an error. Returns the descriptor, or
+ * -1 after reporting.
+ */
+int cli_open_output(const char *cmd, const char *path, int exclusive, mode_t mode);
+
+/* Writes a then b to fd and closes it (unless standard output). Returns 0 or CLI_FAIL. */
+int cli_write_close(const char *cmd, int fd, const char *path, const void *a, size_t an,
+                    const void *b, size_t bn);
+
+/* Writes a then b (bn may be 0) to path ("-": standard output), created
+ * with mode or truncated; removes the file if writing fails. Returns 0 or
+ * CLI_FAIL after reporting. */
+int cli_write_file(const char *cmd, const char *path, mode_t mode, const void *a, size_t an,
+                   const void *b, size_t bn);
 
 /*
  * Reads fd to its end in blocks of block_size bytes (the last may be

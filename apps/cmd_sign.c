@@ -30,12 +30,10 @@
  * signature), 2 usage error.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "apps/cli.h"
@@ -82,98 +80,6 @@ struct options {
     const char *comment, *pubkey, *seckey, *sigfile, *message;
     char *default_sigfile; /* message.sig, malloc'd */
 };
-
-/* ------------------------------------------------------------ files */
-
-/*
- * Reads the file at path ("-": standard input) whole into a new malloc'd
- * buffer *out (freed by the caller), at most max bytes. Returns 0, or
- * CLI_FAIL after reporting.
- */
-static int read_file(const char *path, size_t max, char **out, size_t *n)
-{
-    int fd = cli_open_input(CMD, path);
-    if (fd < 0)
-        return CLI_FAIL;
-    struct stat st;
-    size_t cap = 4096;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size < max)
-        cap = (size_t)st.st_size + 1;
-    char *buf = malloc(cap);
-    size_t got = 0;
-    int rc = 0;
-    for (;;) {
-        if (!buf) {
-            rc = cli_fail(CMD, "%s: out of memory", path);
-            break;
-        }
-        long r = cli_read_full(fd, (uint8_t *)buf + got, cap - got);
-        if (r < 0) {
-            rc = cli_fail(CMD, "%s: %s", path, strerror(errno));
-            break;
-        }
-        got += (size_t)r;
-        if (got < cap)
-            break;
-        if (cap > max) {
-            rc = cli_fail(CMD, "%s: larger than %zu bytes", path, max);
-            break;
-        }
-        /* One byte past max tells a too-large file from one of exactly max bytes. */
-        cap = cap > max / 2 ? max + 1 : 2 * cap;
-        char *grown = realloc(buf, cap);
-        if (!grown)
-            free(buf);
-        buf = grown;
-    }
-    cli_close_input(fd);
-    if (rc != 0) {
-        free(buf);
-        return rc;
-    }
-    *out = buf;
-    *n = got;
-    return 0;
-}
-
-/*
- * Opens path for writing ("-": standard output), creating it with mode;
- * with exclusive, an existing file is an error. Returns the descriptor, or
- * -1 after reporting.
- */
-static int open_output(const char *path, int exclusive, mode_t mode)
-{
-    if (strcmp(path, "-") == 0)
-        return STDOUT_FILENO;
-    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC);
-    int fd = open(path, flags, mode);
-    if (fd < 0)
-        cli_fail(CMD, "%s: %s", path, strerror(errno));
-    return fd;
-}
-
-/* Writes a then b to fd and closes it (unless standard output). Returns 0 or CLI_FAIL. */
-static int write_close(int fd, const char *path, const void *a, size_t an, const void *b, size_t bn)
-{
-    int bad = cli_write_all(fd, a, an) != 0 || cli_write_all(fd, b, bn) != 0;
-    if (fd != STDOUT_FILENO && close(fd) != 0)
-        bad = 1;
-    return bad ? cli_fail(CMD, "%s: %s", path, strerror(errno)) : 0;
-}
-
-/* Writes a then b to a new or truncated file (standard output for "-"); 0 or CLI_FAIL. */
-static int write_file(const char *path, const void *a, size_t an, const void *b, size_t bn)
-{
-    int fd = open_output(path, 0, 0666);
-    if (fd < 0)
-        return CLI_FAIL;
-    if (write_close(fd, path, a, an, b, bn) != 0) {
-        if (fd != STDOUT_FILENO)
-            unlink(path);
-        return CLI_FAIL;
-    }
-    return 0;
-}
 
 /* Reports a parser error for the file at path holding what ("public key"...). */
 static int parse_failed(const char *path, const char *what, int rc)
@@ -296,10 +202,10 @@ static int generate(const struct options *o)
         memcmp(base_name(o->pubkey), base_name(o->seckey), pub_name) != 0)
         return cli_usage_error(CMD, "please use the naming scheme keyname.pub and keyname.sec");
     /* Both names are claimed before any work, so an existing file stops everything. */
-    int sec_fd = open_output(o->seckey, 1, 0600);
+    int sec_fd = cli_open_output(CMD, o->seckey, 1, 0600);
     if (sec_fd < 0)
         return CLI_FAIL;
-    int pub_fd = open_output(o->pubkey, 1, 0666);
+    int pub_fd = cli_open_output(CMD, o->pubkey, 1, 0666);
     if (pub_fd < 0) {
         close(sec_fd);
         unlink(o->seckey);
@@ -309,11 +215,11 @@ static int generate(const struct options *o)
     size_t pub_n = 0, sec_n = 0;
     int rc = make_keys(o, pub, &pub_n, sec, &sec_n);
     if (rc == 0)
-        rc = write_close(sec_fd, o->seckey, sec, sec_n, "", 0);
+        rc = cli_write_close(CMD, sec_fd, o->seckey, sec, sec_n, "", 0);
     else
         close(sec_fd);
     if (rc == 0)
-        rc = write_close(pub_fd, o->pubkey, pub, pub_n, "", 0);
+        rc = cli_write_close(CMD, pub_fd, o->pubkey, pub, pub_n, "", 0);
     else
         close(pub_fd);
     avila_wipe(sec, sizeof sec);
@@ -331,7 +237,7 @@ static int load_seckey(const char *path, struct avila_signify_seckey *sk)
 {
     char *text;
     size_t n;
-    if (read_file(path, AVILA_SIGNIFY_FILE_MAX, &text, &n) != 0)
+    if (cli_read_file(CMD, path, AVILA_SIGNIFY_FILE_MAX, &text, &n) != 0)
         return CLI_FAIL;
     int rc = avila_signify_seckey_parse(sk, text, n, NULL);
     avila_wipe(text, n);
@@ -370,7 +276,7 @@ static int sign(const struct options *o)
     char *msg = NULL;
     size_t msg_n = 0;
     if (rc == 0)
-        rc = read_file(o->message, MESSAGE_MAX, &msg, &msg_n);
+        rc = cli_read_file(CMD, o->message, MESSAGE_MAX, &msg, &msg_n);
     struct avila_signify_sig sig;
     char text[AVILA_SIGNIFY_FILE_MAX];
     size_t text_n = 0;
@@ -382,7 +288,7 @@ static int sign(const struct options *o)
         if (avila_signify_sig_write(text, sizeof text, &sig, &text_n) != 0)
             rc = cli_usage_error(CMD, "the secret key's name cannot go into a comment");
         else
-            rc = write_file(o->sigfile, text, text_n, msg, o->embedded ? msg_n : 0);
+            rc = cli_write_file(CMD, o->sigfile, 0666, text, text_n, msg, o->embedded ? msg_n : 0);
     }
     avila_wipe(&sk, sizeof sk);
     free(msg);
@@ -397,7 +303,7 @@ static int verify(const struct options *o)
     size_t pub_n = 0, sig_n = 0, msg_n = 0, consumed = 0;
     struct avila_signify_pubkey pk;
     struct avila_signify_sig sig;
-    int rc = read_file(o->pubkey, AVILA_SIGNIFY_FILE_MAX, &pub_text, &pub_n);
+    int rc = cli_read_file(CMD, o->pubkey, AVILA_SIGNIFY_FILE_MAX, &pub_text, &pub_n);
     if (rc != 0)
         goto out;
     if ((rc = avila_signify_pubkey_parse(&pk, pub_text, pub_n)) < 0) {
@@ -405,8 +311,8 @@ static int verify(const struct options *o)
         goto out;
     }
     /* An embedded file holds the message too: it gets the message's limit. */
-    rc = read_file(o->sigfile, o->embedded ? MESSAGE_MAX : AVILA_SIGNIFY_FILE_MAX, &sig_text,
-                   &sig_n);
+    rc = cli_read_file(CMD, o->sigfile, o->embedded ? MESSAGE_MAX : AVILA_SIGNIFY_FILE_MAX,
+                       &sig_text, &sig_n);
     if (rc != 0)
         goto out;
     if ((rc = avila_signify_sig_parse(&sig, sig_text, sig_n, o->embedded ? &consumed : NULL)) < 0) {
@@ -416,7 +322,7 @@ static int verify(const struct options *o)
     const char *body = sig_text + consumed;
     size_t body_n = sig_n - consumed;
     if (!o->embedded) {
-        if ((rc = read_file(o->message, MESSAGE_MAX, &msg, &msg_n)) != 0)
+        if ((rc = cli_read_file(CMD, o->message, MESSAGE_MAX, &msg, &msg_n)) != 0)
             goto out;
         body = msg;
         body_n = msg_n;
@@ -427,7 +333,7 @@ static int verify(const struct options *o)
         rc = cli_fail(CMD, "signature verification failed");
     /* The embedded message is released only once its signature holds. */
     else if (o->embedded)
-        rc = write_file(o->message, body, body_n, "", 0);
+        rc = cli_write_file(CMD, o->message, 0666, body, body_n, "", 0);
     if (rc == 0 && !o->quiet && (puts("Signature Verified") < 0 || fflush(stdout) != 0))
         rc = cli_fail(CMD, "cannot write output");
 out:

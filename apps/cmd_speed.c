@@ -23,7 +23,9 @@
 #include "crypto/chacha20.h"
 #include "crypto/digest.h"
 #include "crypto/ed25519.h"
+#include "crypto/rsa.h"
 #include "crypto/gcm.h"
+#include "crypto/p256.h"
 #include "crypto/poly1305.h"
 #include "crypto/x25519.h"
 #include "tools/bench/bench.h"
@@ -34,7 +36,7 @@ const char cmd_speed_usage[] =
     "MB/s (10^6 bytes) at 16 B, 1 KiB and 16 KiB per call for the symmetric\n"
     "algorithms, operations per second for the public-key ones. ALGO is one of\n"
     "  sha256 sha512 sha3-256 blake2b blake2s blake3 chacha20-poly1305\n"
-    "  aes-128-gcm aes-256-gcm x25519 ed25519\n"
+    "  aes-128-gcm aes-256-gcm x25519 ed25519 ecdsa-p256 p256 rsa2048\n"
     "(all by default). Each case takes about a second; BENCH_MIN_SECONDS=0.05\n"
     "gives rough figures faster.\n"
     "  --portable  measure the portable code paths (no SIMD or special\n"
@@ -271,6 +273,94 @@ static void speed_ed25519(void)
     report_ops("ed25519/verify", run_ed25519_verify, &k);
 }
 
+/* ---- RSA */
+
+struct rsa_bench {
+    struct avila_rsa_private key;
+    struct avila_rsa_work work;
+    struct avila_csprng rng;
+    uint8_t hash[32], sig[AVILA_RSA_MAX_LEN];
+};
+
+static void run_rsa_sign(void *p)
+{
+    struct rsa_bench *b = p;
+    (void)avila_rsa_sign_pkcs1(&b->key, &avila_digest_sha256, b->hash, b->sig, &b->rng, &b->work);
+    bench_consume(b->sig[0]);
+}
+
+static void run_rsa_verify(void *p)
+{
+    struct rsa_bench *b = p;
+    bench_consume((uint64_t)avila_rsa_verify_pkcs1(&b->key.pub, &avila_digest_sha256, b->hash,
+                                                   b->sig, b->key.pub.len));
+}
+
+/* RSA-2048 with PKCS#1 v1.5 and SHA-256, as `openssl speed rsa2048` (its sign is raw RSA). */
+static void speed_rsa(void)
+{
+    static struct rsa_bench b;
+    uint8_t seed[AVILA_CSPRNG_SEED_LEN] = {4};
+    avila_csprng_init(&b.rng, seed);
+    avila_rsa_work_init(&b.work);
+    memset(b.hash, 3, sizeof b.hash);
+    (void)avila_rsa_generate(&b.key, 2048, &b.rng, &b.work);
+    report_ops("rsa2048/sign", run_rsa_sign, &b);
+    report_ops("rsa2048/verify", run_rsa_verify, &b);
+}
+
+/* ---- P-256: ECDSA over a SHA-256 hash (RFC 6979 nonces), ECDH */
+
+struct p256_keys {
+    uint8_t priv[32], pub[65], peer[65], hash[32], sig[64];
+};
+
+static void run_p256_sign(void *p)
+{
+    struct p256_keys *k = p;
+    bench_consume((uint64_t)avila_p256_sign(k->sig, k->priv, k->hash, sizeof k->hash));
+}
+
+static void run_p256_verify(void *p)
+{
+    struct p256_keys *k = p;
+    bench_consume((uint64_t)avila_p256_verify(k->sig, k->hash, sizeof k->hash, k->pub, 65));
+}
+
+static void run_p256_derive(void *p)
+{
+    struct p256_keys *k = p;
+    uint8_t out[32];
+    bench_consume((uint64_t)avila_p256_ecdh(out, k->priv, k->peer, 65));
+    bench_consume(out[0]);
+}
+
+static void p256_setup(struct p256_keys *k)
+{
+    uint8_t other[32];
+    memset(k, 0x5c, sizeof *k);
+    memset(other, 0x3a, sizeof other);
+    if (avila_p256_public_from_private(k->pub, k->priv) != 0 ||
+        avila_p256_public_from_private(k->peer, other) != 0 ||
+        avila_p256_sign(k->sig, k->priv, k->hash, sizeof k->hash) != 0)
+        fprintf(stderr, "avila speed: p256 setup failed\n");
+}
+
+static void speed_ecdsa_p256(void)
+{
+    struct p256_keys k;
+    p256_setup(&k);
+    report_ops("ecdsa-p256/sign", run_p256_sign, &k);
+    report_ops("ecdsa-p256/verify", run_p256_verify, &k);
+}
+
+static void speed_p256(void)
+{
+    struct p256_keys k;
+    p256_setup(&k);
+    report_ops("p256/derive", run_p256_derive, &k);
+}
+
 static const struct {
     const char *name;
     void (*run)(void);
@@ -286,6 +376,9 @@ static const struct {
     {"aes-256-gcm", speed_aes256},
     {"x25519", speed_x25519},
     {"ed25519", speed_ed25519},
+    {"ecdsa-p256", speed_ecdsa_p256},
+    {"p256", speed_p256},
+    {"rsa2048", speed_rsa},
 };
 
 #define NALGOS (sizeof algos / sizeof algos[0])

@@ -12,6 +12,7 @@ int cmd_base32(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 int cmd_speed(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
+int cmd_pkey(int argc, char **argv);
 int cmd_age(int argc, char **argv);
 int cmd_age_keygen(int argc, char **argv);
 
@@ -25,6 +26,7 @@ extern const char cmd_base32_usage[];
 extern const char cmd_digest_usage[];
 extern const char cmd_speed_usage[];
 extern const char cmd_sign_usage[];
+extern const char cmd_pkey_usage[];
 extern const char cmd_age_usage[];
 extern const char cmd_age_keygen_usage[];
 

@@ -84,6 +84,17 @@ void avila_ct_copy_if(uint32_t bit, void *restrict dst, const void *restrict src
 void avila_ct_swap_if(uint32_t bit, void *restrict a, void *restrict b, size_t n);
 
 /*
+ * Declares the n bytes at p public although they were computed from
+ * secrets: a verdict that is revealed anyway (a rejected prime candidate, a
+ * failed consistency check, the length of an integer that DER shows).
+ * Code calls it before branching on such a value, so every release of
+ * secret-derived information is explicit. A no-op (a weak symbol): the
+ * constant-time checks of tests/ct/ link their own definition, which tells
+ * valgrind the bytes are defined.
+ */
+void avila_ct_declassify(const void *p, size_t n);
+
+/*
  * Zeroes n bytes at p in a way the compiler cannot remove as a dead store.
  * Every function that held a secret wipes it before returning.
  */

@@ -44,7 +44,7 @@ import random
 
 from cryptography.exceptions import InvalidSignature, InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, hmac, poly1305, serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, utils, x25519
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF, HKDFExpand
@@ -564,6 +564,178 @@ def gen_ed25519(g):
     return grp
 
 
+# ---------------------------------------------------------------- P-256
+
+P256_P = 2**256 - 2**224 + 2**192 + 2**96 - 1
+P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+P256_B = 0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B
+ERANGE = "ERR AVILA_ERANGE"
+EFORMAT = "ERR AVILA_EFORMAT"
+P256_HASHES = {32: hashes.SHA256, 48: hashes.SHA384, 64: hashes.SHA512}
+
+
+def p256_scalar(g):
+    """A private key: mostly random, sometimes an edge (0, 1, n - 1, n, n + 1, 2^256 - 1)."""
+    if g.rng.random() < 0.1:
+        return g.rng.choice((0, 1, 2, P256_N - 1, P256_N, P256_N + 1, 2**256 - 1))
+    return int.from_bytes(g.bytes(32), "big")
+
+
+def p256_key(d):
+    """python3-cryptography's key for d, or None when it refuses it (d not in [1, n - 1])."""
+    try:
+        return ec.derive_private_key(d, ec.SECP256R1())
+    except ValueError:
+        return None
+
+
+def p256_point(pub, form):
+    return pub.public_bytes(serialization.Encoding.X962, form)
+
+
+def p256_decode(data):
+    try:
+        return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), data)
+    except ValueError:
+        return None
+
+
+def p256_bad_point(g, good):
+    """An encoding of something that is not a valid point, or a valid one altered."""
+    kind = g.rng.choice(("flip", "prefix", "x>=p", "noroot", "short", "inf", "hybrid", "y+p"))
+    if kind == "flip":
+        return g.flip(good)
+    if kind == "prefix":
+        return bytes([g.rng.choice((0, 1, 5, 8, 0xFF))]) + good[1:]
+    if kind == "x>=p":
+        x = P256_P + g.rng.randrange(0, 2**32)
+        return bytes([g.rng.choice((2, 3))]) + (x % 2**256).to_bytes(32, "big")
+    if kind == "noroot":
+        while True:
+            x = g.rng.randrange(P256_P)
+            rhs = (x**3 - 3 * x + P256_B) % P256_P
+            if pow(rhs, (P256_P - 1) // 2, P256_P) == P256_P - 1:
+                return bytes([2]) + x.to_bytes(32, "big")
+    if kind == "short":
+        return good[: g.rng.randrange(len(good))]
+    if kind == "inf":
+        return b"\x00"
+    if kind == "hybrid":
+        return bytes([6 | (good[-1] & 1)]) + good[1:] if len(good) == 65 else bytes([6]) + good[1:]
+    y = int.from_bytes(good[33:65], "big") + P256_P if len(good) == 65 else 2**256
+    if y >= 2**256:
+        return good[:-1]
+    return good[:33] + y.to_bytes(32, "big")
+
+
+def gen_p256_keys(g):
+    grp = Group("p256 public keys and encodings (SEC 1, invalid points refused by both)")
+    for _ in range(g.count(300)):
+        d = p256_scalar(g)
+        key = p256_key(d)
+        db = (d % 2**256).to_bytes(32, "big")
+        if key is None:
+            grp.add(f"p256-pub {db.hex()}", ERANGE)
+            continue
+        pub = key.public_key()
+        u = p256_point(pub, serialization.PublicFormat.UncompressedPoint)
+        c = p256_point(pub, serialization.PublicFormat.CompressedPoint)
+        grp.add(f"p256-pub {db.hex()}", u.hex())
+        grp.add(f"p256-encode 33 {u.hex()}", c.hex())
+        grp.add(f"p256-encode 65 {c.hex()}", u.hex())
+        bad = p256_bad_point(g, g.rng.choice((u, c)))
+        peer = p256_decode(bad)
+        if peer is None:
+            grp.add(f"p256-encode 65 {hx(bad)}", EFORMAT)
+        else:
+            grp.add(f"p256-encode 65 {hx(bad)}",
+                    p256_point(peer, serialization.PublicFormat.UncompressedPoint).hex())
+    return grp
+
+
+def gen_p256_ecdh(g):
+    grp = Group("p256 ecdh (random keys; invalid peer points refused by both)")
+    for _ in range(g.count(300)):
+        d = p256_scalar(g)
+        key = p256_key(d)
+        other = ec.generate_private_key(ec.SECP256R1()).public_key()
+        form = g.rng.choice((serialization.PublicFormat.UncompressedPoint,
+                             serialization.PublicFormat.CompressedPoint))
+        peer = p256_point(other, form)
+        if g.rng.random() < 0.3:
+            peer = p256_bad_point(g, peer)
+        decoded = p256_decode(peer)
+        db = (d % 2**256).to_bytes(32, "big")
+        if decoded is None:
+            want = EFORMAT
+        elif key is None:
+            want = ERANGE
+        else:
+            want = key.exchange(ec.ECDH(), decoded).hex()
+        grp.add(f"p256-ecdh {db.hex()} {hx(peer)}", want)
+    return grp
+
+
+def p256_sig_bytes(der):
+    r, s = utils.decode_dss_signature(der)
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def p256_verify(pub, h, sig):
+    hf = P256_HASHES.get(len(h))
+    if hf is None or len(sig) != 64:
+        return EAUTH
+    r, s = int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big")
+    try:
+        pub.verify(utils.encode_dss_signature(r, s), h, ec.ECDSA(utils.Prehashed(hf())))
+        return "OK"
+    except InvalidSignature:
+        return EAUTH
+
+
+def gen_p256_ecdsa(g):
+    """RFC 6979 signatures byte for byte both ways; peer's random-nonce signatures; forgeries."""
+    grp = Group("p256 ecdsa sign (RFC 6979) / verify / forged")
+    for _ in range(g.count(400)):
+        key = ec.generate_private_key(ec.SECP256R1())
+        d = key.private_numbers().private_value.to_bytes(32, "big")
+        pub = key.public_key()
+        u = p256_point(pub, serialization.PublicFormat.UncompressedPoint)
+        hl = g.rng.choice((32, 48, 64))
+        h = g.bytes(hl)
+        hf = P256_HASHES[hl]
+        det = p256_sig_bytes(key.sign(h, ec.ECDSA(utils.Prehashed(hf()),
+                                                  deterministic_signing=True)))
+        grp.add(f"p256-sign {d.hex()} {h.hex()}", det.hex())
+        rnd = p256_sig_bytes(key.sign(h, ec.ECDSA(utils.Prehashed(hf()))))
+        grp.add(f"p256-verify {u.hex()} {h.hex()} {rnd.hex()}", "OK")
+        kind = g.rng.choice(("r", "s", "hash", "key", "r=0", "s=n", "s=n-s", "random"))
+        p2, h2, s2 = pub, h, rnd
+        if kind == "r":
+            s2 = g.flip(rnd[:32]) + rnd[32:]
+        elif kind == "s":
+            s2 = rnd[:32] + g.flip(rnd[32:])
+        elif kind == "hash":
+            h2 = g.flip(h[:32]) + h[32:]
+        elif kind == "key":
+            p2 = ec.generate_private_key(ec.SECP256R1()).public_key()
+        elif kind == "r=0":
+            s2 = bytes(32) + rnd[32:]
+        elif kind == "s=n":
+            s2 = rnd[:32] + P256_N.to_bytes(32, "big")
+        elif kind == "s=n-s":  # the other valid signature
+            s2 = rnd[:32] + (P256_N - int.from_bytes(rnd[32:], "big")).to_bytes(32, "big")
+        else:
+            s2 = g.bytes(64)
+        if kind in ("r=0", "s=n"):
+            want = EAUTH  # out of range: the peer refuses to even encode some of these
+        else:
+            want = p256_verify(p2, h2, s2)
+        c2 = p256_point(p2, serialization.PublicFormat.CompressedPoint)
+        grp.add(f"p256-verify {c2.hex()} {h2.hex()} {s2.hex()}", want)
+    return grp
+
+
 # ---------------------------------------------------------------- driver
 
 
@@ -589,6 +761,9 @@ def build(g):
         gen_aes_block(g),
         gen_x25519(g),
         gen_ed25519(g),
+        gen_p256_keys(g),
+        gen_p256_ecdh(g),
+        gen_p256_ecdsa(g),
     ]
 
 

@@ -20,19 +20,12 @@
 
 #define PASS "avila-signify-test"
 
-/* A file of tests/vectors/signify/ in a new malloc'd buffer (never NULL); *n gets its length. */
+/* A file of tests/vectors/signify/ in a new malloc'd buffer; *n gets its length. */
 static char *load(const char *name, size_t *n)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/tests/vectors/signify/%s", AVILA_SOURCE_DIR, name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s", path);
-    char *buf = malloc(1 << 16);
-    assert_non_null(buf);
-    *n = fread(buf, 1, 1 << 16, f);
-    fclose(f);
-    return buf;
+    char rel[256];
+    snprintf(rel, sizeof rel, "signify/%s", name);
+    return tv_load(rel, n);
 }
 
 /* ------------------------------------------------------------ files the real signify wrote */

@@ -40,6 +40,9 @@
  *   x25519 H:scalar H:point; x25519-base H:scalar
  *   ed25519-keypair H:seed (public key); ed25519-sign H:seed H:msg;
  *   ed25519-verify H:pub H:msg H:sig (OK or ERR)
+ *   p256-pub H:priv (uncompressed public key); p256-encode N:len H:pub (65 or 33
+ *   bytes); p256-ecdh H:priv H:peer; p256-sign H:priv H:hash (r || s, RFC 6979);
+ *   p256-sign-hedged H:priv H:hash H:extra; p256-verify H:pub H:hash H:sig (OK or ERR)
  *   cpu S:spec      restricts dispatch as AVILA_CPU=spec would (from all); OK
  *   impl            the implementation names the dispatchers pick now (text)
  * AVILA_CPU in the environment applies at start-up.
@@ -61,6 +64,7 @@
 #include "crypto/gcm.h"
 #include "crypto/hmac.h"
 #include "crypto/kdf.h"
+#include "crypto/p256.h"
 #include "crypto/poly1305.h"
 #include "crypto/sha2.h"
 #include "crypto/sha3.h"
@@ -480,6 +484,54 @@ static int op_ed25519_verify(const struct vals *v, uint8_t *out, size_t *out_len
     return rc < 0 ? rc : avila_ed25519_verify(v->b[2], v->b[1], v->len[1], v->b[0]);
 }
 
+/* ---------------------------------------------------------------- P-256 */
+
+static int op_p256_pub(const struct vals *v, uint8_t *out, size_t *out_len)
+{
+    int rc = need_len(v, 0, AVILA_P256_SCALAR_LEN);
+    if (rc < 0)
+        return rc;
+    *out_len = AVILA_P256_PUB_LEN;
+    return avila_p256_public_from_private(out, v->b[0]);
+}
+
+static int op_p256_encode(const struct vals *v, uint8_t *out, size_t *out_len)
+{
+    int rc = avila_p256_public_encode(out, (size_t)v->num[0], v->b[1], v->len[1]);
+    if (rc < 0)
+        return rc;
+    *out_len = (size_t)rc;
+    return 0;
+}
+
+static int op_p256_ecdh(const struct vals *v, uint8_t *out, size_t *out_len)
+{
+    int rc = need_len(v, 0, AVILA_P256_SCALAR_LEN);
+    if (rc < 0)
+        return rc;
+    *out_len = AVILA_P256_SCALAR_LEN;
+    return avila_p256_ecdh(out, v->b[0], v->b[1], v->len[1]);
+}
+
+static int op_p256_sign(const struct vals *v, uint8_t *out, size_t *out_len)
+{
+    int rc = need_len(v, 0, AVILA_P256_SCALAR_LEN);
+    if (rc < 0)
+        return rc;
+    *out_len = AVILA_P256_SIG_LEN;
+    if (v->op->sig[2] == 'h')
+        return avila_p256_sign_hedged(out, v->b[0], v->b[1], v->len[1], v->b[2], v->len[2]);
+    return avila_p256_sign(out, v->b[0], v->b[1], v->len[1]);
+}
+
+static int op_p256_verify(const struct vals *v, uint8_t *out, size_t *out_len)
+{
+    (void)out;
+    int rc = need_len(v, 2, AVILA_P256_SIG_LEN);
+    *out_len = 0;
+    return rc < 0 ? rc : avila_p256_verify(v->b[2], v->b[1], v->len[1], v->b[0], v->len[0]);
+}
+
 /* ---------------------------------------------------------------- dispatch control */
 
 static int op_cpu(const struct vals *v, uint8_t *out, size_t *out_len)
@@ -556,6 +608,12 @@ static const struct op ops[] = {
     {.name = "ed25519-keypair", .sig = "h", .fn = op_ed25519_keypair},
     {.name = "ed25519-sign", .sig = "hh", .fn = op_ed25519_sign},
     {.name = "ed25519-verify", .sig = "hhh", .fn = op_ed25519_verify, .flags = OP_VERDICT},
+    {.name = "p256-pub", .sig = "h", .fn = op_p256_pub},
+    {.name = "p256-encode", .sig = "nh", .fn = op_p256_encode},
+    {.name = "p256-ecdh", .sig = "hh", .fn = op_p256_ecdh},
+    {.name = "p256-sign", .sig = "hh", .fn = op_p256_sign},
+    {.name = "p256-sign-hedged", .sig = "hhh", .fn = op_p256_sign},
+    {.name = "p256-verify", .sig = "hhh", .fn = op_p256_verify, .flags = OP_VERDICT},
     {.name = "cpu", .sig = "s", .fn = op_cpu, .flags = OP_VERDICT},
     {.name = "impl", .sig = "", .fn = op_impl, .flags = OP_TEXT},
     /* Last: a bare digest name ("" prefix), so no other operation name is read as one. */

@@ -274,3 +274,18 @@ void unit_guarded_free(void *p, size_t n)
     uint8_t *end = (uint8_t *)p + n;
     munmap(end - data_pages * ps, (data_pages + 1) * ps);
 }
+
+char *tv_load(const char *relpath, size_t *n)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/tests/vectors/%s", AVILA_SOURCE_DIR, relpath);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    char *buf = malloc(1 << 16);
+    assert_non_null(buf);
+    *n = fread(buf, 1, 1 << 16, f);
+    assert_true(*n < 1 << 16 && !ferror(f));
+    fclose(f);
+    return buf;
+}

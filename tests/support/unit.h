@@ -33,6 +33,13 @@ struct tv_file {
     char *values[TV_MAX_FIELDS]; /* points into the same allocation */
 };
 
+/*
+ * Reads the whole file tests/vectors/<relpath> (at most 64 KiB) into a new
+ * malloc'd buffer, never NULL; *n gets its length. Fails the test if the
+ * file cannot be read.
+ */
+char *tv_load(const char *relpath, size_t *n);
+
 /* Opens tests/vectors/<relpath>; fails the test if it cannot. */
 void tv_open(struct tv_file *tv, const char *relpath);
 

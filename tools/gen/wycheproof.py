@@ -34,7 +34,7 @@ def flatten(prefix, value, out):
 
 SKIPPED_GROUP_FIELDS = {"type", "source", "tests", "publicKeyDer", "publicKeyPem",
                         "publicKeyJwk", "privateKeyPem", "privateKeyJwk", "keyDer",
-                        "keyPem", "jwk"}
+                        "keyPem", "jwk", "keyJwk", "publicKeyAsn"}
 
 
 def convert(src, dst, name, commit):

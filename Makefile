@@ -65,7 +65,13 @@ LINK_LIBS := $(foreach l,$(call reverse,$(PRESENT)),$(call lib,$(l)))
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) $(XDEFS) -MMD -MP -c $< -o $@
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) $(HOT_FLAGS) $(XDEFS) -MMD -MP -c $< -o $@
+
+# Hot loops that gcc -O2 leaves measurably slow: the portable X25519 ladder
+# and its inversion run about 20% faster at -O3 (`AVILA_CPU=portable avila
+# speed x25519`).
+HOT_SRCS := crypto/x25519.c crypto/fe25519.c
+$(call obj,$(HOT_SRCS)): HOT_FLAGS = -O3
 
 define layer_rules
 $(call lib,$(1)): $(call obj,$($(1)_SRCS))

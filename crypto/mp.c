@@ -27,6 +27,16 @@ static inline uint64_t lt_word(uint64_t a, uint64_t b)
     return (a ^ ((a ^ b) | ((a - b) ^ b))) >> 63;
 }
 
+/*
+ * err when mask is all-ones, 0 when it is zero, without a branch: the
+ * barrier keeps compilers (clang) from turning the known-0/-1 mask back
+ * into a select on the verdict.
+ */
+static int error_if(uint64_t mask, int err)
+{
+    return (int)(avila_ct_barrier_u64(mask) & (uint64_t)(int64_t)err);
+}
+
 /* -x^-1 mod 2^64 for odd x, by Newton's iteration (each step doubles the correct bits: 3, 6, ...,
  * 96). */
 static uint64_t neg_inv64(uint64_t x)
@@ -63,7 +73,7 @@ int avila_mp_from_bytes(uint64_t *r, size_t n, const uint8_t *in, size_t len)
         else
             extra |= b;
     }
-    return (int)((uint64_t)AVILA_ERANGE & nz_mask(avila_ct_barrier_u64(extra)));
+    return error_if(nz_mask(avila_ct_barrier_u64(extra)), AVILA_ERANGE);
 }
 
 int avila_mp_to_bytes(uint8_t *out, size_t len, const uint64_t *a, size_t n)
@@ -78,10 +88,11 @@ int avila_mp_to_bytes(uint8_t *out, size_t len, const uint64_t *a, size_t n)
     }
     for (size_t i = 8 * n; i < len; i++)
         out[len - 1 - i] = 0;
-    uint64_t bad = nz_mask(avila_ct_barrier_u64(extra));
+    /* Behind a barrier: clang would otherwise clear out with a branch on the known-0/-1 mask. */
+    uint64_t bad = avila_ct_barrier_u64(nz_mask(extra));
     for (size_t i = 0; i < len; i++)
         out[i] &= (uint8_t)~bad;
-    return (int)((uint64_t)AVILA_ERANGE & bad);
+    return error_if(bad, AVILA_ERANGE);
 }
 
 /* ------------------------------------------------------------ basics */
@@ -435,7 +446,7 @@ int avila_mp_mont_init(struct avila_mp_mont *ctx, const uint64_t *m, size_t n)
     for (size_t i = 0; i < k; i++)
         avila_mp_montsqr_portable(ctx, ctx->rr, ctx->rr, t);
     avila_wipe(t, sizeof t);
-    return (int)((uint64_t)AVILA_EINVAL & ((m[0] & 1) - 1));
+    return error_if(((m[0] & 1) - 1), AVILA_EINVAL);
 }
 
 void avila_mp_to_mont(const struct avila_mp_mont *ctx, uint64_t *r, const uint64_t *a)
@@ -609,7 +620,7 @@ int avila_mp_modinv_prime(const struct avila_mp_mont *ctx, uint64_t *r, const ui
     avila_wipe(e, n * sizeof e[0]);
     if (rc < 0)
         return rc;
-    return (int)((uint64_t)AVILA_EINVAL & avila_mp_zero_mask(r, n));
+    return error_if(avila_mp_zero_mask(r, n), AVILA_EINVAL);
 }
 
 /* r = r / 2 mod m (m odd, r < m): (r + m) / 2 when r is odd. */
@@ -657,7 +668,7 @@ int avila_mp_modinv(const struct avila_mp_mont *ctx, uint64_t *r, const uint64_t
     uint64_t *all[] = {x, y, u, v, d};
     for (size_t i = 0; i < AVILA_ARRAY_LEN(all); i++)
         avila_wipe(all[i], n * sizeof x[0]);
-    return (int)((uint64_t)AVILA_EINVAL & ~ok);
+    return error_if(~ok, AVILA_EINVAL);
 }
 
 int avila_mp_rsa_private_exponent(uint64_t *d, const uint64_t *lambda, size_t n, uint64_t e)

@@ -104,7 +104,7 @@ status 1 "another key fails" "$avila" pkey verify -k ours-p256.pem -s sig msg
 status 1 "wrong digest fails" "$avila" pkey verify -k ossl-p256.pub -s sig -a sha384 msg
 printf '\x30\x06\x02\x01\x01\x02\x01\x01' >tiny
 status 1 "r = s = 1 fails" "$avila" pkey verify -k ossl-p256.pub -s tiny msg
-head -c 70 sig >cut
+head -c -1 sig >cut # DER signatures are 70 to 72 bytes: drop the last one
 status 1 "truncated DER signature fails" "$avila" pkey verify -k ossl-p256.pub -s cut msg
 "$avila" pkey sign -k ossl-rsa2048.pem msg >rsig
 printf '\0' | cat - rsig >longer

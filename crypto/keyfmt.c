@@ -76,6 +76,26 @@ static int check_point(struct avila_slice pt)
 }
 
 /*
+ * ECParameters (RFC 5480 section 2.1.1): a namedCurve OID, which must be
+ * prime256v1; implicitCurve (NULL) and specifiedCurve are not handled.
+ * Missing: AVILA_EFORMAT.
+ */
+static int read_named_curve(struct avila_der *d)
+{
+    uint32_t tag;
+    int rc = avila_der_peek(d, &tag);
+    if (rc <= 0)
+        return rc < 0 ? rc : AVILA_EFORMAT;
+    if (tag != AVILA_DER_OID)
+        return AVILA_EUNSUPPORTED;
+    struct avila_slice curve;
+    rc = avila_der_read_oid(d, &curve);
+    if (rc == 0 && !avila_slice_equal(curve, SLICE(OID_PRIME256V1)))
+        rc = AVILA_EUNSUPPORTED;
+    return rc;
+}
+
+/*
  * An AlgorithmIdentifier: sets *type, checks the parameters (absent for
  * the 25519 types, NULL for RSA, the namedCurve prime256v1 for EC).
  */
@@ -95,20 +115,7 @@ static int read_alg(struct avila_der *d, int *type)
         rc = avila_der_read_null(&alg);
     } else if (avila_slice_equal(oid, SLICE(OID_EC_PUBLIC_KEY))) {
         *type = AVILA_KEYFMT_P256;
-        uint32_t tag;
-        rc = avila_der_peek(&alg, &tag);
-        if (rc < 0)
-            return rc;
-        /* ECParameters: a namedCurve OID; implicitCurve (NULL) and specifiedCurve are not handled.
-         */
-        if (rc == 0)
-            return AVILA_EFORMAT;
-        if (tag != AVILA_DER_OID)
-            return AVILA_EUNSUPPORTED;
-        struct avila_slice curve;
-        rc = avila_der_read_oid(&alg, &curve);
-        if (rc == 0 && !avila_slice_equal(curve, SLICE(OID_PRIME256V1)))
-            rc = AVILA_EUNSUPPORTED;
+        rc = read_named_curve(&alg);
     } else {
         return AVILA_EUNSUPPORTED;
     }
@@ -193,23 +200,12 @@ static int parse_ec_private(struct avila_keyfmt_key *key, struct avila_slice der
     /* The flag describes PKCS#8's inner key only; SEC1 always names the curve. */
     key->ec_inner_params = rc == 1 && !standalone;
     if (rc == 1) {
-        struct avila_slice curve;
-        uint32_t tag;
         avila_der_init(&ex, v.ptr, v.len);
-        rc = avila_der_peek(&ex, &tag);
-        if (rc < 0)
-            return rc;
-        if (rc == 0)
-            return AVILA_EFORMAT;
-        if (tag != AVILA_DER_OID)
-            return AVILA_EUNSUPPORTED;
-        rc = avila_der_read_oid(&ex, &curve);
+        rc = read_named_curve(&ex);
         if (rc == 0)
             rc = avila_der_finish(&ex);
         if (rc != 0)
             return rc;
-        if (!avila_slice_equal(curve, SLICE(OID_PRIME256V1)))
-            return AVILA_EUNSUPPORTED;
     } else if (standalone) {
         return AVILA_EUNSUPPORTED; /* no curve named: cannot tell it is P-256 */
     }

@@ -236,6 +236,10 @@ int cli_open_output(const char *cmd, const char *path, int exclusive, mode_t mod
         return STDOUT_FILENO;
     int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC);
     int fd = open(path, flags, mode);
+    if (fd >= 0 && (mode & 077) == 0 && fchmod(fd, mode) != 0) {
+        close(fd);
+        fd = -1;
+    }
     if (fd < 0)
         cli_fail(cmd, "%s: %s", path, strerror(errno));
     return fd;

@@ -74,8 +74,10 @@ int cli_read_file(const char *cmd, const char *path, size_t max, char **out, siz
 
 /*
  * Opens path for writing ("-": standard output), creating it with mode;
- * with exclusive, an existing file is an error. Returns the descriptor, or
- * -1 after reporting.
+ * with exclusive, an existing file is an error. A mode that gives group and
+ * others nothing (0600, for secrets) is also set on a file that existed, so
+ * a secret never lands in a readable file. Returns the descriptor, or -1
+ * after reporting.
  */
 int cli_open_output(const char *cmd, const char *path, int exclusive, mode_t mode);
 
@@ -83,9 +85,11 @@ int cli_open_output(const char *cmd, const char *path, int exclusive, mode_t mod
 int cli_write_close(const char *cmd, int fd, const char *path, const void *a, size_t an,
                     const void *b, size_t bn);
 
-/* Writes a then b (bn may be 0) to path ("-": standard output), created
+/*
+ * Writes a then b (bn may be 0) to path ("-": standard output), created
  * with mode or truncated; removes the file if writing fails. Returns 0 or
- * CLI_FAIL after reporting. */
+ * CLI_FAIL after reporting.
+ */
 int cli_write_file(const char *cmd, const char *path, mode_t mode, const void *a, size_t an,
                    const void *b, size_t bn);
 

@@ -117,6 +117,12 @@ int avila_rsa_public_init(struct avila_rsa_public *key, const uint8_t *n, size_t
 
 /* ------------------------------------------------------------------ the private operation */
 
+/* v = s^e mod n: the public operation. */
+static void public_op(const struct avila_rsa_public *key, uint64_t *v, const uint64_t *s)
+{
+    (void)avila_mp_modexp_vartime(&key->n, v, s, &key->e, 1);
+}
+
 /*
  * Makes sure work holds a blinding pair (r^e, r^-1, both in Montgomery form)
  * for key's modulus, drawing a fresh r every AVILA_RSA_BLINDING_USES uses.
@@ -139,7 +145,7 @@ static void blinding_ready(const struct avila_rsa_private *key, struct avila_csp
         /* r has no inverse only if it is 0 or shares a prime with n: never in practice. */
         not_invertible = avila_mp_modinv(n, w->blind_ai, r) != 0;
     } while (declassified((size_t)not_invertible));
-    (void)avila_mp_modexp_vartime(n, w->blind_a, r, &key->pub.e, 1); /* branches on e only */
+    public_op(&key->pub, w->blind_a, r); /* r^e: branches on the public e only */
     avila_mp_to_mont(n, w->blind_a, w->blind_a);
     avila_mp_to_mont(n, w->blind_ai, w->blind_ai);
     memcpy(w->blind_n, n->m, nl * sizeof n->m[0]);
@@ -184,12 +190,6 @@ static void private_crt(const struct avila_rsa_private *key, uint64_t *s, const 
     size_t sizes[] = {sizeof mb, sizeof sp, sizeof sq, sizeof t, sizeof prod, sizeof sq_wide};
     for (size_t i = 0; i < AVILA_ARRAY_LEN(all); i++)
         avila_wipe(all[i], sizes[i]);
-}
-
-/* v = s^e mod n: the public operation. */
-static void public_op(const struct avila_rsa_public *key, uint64_t *v, const uint64_t *s)
-{
-    (void)avila_mp_modexp_vartime(&key->n, v, s, &key->e, 1);
 }
 
 /*

@@ -38,6 +38,10 @@ for t in ed25519 x25519 p256 rsa2048; do
 done
 mode=$(stat -c %a ours-ed25519.pem)
 [ "$mode" = 600 ] && pass "private keys are written with mode 0600" || fail "mode 0600" "$mode"
+echo old >readable.pem && chmod 644 readable.pem && "$avila" pkey gen ed25519 -o readable.pem
+mode=$(stat -c %a readable.pem)
+[ "$mode" = 600 ] && pass "a private key written over a readable file makes it 0600" ||
+    fail "existing file made 0600" "$mode"
 
 openssl genpkey -algorithm ed25519 -out ossl-ed25519.pem 2>/dev/null
 openssl genpkey -algorithm x25519 -out ossl-x25519.pem 2>/dev/null

@@ -342,23 +342,8 @@ static inline void mod_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[
 /* ------------------------------------------------------------------ x86-64 assembly */
 
 #if P256_ASM
-/*
- * The blocks below read their inputs through pointer registers and declare
- * a "memory" clobber rather than one memory operand per word: that keeps
- * the register count low enough for sanitizer and PIC builds. Each block
- * reads all of its inputs before the C code writes r, so r may alias a or b.
- *
- * The same Montgomery multiplication mod p as wide_mul + p_reduce, one
- * row of a[i] b followed by one p-shaped reduction step at a time, in
- * baseline x86-64 (mul, add, adc: no CPU extension, so no dispatch).
- * GCC turns the C version's 128-bit carries into many moves and spills;
- * this runs about 1.6 times faster. The C version stays the portable path
- * (AVILA_NO_ASM, other CPUs) and the tests compare the two.
- *
- * Six accumulator registers rotate: step i works on (A0..A5) and leaves
- * the next step's A0..A4 in its A1..A5 with A0 cleared (the new A5).
- */
-#define P256_ASM_STEP(I, A0, A1, A2, A3, A4, A5)                                                   \
+/* The row both Montgomery steps share: A0..A4 += a[I] b (four products), the carry into A5. */
+#define P256_ASM_ROW(I, A0, A1, A2, A3, A4, A5)                                                    \
     "movq " #I "*8(%[a]), %%rax\n\t"                                                               \
     "mulq 0(%[b])\n\t"                                                                             \
     "addq %%rax, %[" #A0 "]\n\t"                                                                   \
@@ -385,7 +370,27 @@ static inline void mod_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[
     "addq %%rax, %[" #A3 "]\n\t"                                                                   \
     "adcq $0, %%rdx\n\t"                                                                           \
     "addq %%rdx, %[" #A4 "]\n\t"                                                                   \
-    "adcq $0, %[" #A5 "]\n\t" /* q = A0; A += q p: A1 += q << 32, A2 += q >> 32, A3:A4 += q p3 */  \
+    "adcq $0, %[" #A5 "]\n\t"
+
+/*
+ * The blocks below read their inputs through pointer registers and declare
+ * a "memory" clobber rather than one memory operand per word: that keeps
+ * the register count low enough for sanitizer and PIC builds. Each block
+ * reads all of its inputs before the C code writes r, so r may alias a or b.
+ *
+ * The same Montgomery multiplication mod p as wide_mul + p_reduce, one
+ * row of a[i] b followed by one p-shaped reduction step at a time, in
+ * baseline x86-64 (mul, add, adc: no CPU extension, so no dispatch).
+ * GCC turns the C version's 128-bit carries into many moves and spills;
+ * this runs about 1.6 times faster. The C version stays the portable path
+ * (AVILA_NO_ASM, other CPUs) and the tests compare the two.
+ *
+ * Six accumulator registers rotate: step i works on (A0..A5) and leaves
+ * the next step's A0..A4 in its A1..A5 with A0 cleared (the new A5).
+ */
+#define P256_ASM_STEP(I, A0, A1, A2, A3, A4, A5)                                                   \
+    /* The row, then q = A0; A += q p: A1 += q << 32, A2 += q >> 32, A3:A4 += q p3 */              \
+    P256_ASM_ROW(I, A0, A1, A2, A3, A4, A5)                                                        \
     "movq %[" #A0 "], %%rax\n\t"                                                                   \
     "mulq %[p3]\n\t"                                                                               \
     "movq %[" #A0 "], %[t]\n\t"                                                                    \
@@ -598,33 +603,7 @@ static inline void sc_sq_x86(uint64_t r[4], const uint64_t a[4])
  * four multiplications.
  */
 #define P256_ASM_GSTEP(I, A0, A1, A2, A3, A4, A5)                                                  \
-    "movq " #I "*8(%[a]), %%rax\n\t"                                                               \
-    "mulq 0(%[b])\n\t"                                                                             \
-    "addq %%rax, %[" #A0 "]\n\t"                                                                   \
-    "adcq $0, %%rdx\n\t"                                                                           \
-    "movq %%rdx, %[t]\n\t"                                                                         \
-    "movq " #I "*8(%[a]), %%rax\n\t"                                                               \
-    "mulq 8(%[b])\n\t"                                                                             \
-    "addq %[t], %%rax\n\t"                                                                         \
-    "adcq $0, %%rdx\n\t"                                                                           \
-    "addq %%rax, %[" #A1 "]\n\t"                                                                   \
-    "adcq $0, %%rdx\n\t"                                                                           \
-    "movq %%rdx, %[t]\n\t"                                                                         \
-    "movq " #I "*8(%[a]), %%rax\n\t"                                                               \
-    "mulq 16(%[b])\n\t"                                                                            \
-    "addq %[t], %%rax\n\t"                                                                         \
-    "adcq $0, %%rdx\n\t"                                                                           \
-    "addq %%rax, %[" #A2 "]\n\t"                                                                   \
-    "adcq $0, %%rdx\n\t"                                                                           \
-    "movq %%rdx, %[t]\n\t"                                                                         \
-    "movq " #I "*8(%[a]), %%rax\n\t"                                                               \
-    "mulq 24(%[b])\n\t"                                                                            \
-    "addq %[t], %%rax\n\t"                                                                         \
-    "adcq $0, %%rdx\n\t"                                                                           \
-    "addq %%rax, %[" #A3 "]\n\t"                                                                   \
-    "adcq $0, %%rdx\n\t"                                                                           \
-    "addq %%rdx, %[" #A4 "]\n\t"                                                                   \
-    "adcq $0, %[" #A5 "]\n\t"                                                                      \
+    P256_ASM_ROW(I, A0, A1, A2, A3, A4, A5)                                                        \
     "movq %[" #A0 "], %[q]\n\t"                                                                    \
     "imulq %[m0inv], %[q]\n\t"                                                                     \
     "movq %[q], %%rax\n\t"                                                                         \

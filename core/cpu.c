@@ -16,12 +16,19 @@ static const struct {
     uint32_t bit;
     const char *name;
 } feature_names[] = {
-    {AVILA_CPU_SSE42, "sse4.2"},      {AVILA_CPU_PCLMUL, "pclmul"},
-    {AVILA_CPU_AESNI, "aesni"},       {AVILA_CPU_AVX2, "avx2"},
-    {AVILA_CPU_BMI2, "bmi2"},         {AVILA_CPU_ADX, "adx"},
-    {AVILA_CPU_SHA, "sha"},           {AVILA_CPU_AVX512F, "avx512f"},
-    {AVILA_CPU_AVX512BW, "avx512bw"}, {AVILA_CPU_AVX512VL, "avx512vl"},
-    {AVILA_CPU_VAES, "vaes"},         {AVILA_CPU_VPCLMUL, "vpclmul"},
+    {AVILA_CPU_SSE42, "sse4.2"},
+    {AVILA_CPU_PCLMUL, "pclmul"},
+    {AVILA_CPU_AESNI, "aesni"},
+    {AVILA_CPU_AVX2, "avx2"},
+    {AVILA_CPU_BMI2, "bmi2"},
+    {AVILA_CPU_ADX, "adx"},
+    {AVILA_CPU_SHA, "sha"},
+    {AVILA_CPU_AVX512F, "avx512f"},
+    {AVILA_CPU_AVX512BW, "avx512bw"},
+    {AVILA_CPU_AVX512VL, "avx512vl"},
+    {AVILA_CPU_VAES, "vaes"},
+    {AVILA_CPU_VPCLMUL, "vpclmul"},
+    {AVILA_CPU_AVX512IFMA, "avx512ifma"},
 };
 
 #if AVILA_X86_64
@@ -81,6 +88,8 @@ static uint32_t detect(void)
                 f |= AVILA_CPU_AVX512BW;
             if (ebx & (1u << 31))
                 f |= AVILA_CPU_AVX512VL;
+            if (ebx & (1u << 21))
+                f |= AVILA_CPU_AVX512IFMA;
         }
     }
     return f;

@@ -542,41 +542,132 @@ static uint32_t window(const uint64_t *exp, size_t exp_limbs, size_t pos, unsign
     return v;
 }
 
+/*
+ * The multiplication domain of a fixed-window exponentiation: elements of
+ * width words in some Montgomery form, and its multiply and square.
+ */
+struct exp_domain {
+    size_t width;
+    void (*mul)(const struct exp_domain *d, uint64_t *r, const uint64_t *a, const uint64_t *b);
+    void (*sqr)(const struct exp_domain *d, uint64_t *r, const uint64_t *a);
+    const struct avila_mp_mont *ctx; /* 64-bit limbs: the kernels and their scratch */
+    avila_mp_mul_fn kmul;
+    avila_mp_sqr_fn ksqr;
+    uint64_t *t;
+    const struct avila_mp_ifma *ifma; /* 52-bit digits */
+};
+
+static void limbs_mul(const struct exp_domain *d, uint64_t *r, const uint64_t *a, const uint64_t *b)
+{
+    d->kmul(d->ctx, r, a, b, d->t);
+}
+
+static void limbs_sqr(const struct exp_domain *d, uint64_t *r, const uint64_t *a)
+{
+    d->ksqr(d->ctx, r, a, d->t);
+}
+
+/*
+ * acc = base^exp in d's Montgomery form, given base and one in that form.
+ * table holds 32 elements and x one, both scratch. Every window costs the
+ * same and reads every table entry, whatever the exponent's bits.
+ */
+static void fixed_window(const struct exp_domain *d, uint64_t *acc, const uint64_t *one,
+                         const uint64_t *base, const uint64_t *exp, size_t exp_limbs,
+                         uint64_t *table, uint64_t *x)
+{
+    const size_t wd = d->width, bits = 64 * exp_limbs;
+    const unsigned w = bits >= 512 ? 5 : 4;
+    const size_t count = (size_t)1 << w;
+
+    /* table[i] = base^i. */
+    memcpy(table, one, wd * sizeof table[0]);
+    memcpy(table + wd, base, wd * sizeof table[0]);
+    for (size_t i = 2; i < count; i++)
+        d->mul(d, table + i * wd, table + (i - 1) * wd, table + wd);
+
+    /* The top window holds the bits above the last full multiple of w below bits. */
+    size_t nwin = (bits + w - 1) / w;
+    size_t pos = (nwin - 1) * w;
+    lookup(acc, table, count, window(exp, exp_limbs, pos, w), wd);
+    while (pos > 0) {
+        pos -= w;
+        for (unsigned j = 0; j < w; j++)
+            d->sqr(d, acc, acc);
+        lookup(x, table, count, window(exp, exp_limbs, pos, w), wd);
+        d->mul(d, acc, acc, x);
+    }
+}
+
+#if AVILA_X86_64
+static void digits_mul(const struct exp_domain *d, uint64_t *r, const uint64_t *a,
+                       const uint64_t *b)
+{
+    avila_mp_ifma_mul(d->ifma, r, a, b);
+}
+
+static void digits_sqr(const struct exp_domain *d, uint64_t *r, const uint64_t *a)
+{
+    avila_mp_ifma_mul(d->ifma, r, a, a);
+}
+
+/* avila_mp_modexp in radix 2^52 (crypto/mp_ifma.c), for K = digits. */
+static void modexp_ifma(const struct avila_mp_mont *ctx, uint64_t *r, const uint64_t *base,
+                        const uint64_t *exp, size_t exp_limbs, uint64_t *work, size_t digits)
+{
+    const size_t n = ctx->n;
+    struct avila_mp_ifma f;
+    avila_mp_ifma_init(&f, ctx, digits);
+    const size_t lanes = f.lanes;
+    uint64_t rr[AVILA_MP_MAX_LIMBS];
+    uint64_t rrd[AVILA_MP_IFMA_MAX_LANES], based[AVILA_MP_IFMA_MAX_LANES];
+    uint64_t oned[AVILA_MP_IFMA_MAX_LANES] = {1}, onem[AVILA_MP_IFMA_MAX_LANES];
+
+    /* R'^2 mod m = R^2 2^(104 K - 128 n) mod m; the exponent is positive and below 104. */
+    for (size_t i = 0; i < n; i++)
+        rr[i] = ctx->rr[i];
+    for (size_t i = 0; i < (size_t)104 * digits - (size_t)128 * n; i++)
+        mod_double(rr, ctx->m, n);
+    avila_mp_to_digits(rrd, lanes, rr, n);
+    avila_mp_to_digits(based, lanes, base, n);
+    avila_mp_ifma_mul(&f, based, based, rrd);
+    avila_mp_ifma_mul(&f, onem, rrd, oned);
+
+    const struct exp_domain d = {.width = lanes, .mul = digits_mul, .sqr = digits_sqr, .ifma = &f};
+    uint64_t *table = work, *acc = work + 32 * lanes, *x = acc + lanes;
+    fixed_window(&d, acc, onem, based, exp, exp_limbs, table, x);
+    /* acc / R' is at most m (below m + 2m/R'); the last subtraction settles m itself. */
+    avila_mp_ifma_mul(&f, acc, acc, oned);
+    avila_mp_from_digits(r, n, acc, digits);
+    avila_mp_final_sub(r, r, 0, ctx->m, n);
+    avila_wipe(based, sizeof based);
+    avila_wipe(onem, sizeof onem);
+    avila_wipe(&f, sizeof f);
+}
+#endif
+
 int avila_mp_modexp(const struct avila_mp_mont *ctx, uint64_t *r, const uint64_t *base,
                     const uint64_t *exp, size_t exp_limbs, uint64_t *work, size_t work_limbs)
 {
     const size_t n = ctx->n;
     if (exp_limbs == 0 || work_limbs < AVILA_MP_MODEXP_WORK_LIMBS(n))
         return AVILA_EINVAL;
-    uint64_t t[AVILA_MP_SCRATCH_LIMBS];
-    avila_mp_mul_fn mul;
-    avila_mp_sqr_fn sqr;
-    kernels(n, &mul, &sqr);
-    const size_t bits = 64 * exp_limbs;
-    const unsigned w = bits >= 512 ? 5 : 4;
-    const size_t count = (size_t)1 << w;
-    uint64_t *table = work, *acc = work + count * n, *x = acc + n;
-
-    /* table[i] = base^i in Montgomery form. */
-    for (size_t i = 0; i < n; i++)
-        table[i] = ctx->one[i];
-    mul(ctx, table + n, base, ctx->rr, t);
-    for (size_t i = 2; i < count; i++)
-        mul(ctx, table + i * n, table + (i - 1) * n, table + n, t);
-
-    /* The top window holds the bits above the last full multiple of w below bits. */
-    size_t nwin = (bits + w - 1) / w;
-    size_t pos = (nwin - 1) * w;
-    lookup(acc, table, count, window(exp, exp_limbs, pos, w), n);
-    while (pos > 0) {
-        pos -= w;
-        for (unsigned j = 0; j < w; j++)
-            sqr(ctx, acc, acc, t);
-        lookup(x, table, count, window(exp, exp_limbs, pos, w), n);
-        mul(ctx, acc, acc, x, t);
+#if AVILA_X86_64
+    size_t digits = avila_mp_ifma_digits(n);
+    if (digits) {
+        modexp_ifma(ctx, r, base, exp, exp_limbs, work, digits);
+        avila_wipe(work, AVILA_MP_MODEXP_WORK_LIMBS(n) * sizeof work[0]);
+        return 0;
     }
+#endif
+    uint64_t t[AVILA_MP_SCRATCH_LIMBS];
+    struct exp_domain d = {.width = n, .mul = limbs_mul, .sqr = limbs_sqr, .ctx = ctx, .t = t};
+    kernels(n, &d.kmul, &d.ksqr);
+    uint64_t *table = work, *acc = work + 32 * n, *x = acc + n;
+    d.kmul(ctx, x, base, ctx->rr, t); /* fixed_window copies it before using x */
+    fixed_window(&d, acc, ctx->one, x, exp, exp_limbs, table, x);
     uint64_t one[AVILA_MP_MAX_LIMBS] = {1};
-    mul(ctx, r, acc, one, t);
+    d.kmul(ctx, r, acc, one, t);
     avila_wipe(t, sizeof t);
     avila_wipe(work, AVILA_MP_MODEXP_WORK_LIMBS(n) * sizeof work[0]);
     return 0;

@@ -25,7 +25,9 @@
  * On x86-64 CPUs with BMI2 and ADX, montmul and montsqr run a mulx/adcx/adox
  * path (crypto/mp_x86.c) for limb counts that are multiples of 4; the
  * portable path (unsigned __int128 products) is used everywhere else and
- * with AVILA_CPU=portable.
+ * with AVILA_CPU=portable. avila_mp_modexp runs in radix 2^52 with AVX-512
+ * IFMA (crypto/mp_ifma.c) for moduli of 16, 24 and 32 limbs when the CPU
+ * has it (AVILA_CPU=-avx512ifma turns it off).
  */
 #ifndef AVILA_CRYPTO_MP_H
 #define AVILA_CRYPTO_MP_H
@@ -39,9 +41,12 @@
 /* Limbs needed for a number of `bits` bits. */
 #define AVILA_MP_LIMBS(bits) (((size_t)(bits) + 63) / 64)
 
-/* Limbs of work area avila_mp_modexp needs for a modulus of n limbs (table of 32 + 2 temporaries).
+/*
+ * Limbs of work area avila_mp_modexp needs for a modulus of n limbs: a table
+ * of 32 elements and 2 temporaries, each of n limbs, or of up to 1.5 n
+ * words in the AVX-512 IFMA path's radix 2^52.
  */
-#define AVILA_MP_MODEXP_WORK_LIMBS(n) ((size_t)34 * (size_t)(n))
+#define AVILA_MP_MODEXP_WORK_LIMBS(n) ((size_t)51 * (size_t)(n))
 
 /*
  * A Montgomery context for an odd modulus m of n limbs (1 <= n <=

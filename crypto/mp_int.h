@@ -50,6 +50,44 @@ void avila_mp_montmul_adx(const struct avila_mp_mont *ctx, uint64_t *r, const ui
                           const uint64_t *b, uint64_t *t);
 void avila_mp_montsqr_adx(const struct avila_mp_mont *ctx, uint64_t *r, const uint64_t *a,
                           uint64_t *t);
+
+/*
+ * The AVX-512 IFMA path (crypto/mp_ifma.c): residues as digits of 52 bits,
+ * one per uint64_t, little-endian, padded with zero digits to a multiple of
+ * 8 ("lanes"). R' = 2^(52 digits).
+ */
+#define AVILA_MP_IFMA_MAX_LANES 40
+
+/* The modulus in digit form and the constants of the multiplication. */
+struct avila_mp_ifma {
+    size_t digits;                       /* K: least with 52 K >= 64 n + 2 */
+    size_t lanes;                        /* K rounded up to a multiple of 8 */
+    uint64_t k;                          /* -m^-1 mod 2^52 */
+    uint64_t m[AVILA_MP_IFMA_MAX_LANES]; /* m in digits */
+};
+
+/*
+ * The digit count K for a modulus of n limbs if this CPU and n (16, 24 or
+ * 32 limbs) have the IFMA path, else 0.
+ */
+size_t avila_mp_ifma_digits(size_t n);
+
+/* f = ctx's modulus in digit form; digits from avila_mp_ifma_digits(ctx->n). */
+void avila_mp_ifma_init(struct avila_mp_ifma *f, const struct avila_mp_mont *ctx, size_t digits);
+
+/*
+ * r = a b / R' mod m, "almost": a and b below 2 m (digits below 2^52, lanes
+ * of them) give r below 2 m, digits below 2^52. r may alias a or b. The CPU
+ * MUST have AVX-512F and IFMA. Constant time.
+ */
+void avila_mp_ifma_mul(const struct avila_mp_ifma *f, uint64_t *r, const uint64_t *a,
+                       const uint64_t *b);
+
+/* d (lanes digits) = x (n limbs); x must fit. Public positions only: constant time. */
+void avila_mp_to_digits(uint64_t *d, size_t lanes, const uint64_t *x, size_t n);
+
+/* x (n limbs) = d (digits, each below 2^52); the value must fit in n limbs. */
+void avila_mp_from_digits(uint64_t *x, size_t n, const uint64_t *d, size_t digits);
 #endif
 
 #endif

@@ -112,12 +112,19 @@ static void detection_agrees_with_proc_cpuinfo(void **state)
         uint32_t bit;
         const char *flag;
     } map[] = {
-        {AVILA_CPU_SSE42, "sse4_2"},      {AVILA_CPU_PCLMUL, "pclmulqdq"},
-        {AVILA_CPU_AESNI, "aes"},         {AVILA_CPU_AVX2, "avx2"},
-        {AVILA_CPU_BMI2, "bmi2"},         {AVILA_CPU_ADX, "adx"},
-        {AVILA_CPU_SHA, "sha_ni"},        {AVILA_CPU_AVX512F, "avx512f"},
-        {AVILA_CPU_AVX512BW, "avx512bw"}, {AVILA_CPU_AVX512VL, "avx512vl"},
-        {AVILA_CPU_VAES, "vaes"},         {AVILA_CPU_VPCLMUL, "vpclmulqdq"},
+        {AVILA_CPU_SSE42, "sse4_2"},
+        {AVILA_CPU_PCLMUL, "pclmulqdq"},
+        {AVILA_CPU_AESNI, "aes"},
+        {AVILA_CPU_AVX2, "avx2"},
+        {AVILA_CPU_BMI2, "bmi2"},
+        {AVILA_CPU_ADX, "adx"},
+        {AVILA_CPU_SHA, "sha_ni"},
+        {AVILA_CPU_AVX512F, "avx512f"},
+        {AVILA_CPU_AVX512BW, "avx512bw"},
+        {AVILA_CPU_AVX512VL, "avx512vl"},
+        {AVILA_CPU_VAES, "vaes"},
+        {AVILA_CPU_VPCLMUL, "vpclmulqdq"},
+        {AVILA_CPU_AVX512IFMA, "avx512ifma"},
     };
     uint32_t detected = avila_cpu_detected();
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {

@@ -7,6 +7,7 @@
  * schoolbook-then-reduce, a a^-1 = 1, x^(a+b) = x^a x^b, CRT against the
  * direct exponentiation, e d = 1 mod lambda, ct and vartime exponentiation
  * agreeing), the portable and mulx/adx kernels on the same random inputs,
+ * the AVX-512 IFMA exponentiation against the 64-bit one on edge moduli,
  * aliasing, and the rejects (even or zero modulus, sizes out of range,
  * non-invertible elements, numbers that do not fit). The exhaustive
  * comparison with Python's integers is tests/crypto/test_mp_python.sh.
@@ -389,6 +390,65 @@ static void test_kernels_agree(void **state)
 #endif
 }
 
+/*
+ * The AVX-512 IFMA exponentiation (radix 2^52) against the 64-bit limb path
+ * at the sizes it serves, on moduli at the edges of its bound 4 m < 2^(52 K)
+ * (all ones, 2^(64 n - 1) + 1, a top limb of 1, a one-limb value) and
+ * exponents 0, 1, all ones and random, bases 0, 1, m - 1 and beyond m.
+ */
+static void test_ifma_agrees(void **state)
+{
+    (void)state;
+    if (!avila_mp_ifma_digits(16))
+        skip();
+    uint64_t st = 23;
+    const size_t ns[] = {16, 24, 32};
+    for (size_t k = 0; k < AVILA_ARRAY_LEN(ns); k++) {
+        size_t n = ns[k], wl = AVILA_ARRAY_LEN(work);
+        for (int mk = 0; mk < 6; mk++) {
+            uint64_t m[MAXL] = {0}, x[MAXL], e[MAXL], r1[MAXL], r2[MAXL];
+            struct avila_mp_mont c;
+            rand_modulus(&st, m, n);
+            if (mk == 1)
+                memset(m, 0xff, n * sizeof m[0]);
+            if (mk == 2) {
+                memset(m, 0, n * sizeof m[0]);
+                m[0] = 1;
+                m[n - 1] = (uint64_t)1 << 63;
+            }
+            if (mk == 3)
+                m[n - 1] = 1;
+            if (mk == 4) {
+                memset(m, 0, n * sizeof m[0]);
+                m[0] = unit_rand(&st) | 1;
+            }
+            assert_int_equal(avila_mp_mont_init(&c, m, n), 0);
+            for (int t = 0; t < 8; t++) {
+                size_t el = t < 4 ? n : 1 + unit_rand(&st) % n;
+                rand_value(&st, x, n);
+                rand_value(&st, e, el);
+                if (t == 0)
+                    memset(e, 0, el * sizeof e[0]);
+                if (t == 1) {
+                    memset(e, 0, el * sizeof e[0]);
+                    e[0] = 1;
+                }
+                if (t == 2)
+                    memset(e, 0xff, el * sizeof e[0]);
+                if (t == 3) {
+                    memcpy(x, m, n * sizeof m[0]);
+                    x[0]--;
+                }
+                avila_cpu_restrict(AVILA_CPU_ALL);
+                assert_int_equal(avila_mp_modexp(&c, r1, x, e, el, work, wl), 0);
+                avila_cpu_restrict(AVILA_CPU_ALL & ~(uint32_t)AVILA_CPU_AVX512IFMA);
+                assert_int_equal(avila_mp_modexp(&c, r2, x, e, el, work, wl), 0);
+                assert_memory_equal(r1, r2, n * sizeof r1[0]);
+            }
+        }
+    }
+}
+
 static void test_inverse_once(void)
 {
     uint64_t st = 13;
@@ -576,6 +636,7 @@ int main(void)
         cmocka_unit_test_teardown(test_edge_moduli, allow_all_cpu),
         cmocka_unit_test_teardown(test_montmul_school, allow_all_cpu),
         cmocka_unit_test_teardown(test_kernels_agree, allow_all_cpu),
+        cmocka_unit_test_teardown(test_ifma_agrees, allow_all_cpu),
         cmocka_unit_test_teardown(test_inverse, allow_all_cpu),
         cmocka_unit_test_teardown(test_exp_laws, allow_all_cpu),
         cmocka_unit_test_teardown(test_crt, allow_all_cpu),

@@ -7,7 +7,9 @@
  * 32: RSA-2048 and RSA-4096 halves; 64: RSA-4096), 1000 chained operations
  * per call. modexp/<bits>: microseconds per constant-time exponentiation
  * with a full-length exponent (1024: one CRT half of an RSA-2048 signature;
- * 2048: one of RSA-4096, or RSA-2048 without CRT). modinv/<bits>: the
+ * 2048: one of RSA-4096, or RSA-2048 without CRT); with AVX-512 IFMA these
+ * run in radix 2^52, and the /adx cases repeat them without it.
+ * modinv/<bits>: the
  * constant-time inverse (RSA key generation). The /portable cases force the
  * portable kernels with avila_cpu_restrict(0). Moduli and operands are
  * fixed pseudo-random odd numbers with the top bit set.
@@ -66,6 +68,17 @@ static void run_modexp(void *p)
     bench_consume(a[0]);
 }
 
+/* modexp/<bits>. */
+static void exp_cases(const char *suffix)
+{
+    char name[64];
+    for (size_t n = 16; n <= 32; n *= 2) {
+        setup(n);
+        snprintf(name, sizeof name, "modexp/%zu%s", 64 * n, suffix);
+        bench_print("crypto", name, bench_time(run_modexp, NULL) * 1e6, "us");
+    }
+}
+
 static void run_modinv(void *p)
 {
     (void)p;
@@ -85,11 +98,7 @@ static void cases(const char *suffix)
         snprintf(name, sizeof name, "montsqr/%zuL%s", n, suffix);
         bench_ns_per_op("crypto", name, run_montsqr, NULL, CHAIN);
     }
-    for (size_t n = 16; n <= 32; n *= 2) {
-        setup(n);
-        snprintf(name, sizeof name, "modexp/%zu%s", 64 * n, suffix);
-        bench_print("crypto", name, bench_time(run_modexp, NULL) * 1e6, "us");
-    }
+    exp_cases(suffix);
     setup(16);
     snprintf(name, sizeof name, "modinv/1024%s", suffix);
     bench_print("crypto", name, bench_time(run_modinv, NULL) * 1e6, "us");
@@ -100,6 +109,10 @@ int main(void)
     avila_cpu_init();
     const uint32_t detected = avila_cpu_features();
     cases("");
+    if (detected & AVILA_CPU_AVX512IFMA) {
+        avila_cpu_restrict(detected & ~(uint32_t)AVILA_CPU_AVX512IFMA);
+        exp_cases("/adx");
+    }
     avila_cpu_restrict(0);
     cases("/portable");
     avila_cpu_restrict(detected);

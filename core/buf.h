@@ -57,6 +57,16 @@ void avila_buf_init_fixed(struct avila_buf *b, void *mem, size_t cap);
 /* Makes room for at least extra more bytes without further allocation. */
 int avila_buf_reserve(struct avila_buf *b, size_t extra);
 
+/*
+ * Bytes that can be appended at data + len without growing: the fast-path
+ * test before writing in place (a writer that needs more calls
+ * avila_buf_reserve first).
+ */
+static inline size_t avila_buf_avail(const struct avila_buf *b)
+{
+    return b->cap - b->len;
+}
+
 /* Appends the n bytes at p (which MAY be NULL if n is 0, and MUST NOT point into b). */
 int avila_buf_append(struct avila_buf *b, const void *p, size_t n);
 

@@ -163,6 +163,7 @@ $(BUILD)/bin/fuzz_%: $(BUILD)/obj/tools/fuzz/fuzz_%.o $(LIBS)
 BENCH_SRCS := $(sort $(wildcard tools/bench/bench_*.c))
 BENCH_BINS := $(patsubst tools/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 BENCH_SUPPORT := $(call obj,tools/bench/bench.c)
+$(BENCH_SUPPORT): XDEFS = -DAVILA_SOURCE_DIR='"$(CURDIR)"'
 
 $(BUILD)/bench/%: $(BUILD)/obj/tools/bench/%.o $(BENCH_SUPPORT) $(LIBS)
 	@mkdir -p $(@D)

@@ -619,12 +619,31 @@ static const char digit_pairs[201] = "00010203040506070809"
                                      "80818283848586878889"
                                      "90919293949596979899";
 
-/* Number of decimal digits of x (1 <= x < 10^17). */
-static int decimal_length(uint64_t x)
+/* Decimal digits of v (1 for 0). */
+static inline size_t decimal_length(uint64_t v)
 {
-    int n = 1;
-    while (n < 17 && x >= pow10_u64[n])
-        n++;
+    /* floor(log10(2^bits)) is bits * 1233 / 4096 for bits <= 64; then one correction. */
+    v |= 1; /* same digit count (10^k is even), and clz needs a nonzero argument */
+    unsigned bits = 64 - (unsigned)clz64(v);
+    unsigned t = bits * 1233 >> 12;
+    return t + 1 - (v < pow10_u64[t]);
+}
+
+size_t avila_fp_format_u64(uint64_t v, char *out)
+{
+    size_t n = decimal_length(v);
+    char *w = out + n; /* written backwards, two digits at a time */
+    for (; v >= 100; v /= 100) {
+        size_t pair = (size_t)(v % 100);
+        *--w = digit_pairs[2 * pair + 1];
+        *--w = digit_pairs[2 * pair];
+    }
+    if (v >= 10) {
+        *--w = digit_pairs[2 * (size_t)v + 1];
+        *--w = digit_pairs[2 * (size_t)v];
+    } else {
+        *--w = (char)('0' + v);
+    }
     return n;
 }
 
@@ -651,19 +670,7 @@ int avila_fp_shortest(double v, char digits[17], int *exp10)
         dec /= 10;
         k++;
     }
-    int n = decimal_length(dec);
-    char *w = digits + n; /* written backwards, two digits at a time */
-    for (; dec >= 100; dec /= 100) {
-        size_t pair = (size_t)(dec % 100);
-        *--w = digit_pairs[2 * pair + 1];
-        *--w = digit_pairs[2 * pair];
-    }
-    if (dec >= 10) {
-        *--w = digit_pairs[2 * (size_t)dec + 1];
-        *--w = digit_pairs[2 * (size_t)dec];
-    } else {
-        *--w = (char)('0' + dec);
-    }
+    int n = (int)avila_fp_format_u64(dec, digits); /* dec < 10^17 */
     *exp10 = k + n - 1;
     return n;
 }

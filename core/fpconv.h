@@ -74,4 +74,13 @@ int avila_fp_shortest(double v, char digits[17], int *exp10);
  */
 size_t avila_fp_format(double v, char *buf);
 
+/* Longest output of avila_fp_format_u64: UINT64_MAX has 20 digits. */
+#define AVILA_FP_U64_MAX 20
+
+/*
+ * Writes v in decimal ("0" for 0, no leading zeros, no sign, no NUL) to
+ * out, which holds AVILA_FP_U64_MAX bytes, and returns the digit count.
+ */
+size_t avila_fp_format_u64(uint64_t v, char *out);
+
 #endif

@@ -9,6 +9,7 @@
  */
 #include "tests/support/unit.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -611,9 +612,36 @@ static void table_sample(void **state)
     }
 }
 
+/* Integers in decimal: every power of ten and its neighbours, the extremes, random values, vs
+ * printf. */
+static void format_u64(void **state)
+{
+    (void)state;
+    uint64_t st = 7, p = 1;
+    for (int k = 0; k < 2000; k++) {
+        uint64_t v;
+        if (k < 60) {
+            v = p + (uint64_t)(k % 3) - 1; /* 10^j - 1, 10^j, 10^j + 1 */
+            if (k % 3 == 2 && p <= UINT64_MAX / 10)
+                p *= 10;
+        } else if (k < 64) {
+            v = (uint64_t[]){0, 1, UINT64_MAX, UINT64_MAX - 1}[k - 60];
+        } else {
+            v = unit_rand(&st) >> (unit_rand(&st) % 64);
+        }
+        char want[32], got[AVILA_FP_U64_MAX + 1];
+        int n = snprintf(want, sizeof want, "%llu", (unsigned long long)v);
+        size_t len = avila_fp_format_u64(v, got);
+        got[len] = '\0';
+        assert_int_equal(len, (size_t)n);
+        assert_string_equal(got, want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(format_u64),
         cmocka_unit_test(parse_vectors),
         cmocka_unit_test(parse_rejects),
         cmocka_unit_test(parse_exponent_saturates),

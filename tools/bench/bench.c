@@ -117,3 +117,32 @@ uint8_t *bench_random_bytes(size_t n, uint64_t seed)
     }
     return p;
 }
+
+char *bench_read_shared(const char *rel, size_t *len)
+{
+    const char *shared = getenv("AVILA_SHARED");
+    char path[4096];
+    if (shared)
+        snprintf(path, sizeof path, "%s/%s", shared, rel);
+    else
+        snprintf(path, sizeof path, "%s/../shared/%s", AVILA_SOURCE_DIR, rel);
+    FILE *f = fopen(path, "rb");
+    char *p = NULL;
+    long size = -1;
+    if (f && fseek(f, 0, SEEK_END) == 0)
+        size = ftell(f);
+    if (size >= 0 && fseek(f, 0, SEEK_SET) == 0 && (p = malloc((size_t)size + 1)) != NULL) {
+        if (fread(p, 1, (size_t)size, f) == (size_t)size) {
+            p[size] = '\0';
+            *len = (size_t)size;
+        } else {
+            free(p);
+            p = NULL;
+        }
+    }
+    if (f)
+        fclose(f);
+    if (!p)
+        fprintf(stderr, "bench: skipping the cases of %s (cannot read %s)\n", rel, path);
+    return p;
+}

@@ -32,6 +32,15 @@ void bench_print(const char *module, const char *name, double value, const char 
 /* Keeps a computed value alive so the compiler cannot drop the work. */
 void bench_consume(uint64_t v);
 
+/*
+ * Reads the benchmark input <shared>/<rel> into a new malloc'd buffer with
+ * a NUL after its *len bytes. <shared> is $AVILA_SHARED if set, else the
+ * ../shared directory next to the source tree (../shared/data/json/... for
+ * the JSON files). Returns NULL after a note on stderr if the file cannot
+ * be read, so the caller skips its case.
+ */
+char *bench_read_shared(const char *rel, size_t *len);
+
 /* A deterministic buffer of n pseudo-random bytes (malloc'd; exits on failure). */
 uint8_t *bench_random_bytes(size_t n, uint64_t seed);
 

@@ -6,10 +6,8 @@
  * avila_fp_format vs snprintf "%.17g") in ns per number. Each pair ends with
  * a "ratio" line: how many times faster than libc.
  *
- * canada.json is read from $AVILA_SHARED/data/json/ (AVILA_SHARED defaults
- * to AVILA_SHARED_DIR, itself "../shared" unless given with -D, resolved
- * from the current directory); that case is skipped with a note when the
- * file is absent.
+ * canada.json comes from ../shared/data/json/ (bench_read_shared); that
+ * case is skipped with a note when the file is absent.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +15,6 @@
 
 #include "core/fpconv.h"
 #include "tools/bench/bench.h"
-
-#ifndef AVILA_SHARED_DIR
-#define AVILA_SHARED_DIR "../shared"
-#endif
 
 #define RANDOM_COUNT 100000
 
@@ -126,27 +120,6 @@ static void extract_numbers(struct numbers *nb, const char *s, size_t n)
     }
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *p = NULL;
-    long size = -1;
-    if (fseek(f, 0, SEEK_END) == 0)
-        size = ftell(f);
-    if (size > 0 && fseek(f, 0, SEEK_SET) == 0) {
-        p = alloc_or_die((size_t)size);
-        if (fread(p, 1, (size_t)size, f) != (size_t)size) {
-            free(p);
-            p = NULL;
-        }
-    }
-    fclose(f);
-    *len = (size_t)size;
-    return p;
-}
-
 /* Random finite doubles, spread over the whole exponent range. */
 static double *random_doubles(size_t n)
 {
@@ -203,11 +176,8 @@ static void print_snprintf(void *ctx)
 
 int main(void)
 {
-    const char *shared = getenv("AVILA_SHARED");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/data/json/canada.json", shared ? shared : AVILA_SHARED_DIR);
     size_t len = 0;
-    char *json = read_file(path, &len);
+    char *json = bench_read_shared("data/json/canada.json", &len);
     if (json) {
         struct numbers nb;
         numbers_init(&nb, len / 2 + 1, len + len / 2 + 1);
@@ -215,8 +185,6 @@ int main(void)
         free(json);
         run_parse("canada", &nb);
         numbers_free(&nb);
-    } else {
-        fprintf(stderr, "bench_fpconv: skipping fp-parse/canada (cannot read %s)\n", path);
     }
 
     double *v = random_doubles(RANDOM_COUNT);

@@ -1,0 +1,382 @@
+/*
+ * data/json_int.h - internals of data/json.h shared by the document parser
+ * and, later, the streaming parser and the writer: the node kinds, the
+ * string-scan kernels (portable and SIMD, exposed so tests can compare
+ * them), the RFC 8259 section 7 escape decoder and the section 6 number
+ * scanner. Not installed.
+ */
+#ifndef AVILA_DATA_JSON_INT_H
+#define AVILA_DATA_JSON_INT_H
+
+#include "core/endian.h"
+#include "core/error.h"
+#include "core/fpconv.h"
+#include "core/platform.h"
+#include "core/utf8.h"
+#include "data/json.h"
+
+/* Node kinds: the low 4 bits of struct avila_json_node's tag. */
+enum {
+    JSON_K_NULL = 1,
+    JSON_K_FALSE,
+    JSON_K_TRUE,
+    JSON_K_INT,
+    JSON_K_UINT,
+    JSON_K_DOUBLE,
+    JSON_K_BIGNUM,
+    JSON_K_STRING,
+    JSON_K_ARRAY,
+    JSON_K_OBJECT,
+    JSON_K_DELETED, /* a key whose member a duplicate-key policy dropped (value follows) */
+};
+
+#define JSON_KIND(node)        ((node)->tag & 15u)
+#define JSON_NUM_TAG(kind, tl) ((uint32_t)(kind) | (uint32_t)(tl) << 8)
+#define JSON_NUM_TEXT_LEN(nd)  ((size_t)((nd)->tag >> 8))
+/* Nodes in a container's subtree (itself included), and its source offset. */
+#define JSON_SKIP(nd)       ((size_t)(uint32_t)(nd)->v.skip)
+#define JSON_SRC_OFFSET(nd) ((size_t)((nd)->v.skip >> 32))
+
+/* Nodes a value occupies (1 for scalars). */
+static inline size_t avila_json_span(const struct avila_json_node *v)
+{
+    unsigned k = JSON_KIND(v);
+    return k == JSON_K_ARRAY || k == JSON_K_OBJECT ? JSON_SKIP(v) : 1;
+}
+
+/* ---------------------------------------------------------------- string scan */
+
+/*
+ * The string-scan kernels. Each returns the offset of the first byte of
+ * s[0..n) that is '"', '\\' or below 0x20, or n if there is none, reading
+ * only s[0..n). If a byte of 0x80 or above was read (among s[0..r], maybe
+ * a few bytes more), *high is set nonzero; otherwise it is left alone.
+ */
+size_t avila_json_scan_portable(const uint8_t *s, size_t n, unsigned *high);
+#if AVILA_X86_64
+size_t avila_json_scan_avx2(const uint8_t *s, size_t n, unsigned *high);   /* AVILA_CPU_AVX2 */
+size_t avila_json_scan_avx512(const uint8_t *s, size_t n, unsigned *high); /* AVX512BW */
+#endif
+
+/* The kernel core/cpu.h allows now, and its name ("avx512", "avx2", "portable"). */
+typedef size_t (*avila_json_scan_fn)(const uint8_t *s, size_t n, unsigned *high);
+avila_json_scan_fn avila_json_scan_pick(const char **name);
+
+/* ---------------------------------------------------------------- escapes */
+
+static inline int json_hex4(const uint8_t *p, uint32_t *out)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned c = p[i], d;
+        if (c >= '0' && c <= '9')
+            d = c - '0';
+        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+            d = (c | 0x20) - 'a' + 10;
+        else
+            return -1;
+        v = v << 4 | d;
+    }
+    *out = v;
+    return 0;
+}
+
+/*
+ * Decodes the escape sequence at p[0] == '\\' (p[0..n) available) into out
+ * (room for 4 bytes). Returns the bytes written (1..4) and sets *used to the
+ * input bytes consumed; or a negative AVILA_EFORMAT, with *used = offset of
+ * the offending byte from p and *reason set. Lone surrogates become U+FFFD
+ * when replace is nonzero (a high surrogate followed by another escape that
+ * is not a low surrogate consumes only its own six bytes).
+ */
+static inline int avila_json_unescape(const uint8_t *p, size_t n, uint8_t *out, int replace,
+                                      size_t *used, const char **reason)
+{
+    if (n < 2) {
+        *used = n;
+        *reason = "unterminated escape sequence";
+        return AVILA_EFORMAT;
+    }
+    static const uint8_t simple[128] = {['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
+                                        ['f'] = '\f', ['n'] = '\n',  ['r'] = '\r', ['t'] = '\t'};
+    uint8_t c = p[1];
+    if (c < 128 && simple[c]) {
+        out[0] = simple[c];
+        *used = 2;
+        return 1;
+    }
+    if (c != 'u') {
+        *used = 1;
+        *reason = "invalid escape sequence";
+        return AVILA_EFORMAT;
+    }
+    uint32_t cp;
+    if (n < 6 || json_hex4(p + 2, &cp) != 0) {
+        /* Point at the first byte that is not a hex digit. */
+        size_t i = 2;
+        while (i < n && i < 6 &&
+               ((p[i] >= '0' && p[i] <= '9') || ((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'f')))
+            i++;
+        *used = i;
+        *reason = i >= n ? "unterminated escape sequence" : "expected 4 hex digits after \\u";
+        return AVILA_EFORMAT;
+    }
+    *used = 6;
+    if (cp >= 0xD800 && cp <= 0xDFFF) {
+        uint32_t lo;
+        if (cp <= 0xDBFF && n >= 12 && p[6] == '\\' && p[7] == 'u' && json_hex4(p + 8, &lo) == 0 &&
+            lo >= 0xDC00 && lo <= 0xDFFF) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            *used = 12;
+        } else if (replace) {
+            cp = 0xFFFD;
+        } else {
+            *used = 0;
+            *reason = "lone surrogate in \\u escape";
+            return AVILA_EFORMAT;
+        }
+    }
+    /* Never a surrogate or beyond U+10FFFF here, so encoding cannot fail. */
+    return avila_utf8_encode(cp, out);
+}
+
+/* ---------------------------------------------------------------- numbers */
+
+/*
+ * A scanned number literal. The value is (negative ? -1 : 1) * mantissa *
+ * 10^exp10 where mantissa holds the first (at most 19) significant digits
+ * and exact says no nonzero digit was dropped (core/fpconv.h's fast path
+ * takes exactly these). For an integer literal (no '.', no exponent) that
+ * fits 64 bits, fits64 is 1 and mantissa is its magnitude.
+ */
+struct avila_json_number {
+    size_t len;
+    uint64_t mantissa;
+    int64_t exp10;
+    bool negative, integer, exact, fits64;
+};
+
+static inline bool json_is_digit(uint8_t c)
+{
+    return (unsigned)(c - '0') < 10;
+}
+
+/* True if the 8 bytes of the little-endian word w are all ASCII digits. */
+static inline bool json_eight_digits(uint64_t w)
+{
+    return ((w & 0xF0F0F0F0F0F0F0F0u) | (((w + 0x0606060606060606u) & 0xF0F0F0F0F0F0F0F0u) >> 4)) ==
+           0x3333333333333333u;
+}
+
+/* The value of 8 ASCII digits loaded little-endian (first digit in the low byte). */
+static inline uint32_t json_eight_value(uint64_t w)
+{
+    w = (w & 0x0F0F0F0F0F0F0F0Fu) * 2561 >> 8;
+    w = (w & 0x00FF00FF00FF00FFu) * 6553601 >> 16;
+    return (uint32_t)((w & 0x0000FFFF0000FFFFu) * 42949672960001u >> 32);
+}
+
+/*
+ * Scans the number literal at p[0..n) (p[0] is '-' or a digit; n >= 1) by
+ * the grammar of RFC 8259 section 6, stopping at the first byte that cannot
+ * continue it. Returns 0 and fills *num, or AVILA_EFORMAT with *bad = offset
+ * of the offending byte and *reason set.
+ */
+static inline int avila_json_scan_number(const uint8_t *p, size_t n, struct avila_json_number *num,
+                                         size_t *bad, const char **reason)
+{
+    size_t i = 0;
+    uint64_t m = 0;
+    int64_t exp10 = 0;
+    int sig = 0; /* significant digits in m */
+    bool exact = true;
+    num->negative = p[0] == '-';
+    i = num->negative;
+    if (i >= n || !json_is_digit(p[i])) {
+        *bad = i;
+        *reason = "expected digit after '-'";
+        return AVILA_EFORMAT;
+    }
+    size_t int_start = i;
+    if (p[i] == '0') {
+        i++;
+        if (i < n && json_is_digit(p[i])) {
+            *bad = i;
+            *reason = "leading zero in number";
+            return AVILA_EFORMAT;
+        }
+    } else {
+        /* Up to 19 digits fit m exactly; 8 at a time while they last. */
+        while (n - i >= 8 && sig <= 11) {
+            uint64_t w = avila_load_le64(p + i);
+            if (!json_eight_digits(w))
+                break;
+            m = m * 100000000u + json_eight_value(w);
+            sig += 8;
+            i += 8;
+        }
+        while (i < n && json_is_digit(p[i]) && sig < 19) {
+            m = m * 10 + (p[i] - '0');
+            sig++;
+            i++;
+        }
+        while (i < n && json_is_digit(p[i])) {
+            exact &= p[i] == '0';
+            exp10++;
+            i++;
+        }
+    }
+    size_t int_digits = i - int_start;
+    num->integer = true;
+    if (i < n && p[i] == '.') {
+        num->integer = false;
+        i++;
+        if (i >= n || !json_is_digit(p[i])) {
+            *bad = i;
+            *reason = "expected digit after decimal point";
+            return AVILA_EFORMAT;
+        }
+        if (m == 0) {
+            /* Leading zeros of the fraction are not significant. */
+            while (i < n && p[i] == '0') {
+                exp10--;
+                i++;
+            }
+        }
+        while (n - i >= 8 && sig <= 11) {
+            uint64_t w = avila_load_le64(p + i);
+            if (!json_eight_digits(w))
+                break;
+            m = m * 100000000u + json_eight_value(w);
+            sig += 8;
+            exp10 -= 8;
+            i += 8;
+        }
+        while (i < n && json_is_digit(p[i]) && sig < 19) {
+            m = m * 10 + (p[i] - '0');
+            sig++;
+            exp10--;
+            i++;
+        }
+        while (i < n && json_is_digit(p[i])) {
+            exact &= p[i] == '0';
+            i++;
+        }
+    }
+    if (i < n && (p[i] | 0x20) == 'e') {
+        num->integer = false;
+        i++;
+        bool eneg = false;
+        if (i < n && (p[i] == '+' || p[i] == '-')) {
+            eneg = p[i] == '-';
+            i++;
+        }
+        if (i >= n || !json_is_digit(p[i])) {
+            *bad = i;
+            *reason = "expected digit in exponent";
+            return AVILA_EFORMAT;
+        }
+        int64_t e = 0;
+        while (i < n && json_is_digit(p[i])) {
+            /* Saturate far beyond any exponent that changes the result. */
+            if (e < 1000000000)
+                e = e * 10 + (p[i] - '0');
+            i++;
+        }
+        exp10 += eneg ? -e : e;
+    }
+    num->len = i;
+    num->mantissa = m;
+    num->exp10 = exp10;
+    num->exact = exact;
+    num->fits64 = false;
+    if (num->integer) {
+        if (int_digits <= 19) {
+            num->fits64 = true;
+        } else if (int_digits == 20) {
+            /* m holds the first 19 digits; the 20th may still fit. */
+            uint64_t d = p[int_start + 19] - '0';
+            if (m <= (UINT64_MAX - d) / 10) {
+                num->mantissa = m * 10 + d;
+                num->exp10 = 0;
+                num->fits64 = true;
+            }
+        }
+    }
+    return 0;
+}
+
+/* A number's value by data/json.h's rules; v holds the member type names. */
+struct avila_json_numval {
+    enum avila_json_type type; /* AVILA_JSON_INT, _UINT, _DOUBLE or _BIGNUM */
+    union {
+        int64_t i;
+        uint64_t u;
+        double d;
+    } v;
+};
+
+/*
+ * Types the literal text[0..num->len) that avila_json_scan_number scanned
+ * into *num, as both parsers do: an integer that fits int64 is INT, a
+ * positive one that fits only uint64 is UINT, other literals with a
+ * fraction or exponent are correctly rounded DOUBLEs; integers beyond 64
+ * bits and values beyond the double range are BIGNUM (their text is the
+ * value) under AVILA_JSON_BIG_TEXT, else integers become DOUBLEs and an
+ * overflow is AVILA_ERANGE. Returns 0 or AVILA_ERANGE.
+ */
+static inline int avila_json_number_value(const uint8_t *text, const struct avila_json_number *num,
+                                          enum avila_json_big_numbers big,
+                                          struct avila_json_numval *out)
+{
+    if (num->fits64) {
+        uint64_t m = num->mantissa;
+        if (!num->negative) {
+            out->type = m <= (uint64_t)INT64_MAX ? AVILA_JSON_INT : AVILA_JSON_UINT;
+            out->v.u = m;
+            return 0;
+        }
+        if (m <= (uint64_t)1 << 63) {
+            out->type = AVILA_JSON_INT;
+            out->v.i = m == (uint64_t)1 << 63 ? INT64_MIN : -(int64_t)m;
+            return 0;
+        }
+    }
+    double d;
+    uint64_t bits;
+    int overflow = 0;
+    if (num->integer) {
+        /* An integer beyond 64 bits. */
+        if (big == AVILA_JSON_BIG_TEXT)
+            goto text;
+        avila_fp_parse((const char *)text, num->len, &d, &overflow);
+    } else if (num->mantissa == 0) {
+        d = num->negative ? -0.0 : 0.0;
+    } else if (!avila_fp_from_decimal(num->negative, num->mantissa, num->exp10, num->exact, &d)) {
+        avila_fp_parse((const char *)text, num->len, &d, &overflow);
+    }
+    memcpy(&bits, &d, sizeof bits);
+    if (AVILA_UNLIKELY(overflow || (bits & 0x7FF0000000000000u) == 0x7FF0000000000000u)) {
+        if (big == AVILA_JSON_BIG_TEXT)
+            goto text;
+        return AVILA_ERANGE;
+    }
+    out->type = AVILA_JSON_DOUBLE;
+    out->v.d = d;
+    return 0;
+text:
+    out->type = AVILA_JSON_BIGNUM;
+    out->v.u = 0;
+    return 0;
+}
+
+/*
+ * Fills *o from opt (NULL or zero fields: the defaults, data/json.h).
+ * Returns 0, or AVILA_EINVAL if an option is out of range; max_size is
+ * checked against max_size_limit (AVILA_JSON_MAX_SIZE_LIMIT for documents,
+ * SIZE_MAX for streams). In data/json_parse.c.
+ */
+int avila_json_resolve_options(struct avila_json_options *o, const struct avila_json_options *opt,
+                               size_t max_size_limit);
+
+#endif

@@ -30,6 +30,8 @@ const struct cli_command cli_commands[] = {
     {"age-keygen", "make an age X25519 identity", cmd_age_keygen_usage, cmd_age_keygen},
     {"pkey", "Ed25519, X25519, P-256 and RSA keys and signatures (openssl-compatible)",
      cmd_pkey_usage, cmd_pkey},
+    {"json", "format, check, query (JSON Pointer) and canonicalize (RFC 8785) JSON", cmd_json_usage,
+     cmd_json},
     {0, 0, 0, 0},
 };
 

@@ -512,77 +512,20 @@ int avila_json_write_string(struct avila_json_writer *w, const void *s, size_t l
 
 /* ---------------------------------------------------------------- numbers */
 
-static const char digit_pairs[200] = "00010203040506070809"
-                                     "10111213141516171819"
-                                     "20212223242526272829"
-                                     "30313233343536373839"
-                                     "40414243444546474849"
-                                     "50515253545556575859"
-                                     "60616263646566676869"
-                                     "70717273747576777879"
-                                     "80818283848586878889"
-                                     "90919293949596979899";
-
-/* Decimal digits of v (1 for 0). */
-static inline size_t decimal_len(uint64_t v)
-{
-    static const uint64_t pow10[20] = {1u,
-                                       10u,
-                                       100u,
-                                       1000u,
-                                       10000u,
-                                       100000u,
-                                       1000000u,
-                                       10000000u,
-                                       100000000u,
-                                       1000000000u,
-                                       10000000000u,
-                                       100000000000u,
-                                       1000000000000u,
-                                       10000000000000u,
-                                       100000000000000u,
-                                       1000000000000000u,
-                                       10000000000000000u,
-                                       100000000000000000u,
-                                       1000000000000000000u,
-                                       10000000000000000000u};
-    /* floor(log10(2^bits)) is bits * 1233 / 4096 for bits <= 64; then one correction. */
-    v |= 1; /* same digit count (10^k is even), and clz needs a nonzero argument */
-    unsigned bits = 64 - (unsigned)__builtin_clzll(v);
-    unsigned t = bits * 1233 >> 12;
-    return t + 1 - (v < pow10[t]);
-}
-
-/* Writes v's len decimal digits ending at o + len. */
-static inline void put_decimal(uint8_t *o, size_t len, uint64_t v)
-{
-    uint8_t *p = o + len;
-    while (v >= 100) {
-        unsigned r = (unsigned)(v % 100);
-        v /= 100;
-        p -= 2;
-        memcpy(p, digit_pairs + (size_t)r * 2, 2);
-    }
-    if (v >= 10) {
-        memcpy(p - 2, digit_pairs + 2 * v, 2);
-    } else {
-        p[-1] = (uint8_t)('0' + v);
-    }
-}
-
 static int put_integer(struct avila_json_writer *w, uint64_t magnitude, int negative)
 {
     int rc = value_due(w);
     if (rc != 0)
         return rc;
-    size_t len = decimal_len(magnitude);
+    char digits[AVILA_FP_U64_MAX];
+    size_t len = avila_fp_format_u64(magnitude, digits);
     uint8_t *o = room(w, prefix_len(w) + (size_t)negative + len);
     if (o == NULL)
         return w->err;
     o = put_prefix(w, o);
     if (negative)
         *o++ = '-';
-    put_decimal(o, len, magnitude);
+    memcpy(o, digits, len);
     commit(w, o + len);
     value_done(w);
     return 0;
@@ -596,6 +539,32 @@ int avila_json_write_double(struct avila_json_writer *w, double v)
     size_t len = avila_fp_format(v, t);
     if (len == 0)
         return fail(w, AVILA_EINVAL);
+    /*
+     * ECMAScript writes integral values up to 1e21 without an exponent, its
+     * shortest digits padded with zeros. From 2^53 on that integer is not
+     * the double's exact value, and data/json.h would read it back as an
+     * integer (int64, uint64 or text beyond 64 bits), not as the double it
+     * was. Outside canonical mode those get the exponent form ("1e+20",
+     * "9.007199254740992e+15").
+     */
+    double mag = v < 0 ? -v : v;
+    if (!(w->flags & AVILA_JSON_WRITE_CANONICAL) && mag >= 9007199254740992.0 && mag < 1e21) {
+        char digits[17];
+        int exp10, n = avila_fp_shortest(v, digits, &exp10);
+        len = 0;
+        if (v < 0)
+            t[len++] = '-';
+        t[len++] = digits[0];
+        if (n > 1) {
+            t[len++] = '.';
+            memcpy(t + len, digits + 1, (size_t)n - 1);
+            len += (size_t)n - 1;
+        }
+        t[len++] = 'e';
+        t[len++] = '+';
+        t[len++] = (char)('0' + exp10 / 10); /* 15 to 20 */
+        t[len++] = (char)('0' + exp10 % 10);
+    }
     return put_raw_value(w, t, len);
 }
 

@@ -27,8 +27,11 @@
  *    is AVILA_EINVAL.
  *  - Numbers: int64 and uint64 in plain decimal; doubles as ECMAScript's
  *    Number::toString writes them (core/fpconv.h avila_fp_format: shortest
- *    round-trip digits, exponent form below 1e-6 and from 1e21, -0 as 0);
- *    NaN and infinities have no JSON form (AVILA_EINVAL).
+ *    round-trip digits, exponent form below 1e-6 and from 1e21, -0 as 0),
+ *    except that outside canonical mode magnitudes from 2^53 to 1e21 take
+ *    the exponent form too ("1e+20"), so they read back as the same
+ *    doubles rather than as integers; NaN and infinities have no JSON form
+ *    (AVILA_EINVAL).
  *  - Compact output has no whitespace at all. With indent N > 0 the output
  *    is Python's json.dumps(indent=N, separators=(",", ": ")): each member
  *    or element on its own line, indented N spaces per level, ": " after a
@@ -79,6 +82,7 @@
 
 #include "core/buf.h"
 #include "core/platform.h"
+#include "data/json.h"
 
 /* The deepest nesting any writer allows (and the default): open containers, not values. */
 #define AVILA_JSON_WRITE_MAX_DEPTH 1024
@@ -196,6 +200,23 @@ static inline int avila_json_write_error(const struct avila_json_writer *w)
  * order at the first difference (consistent, but not JCS's).
  */
 int avila_json_jcs_key_cmp(const void *a, size_t alen, const void *b, size_t blen);
+
+/*
+ * Writes the value v of the parsed document doc, and everything inside it,
+ * as the next value (data/json_write_doc.c): numbers as the document typed
+ * them (INT, UINT and DOUBLE through the writer's own formatting, BIGNUM as
+ * its source text), strings and keys re-escaped by the writer's rules. With
+ * AVILA_JSON_WRITE_CANONICAL each object's members are written in
+ * avila_json_jcs_key_cmp order, so the output is the RFC 8785
+ * canonicalization of v. Memory: a frame per nesting level and, in
+ * canonical mode, a member array per open object, from a (given back
+ * before returning). Returns 0, AVILA_ENOMEM if a refuses, AVILA_EINVAL for
+ * NULL arguments, or the writer's error (sticky in w): AVILA_ELIMIT when v
+ * nests deeper than the writer's max_depth, AVILA_ERANGE (canonical) for a
+ * BIGNUM beyond the double range.
+ */
+int avila_json_write_value(struct avila_json_writer *w, const struct avila_json_doc *doc,
+                           const struct avila_json_node *v, const struct avila_allocator *a);
 
 /* Names the string-copy variant the dispatcher picks now: "avx2" or "portable". Static string. */
 const char *avila_json_write_impl(void);

@@ -95,6 +95,19 @@ def es_number(x):
     return digits[0] + "." + digits[1:] + "e" + sign + str(abs(e))
 
 
+def writer_double(x):
+    """A double as the writer writes it outside canonical mode: ECMAScript's
+    form, but with an exponent from 2^53 up to 1e21 (so it reads back as the
+    same double, not as an integer)."""
+    if 2.0 ** 53 <= abs(x) < 1e21:
+        mant, _, e = repr(x).partition("e")
+        digits = mant.replace("-", "").replace(".", "").rstrip("0")
+        exp = int(e) if e else len(mant.replace("-", "").split(".")[0]) - 1
+        body = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        return ("-" if x < 0 else "") + body + "e+" + str(exp)
+    return es_number(x)
+
+
 def jcs_int(v):
     """An integer as RFC 8785 writes it: the double it rounds to."""
     return str(v) if abs(v) <= 1 << 53 else es_number(float(v))
@@ -206,7 +219,7 @@ class Gen:
             if floats:
                 x = self.double_value()
                 numbers.append(Number("d %016x" % struct.unpack("<Q", struct.pack("<d", x))[0],
-                                      es_number(x)))
+                                      writer_double(x)))
                 return "@F%d@" % (len(numbers) - 1)
             return r.choice([True, False, None])
         if k == 3:
@@ -327,7 +340,7 @@ def gen_numbers(g, cases):
         for _ in range(r.randrange(1, 8)):
             x = g.double_value()
             NUMBERS.append(Number("d %016x" % struct.unpack("<Q", struct.pack("<d", x))[0],
-                                  es_number(x)))
+                                  writer_double(x)))
             v.append("@F%d@" % (len(NUMBERS) - 1))
         calls = []
         calls_of(v, calls)
@@ -348,6 +361,8 @@ def gen_jcs(g, cases):
             if n.op.startswith("n "):
                 x = float(n.op[2:])
                 n.text = es_number(x) if math.isfinite(x) else None
+            elif n.op.startswith("d "):
+                n.text = es_number(struct.unpack("<d", bytes.fromhex(n.op[2:])[::-1])[0])
         if any(n.text is None for n in NUMBERS):
             continue
         v = jcs_value(v)

@@ -656,10 +656,12 @@ static void rfc8785_appendix_b_doubles(void **state)
     while (tv_next(&tv)) {
         uint64_t bits = strtoull(tv_str(&tv, "bits"), NULL, 16);
         const char *want = tv_str(&tv, "json");
-        for (unsigned f = 0; f < 2; f++) {
+        double v = from_bits(bits), mag = v < 0 ? -v : v;
+        /* Outside canonical mode 2^53 <= |v| < 1e21 takes the exponent form (below). */
+        for (unsigned f = mag >= 9007199254740992.0 && mag < 1e21; f < 2; f++) {
             struct doc d;
             doc_open(&d, 0, f ? AVILA_JSON_WRITE_CANONICAL : 0, 0);
-            int rc = avila_json_write_double(&d.w, from_bits(bits));
+            int rc = avila_json_write_double(&d.w, v);
             if (strcmp(want, "error") == 0) {
                 assert_int_equal(rc, AVILA_EINVAL);
                 assert_int_equal(d.b.len, 0);
@@ -673,6 +675,33 @@ static void rfc8785_appendix_b_doubles(void **state)
     }
     tv_close(&tv);
     assert_int_equal(n, 32);
+}
+
+/* Outside canonical mode, integral doubles from 2^53 to 1e21 are written with an exponent. */
+static void large_integral_doubles(void **state)
+{
+    (void)state;
+    static const struct {
+        double v;
+        const char *plain, *canonical;
+    } cases[] = {
+        {9007199254740991.0, "9007199254740991", "9007199254740991"},
+        {9007199254740992.0, "9.007199254740992e+15", "9007199254740992"},
+        {-1e17, "-1e+17", "-100000000000000000"},
+        {18446744073709549568.0, "1.844674407370955e+19", "18446744073709550000"},
+        {1e20, "1e+20", "100000000000000000000"},
+        {-2.9514790517935283e20, "-2.9514790517935283e+20", "-295147905179352830000"},
+        {9.999999999999999e20, "9.999999999999999e+20", "999999999999999900000"},
+        {1e21, "1e+21", "1e+21"},
+    };
+    for (size_t i = 0; i < AVILA_ARRAY_LEN(cases); i++) {
+        for (unsigned f = 0; f < 2; f++) {
+            struct doc d;
+            doc_open(&d, 0, f ? AVILA_JSON_WRITE_CANONICAL : 0, 0);
+            assert_int_equal(avila_json_write_double(&d.w, cases[i].v), 0);
+            doc_expect(&d, f ? cases[i].canonical : cases[i].plain);
+        }
+    }
 }
 
 static void number_text(void **state)
@@ -1095,6 +1124,7 @@ int main(void)
         cmocka_unit_test(pretty_known_answers),
         cmocka_unit_test(integers),
         cmocka_unit_test(rfc8785_appendix_b_doubles),
+        cmocka_unit_test(large_integral_doubles),
         cmocka_unit_test(number_text),
         cmocka_unit_test(rfc8785_sorting_example),
         cmocka_unit_test(rfc8785_full_example),

@@ -264,6 +264,8 @@ int cmd_json(int argc, char **argv)
         return rc < 0 ? CLI_OK : rc;
     char **operands = argv + optind;
     int count = argc - optind;
+    if (c.raw && strcmp(sub, "get") != 0)
+        return cli_usage_error(CMD, "--raw is for get only");
     if (strcmp(sub, "check") == 0)
         return check(&c, operands, count);
     if (strcmp(sub, "fmt") == 0) {

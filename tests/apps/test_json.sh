@@ -126,6 +126,7 @@ status "no subcommand is a usage error" 2 "$avila" json
 status "an unknown subcommand is a usage error" 2 "$avila" json frobnicate
 status "an unknown option is a usage error" 2 "$avila" json fmt --frob
 status "--indent 17 is a usage error" 2 "$avila" json fmt --indent 17 doc.json
+status "--raw outside get is a usage error" 2 "$avila" json fmt --raw doc.json
 status "--help exits 0" 0 "$avila" json --help
 grep -q '^usage: avila json fmt' out.txt && pass "--help prints the usage" || fail "--help prints the usage"
 tap_done

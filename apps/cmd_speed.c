@@ -59,7 +59,8 @@ static void report_ops(const char *name, void (*fn)(void *), void *arg)
 {
     char label[96];
     snprintf(label, sizeof label, "%s%s", name, suffix);
-    bench_print("crypto", label, 1.0 / bench_time(fn, arg), "ops/s");
+    if (bench_selected("crypto", label))
+        bench_print("crypto", label, 1.0 / bench_time(fn, arg), "ops/s");
 }
 
 /* The three anchor sizes of a symmetric algorithm: <name>/16B, /1KiB, /16KiB. */

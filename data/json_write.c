@@ -7,7 +7,7 @@
  * the common case is one capacity check per token. Strings reserve their
  * worst case (6 output bytes per input byte: a control character becomes
  * \u00xx) and copy runs of bytes that need no escape with a kernel
- * (portable SWAR here, AVX2 in json_write_x86.c); when the worst case does
+ * (portable SWAR here, AVX2 and AVX-512 in json_write_x86.c); when the worst case does
  * not fit (a fixed buffer near its end, a max about to be reached) a
  * second, exact path appends piece by piece, so the writer fails only when
  * the output itself does not fit.
@@ -19,14 +19,21 @@
 #include "core/error.h"
 #include "core/fpconv.h"
 #include "core/utf8.h"
+#include "data/json_int.h"
 #include "data/json_write_int.h"
 
+/* The token writers, inlined where called: in the document walker they are the whole loop. */
+#define TOKEN_INLINE inline __attribute__((always_inline))
+
 #define KNOWN_FLAGS (AVILA_JSON_WRITE_ASCII | AVILA_JSON_WRITE_CANONICAL)
-/* Private flag: strings go through the AVX2 kernel (chosen at init). */
-#define USE_AVX2 0x80u
+/* Private flags: strings go through the AVX2 or the AVX-512 kernel (chosen at init). */
+#define USE_AVX2   0x80u
+#define USE_AVX512 0x40u
+#define AVX512_CPU (AVILA_CPU_AVX512F | AVILA_CPU_AVX512BW | AVILA_CPU_BMI2)
 
 _Static_assert(AVILA_JSON_WRITE_MAX_DEPTH % 64 == 0, "the bit stack is whole words");
-_Static_assert((KNOWN_FLAGS & USE_AVX2) == 0, "private flag clashes with a public one");
+_Static_assert((KNOWN_FLAGS & (USE_AVX2 | USE_AVX512)) == 0,
+               "private flag clashes with a public one");
 _Static_assert(AVILA_JSON_WRITE_MAX_INDENT <= 255, "indent is kept in a byte");
 
 /* What the grammar allows next (struct avila_json_writer's expect). */
@@ -67,11 +74,17 @@ size_t avila_json_copy_run_portable(uint8_t *dst, const uint8_t *src, size_t n, 
     return avila_json_copy_swar(dst, src, n, ascii, high);
 }
 
-/* The kernel for n bytes: short runs inline (most keys and many values), long ones dispatched. */
+/*
+ * The kernel for n bytes. AVX-512 takes every length (a masked load serves
+ * a short string in one step); otherwise short runs go inline (most keys
+ * and many values), long ones to AVX2.
+ */
 static inline size_t copy_run(const struct avila_json_writer *w, uint8_t *dst, const uint8_t *src,
                               size_t n, int ascii, unsigned *high)
 {
 #if AVILA_X86_64
+    if (w->flags & USE_AVX512)
+        return avila_json_copy_run_avx512(dst, src, n, ascii, high);
     if (n >= 32 && (w->flags & USE_AVX2))
         return avila_json_copy_run_avx2(dst, src, n, ascii, high);
 #else
@@ -83,7 +96,10 @@ static inline size_t copy_run(const struct avila_json_writer *w, uint8_t *dst, c
 const char *avila_json_write_impl(void)
 {
 #if AVILA_X86_64
-    if (avila_cpu_features() & AVILA_CPU_AVX2)
+    uint32_t f = avila_cpu_features();
+    if ((f & AVX512_CPU) == AVX512_CPU)
+        return "avx512";
+    if (f & AVILA_CPU_AVX2)
         return "avx2";
 #endif
     return "portable";
@@ -201,7 +217,7 @@ static inline void value_done(struct avila_json_writer *w)
 }
 
 /* A value of n bytes at s written as is (literals, numbers). */
-static int put_raw_value(struct avila_json_writer *w, const void *s, size_t n)
+static TOKEN_INLINE int put_raw_value(struct avila_json_writer *w, const void *s, size_t n)
 {
     int rc = value_due(w);
     if (rc != 0)
@@ -236,7 +252,10 @@ int avila_json_write_init(struct avila_json_writer *w, struct avila_buf *b,
         (opt->indent != 0 || (opt->flags & AVILA_JSON_WRITE_ASCII)))
         bad = 1;
 #if AVILA_X86_64
-    if (avila_cpu_features() & AVILA_CPU_AVX2)
+    uint32_t f = avila_cpu_features();
+    if ((f & AVX512_CPU) == AVX512_CPU)
+        w->flags |= USE_AVX512;
+    else if (f & AVILA_CPU_AVX2)
         w->flags |= USE_AVX2;
 #endif
     if (bad) {
@@ -249,7 +268,7 @@ int avila_json_write_init(struct avila_json_writer *w, struct avila_buf *b,
 
 /* ------------------------------------------------------------- containers */
 
-static int begin(struct avila_json_writer *w, uint8_t open, int object)
+static TOKEN_INLINE int begin(struct avila_json_writer *w, uint8_t open, int object)
 {
     int rc = value_due(w);
     if (rc != 0)
@@ -273,7 +292,7 @@ static int begin(struct avila_json_writer *w, uint8_t open, int object)
     return 0;
 }
 
-static int end(struct avila_json_writer *w, uint8_t close, int object)
+static TOKEN_INLINE int end(struct avila_json_writer *w, uint8_t close, int object)
 {
     if (w->err != 0)
         return w->err;
@@ -347,34 +366,45 @@ static inline uint8_t *escape_one(uint8_t *o, const uint8_t *s, size_t *i, size_
 }
 
 /*
- * The escaped body of s[0..n) at o, which has room for 6 n +
- * AVILA_JSON_COPY_SLACK bytes. Returns the end, or NULL if s is not UTF-8.
+ * escape_fast from s[i] on, where the first run ended: o is where s[i]'s
+ * output goes, high what the kernel noted so far. Kept out of line so the
+ * common case (no escape at all) stays small where it is inlined.
  */
-static inline uint8_t *escape_fast(const struct avila_json_writer *w, uint8_t *o, const uint8_t *s,
-                                   size_t n)
+static __attribute__((noinline)) uint8_t *escape_rest(const struct avila_json_writer *w, uint8_t *o,
+                                                      const uint8_t *s, size_t i, size_t n,
+                                                      unsigned high, int valid)
 {
     int ascii = (w->flags & AVILA_JSON_WRITE_ASCII) != 0;
-    unsigned high = 0;
-    size_t i = 0;
-    if (n == 0)
-        return o;
-    for (;;) {
-        size_t r = copy_run(w, o, s + i, n - i, ascii, &high);
-        o += r;
-        i += r;
-        if (i == n)
-            break;
+    while (i < n) {
         /* Escapes, and in ASCII mode whole runs of non-ASCII text, without the kernel. */
         do {
             o = escape_one(o, s, &i, n);
             if (o == NULL)
                 return NULL;
         } while (i < n && s[i] >= 0x80 && ascii);
+        size_t r = copy_run(w, o, s + i, n - i, ascii, &high);
+        o += r;
+        i += r;
     }
     /* Raw mode: the kernel only noted whether non-ASCII bytes were there. */
-    if (high != 0 && avila_utf8_validate(s, n) != 0)
+    if (high != 0 && !valid && avila_utf8_validate(s, n) != 0)
         return NULL;
     return o;
+}
+
+/*
+ * The escaped body of s[0..n) at o, which has room for 6 n +
+ * AVILA_JSON_COPY_SLACK bytes. Returns the end, or NULL if s is not UTF-8
+ * (never checked in raw mode when valid says the caller knows it is).
+ */
+static inline uint8_t *escape_fast(const struct avila_json_writer *w, uint8_t *o, const uint8_t *s,
+                                   size_t n, int valid)
+{
+    unsigned high = 0;
+    size_t r = copy_run(w, o, s, n, (w->flags & AVILA_JSON_WRITE_ASCII) != 0, &high);
+    if (AVILA_LIKELY(r == n) && (high == 0 || valid))
+        return o + n;
+    return escape_rest(w, o + r, s, r, n, high, valid);
 }
 
 /* True if byte c of a string needs an escape (the kernels' rule). */
@@ -391,10 +421,10 @@ static inline int needs_escape(uint8_t c, int ascii)
  * case did not fit: chunk by chunk through the kernel while CHUNK's worst
  * case fits, then (a fixed buffer near its end, a max close by) one exact
  * append per run or escape, so it fails only if the output does not fit.
- * Returns 0, AVILA_ENOMEM or AVILA_EINVAL (not UTF-8); what it appended is
- * the caller's to take back on failure.
+ * Returns 0, AVILA_ENOMEM or AVILA_EINVAL (not UTF-8, unless valid says
+ * so); what it appended is the caller's to take back on failure.
  */
-static int escape_long(const struct avila_json_writer *w, const uint8_t *s, size_t n)
+static int escape_long(const struct avila_json_writer *w, const uint8_t *s, size_t n, int valid)
 {
     struct avila_buf *b = w->b;
     int ascii = (w->flags & AVILA_JSON_WRITE_ASCII) != 0, exact = 0;
@@ -437,45 +467,27 @@ static int escape_long(const struct avila_json_writer *w, const uint8_t *s, size
                 return AVILA_ENOMEM;
         }
     }
-    return high != 0 && avila_utf8_validate(s, n) != 0 ? AVILA_EINVAL : 0;
+    return high != 0 && !valid && avila_utf8_validate(s, n) != 0 ? AVILA_EINVAL : 0;
 }
 
 /*
- * Writes the separator, then s[0..n) as a JSON string, then the name
- * separator if key (':' or ": "). The state is left to the caller.
+ * put_string when the worst case does not fit in one reservation (long
+ * strings, a buffer near its end): pre is the separator's length, post the
+ * name separator's.
  */
-static inline int put_string(struct avila_json_writer *w, const uint8_t *s, size_t n, int key)
+static __attribute__((noinline)) int put_string_long(struct avila_json_writer *w, const uint8_t *s,
+                                                     size_t n, size_t pre, size_t post, int valid)
 {
-    struct avila_buf *b = w->b;
-    size_t start = b->len, pre = prefix_len(w), post = key ? 1 + (w->indent != 0) : 0;
-    if (s == NULL && n != 0)
-        return fail(w, AVILA_EINVAL);
-    /* The usual case: one reservation for the worst case of everything. */
-    size_t worst = pre + 2 + post + 6 * n + AVILA_JSON_COPY_SLACK;
-    if (n <= CHUNK &&
-        (AVILA_LIKELY(worst <= avila_buf_avail(b)) || avila_buf_reserve(b, worst) == 0)) {
-        uint8_t *o = put_prefix(w, b->data + start);
-        *o++ = '"';
-        o = escape_fast(w, o, s, n);
-        if (o == NULL)
-            return fail(w, AVILA_EINVAL);
-        *o++ = '"';
-        if (key) {
-            *o++ = ':';
-            if (w->indent != 0)
-                *o++ = ' ';
-        }
-        commit(w, o);
-        return 0;
-    }
     static const uint8_t tail[3] = {'"', ':', ' '};
+    struct avila_buf *b = w->b;
+    size_t start = b->len;
     uint8_t *o = room(w, pre + 1);
     if (o == NULL)
         return w->err;
     o = put_prefix(w, o);
     *o++ = '"';
     commit(w, o);
-    int rc = escape_long(w, s, n);
+    int rc = escape_long(w, s, n, valid);
     if (rc == 0 && avila_buf_append(b, tail, 1 + post) != 0)
         rc = AVILA_ENOMEM;
     if (rc != 0) {
@@ -485,13 +497,46 @@ static inline int put_string(struct avila_json_writer *w, const uint8_t *s, size
     return 0;
 }
 
+/*
+ * Writes the separator, then s[0..n) as a JSON string, then the name
+ * separator if key (':' or ": "). valid: s is known to be well-formed
+ * UTF-8 (a parsed document's strings), so raw mode skips checking it. The
+ * state is left to the caller.
+ */
+static TOKEN_INLINE int put_string(struct avila_json_writer *w, const uint8_t *s, size_t n, int key,
+                                   int valid)
+{
+    struct avila_buf *b = w->b;
+    size_t pre = prefix_len(w), post = key ? 1 + (w->indent != 0) : 0;
+    if (s == NULL && n != 0)
+        return fail(w, AVILA_EINVAL);
+    /* The usual case: one reservation for the worst case of everything. */
+    size_t worst = pre + 2 + post + 6 * n + AVILA_JSON_COPY_SLACK;
+    if (AVILA_UNLIKELY(n > CHUNK) ||
+        (AVILA_UNLIKELY(worst > avila_buf_avail(b)) && avila_buf_reserve(b, worst) != 0))
+        return put_string_long(w, s, n, pre, post, valid);
+    uint8_t *o = put_prefix(w, b->data + b->len);
+    *o++ = '"';
+    o = escape_fast(w, o, s, n, valid);
+    if (o == NULL)
+        return fail(w, AVILA_EINVAL);
+    *o++ = '"';
+    if (key) {
+        *o++ = ':';
+        if (w->indent != 0)
+            *o++ = ' ';
+    }
+    commit(w, o);
+    return 0;
+}
+
 int avila_json_write_key(struct avila_json_writer *w, const void *s, size_t len)
 {
     if (w->err != 0)
         return w->err;
     if (w->expect != X_KEY_FIRST && w->expect != X_KEY_NEXT)
         return fail(w, AVILA_EINVAL);
-    int rc = put_string(w, s, len, 1);
+    int rc = put_string(w, s, len, 1, 0);
     if (rc != 0)
         return rc;
     w->expect = X_VALUE;
@@ -503,7 +548,7 @@ int avila_json_write_string(struct avila_json_writer *w, const void *s, size_t l
     int rc = value_due(w);
     if (rc != 0)
         return rc;
-    rc = put_string(w, s, len, 0);
+    rc = put_string(w, s, len, 0, 0);
     if (rc != 0)
         return rc;
     value_done(w);
@@ -512,21 +557,32 @@ int avila_json_write_string(struct avila_json_writer *w, const void *s, size_t l
 
 /* ---------------------------------------------------------------- numbers */
 
-static int put_integer(struct avila_json_writer *w, uint64_t magnitude, int negative)
+static TOKEN_INLINE int put_integer(struct avila_json_writer *w, uint64_t magnitude, int negative)
 {
     int rc = value_due(w);
     if (rc != 0)
         return rc;
-    char digits[AVILA_FP_U64_MAX];
-    size_t len = avila_fp_format_u64(magnitude, digits);
-    uint8_t *o = room(w, prefix_len(w) + (size_t)negative + len);
-    if (o == NULL)
-        return w->err;
-    o = put_prefix(w, o);
-    if (negative)
-        *o++ = '-';
-    memcpy(o, digits, len);
-    commit(w, o + len);
+    size_t pre = prefix_len(w);
+    uint8_t *o;
+    if (AVILA_LIKELY(pre + 1 + AVILA_FP_U64_MAX <= avila_buf_avail(w->b))) {
+        /* Room for the longest: the digits go straight to the buffer. */
+        o = put_prefix(w, w->b->data + w->b->len);
+        *o = '-';
+        o += negative;
+        o += avila_fp_format_u64(magnitude, (char *)o);
+    } else {
+        char digits[AVILA_FP_U64_MAX];
+        size_t len = avila_fp_format_u64(magnitude, digits);
+        o = room(w, pre + (size_t)negative + len);
+        if (o == NULL)
+            return w->err;
+        o = put_prefix(w, o);
+        *o = '-';
+        o += negative;
+        memcpy(o, digits, len);
+        o += len;
+    }
+    commit(w, o);
     value_done(w);
     return 0;
 }
@@ -659,6 +715,88 @@ int avila_json_write_finish(struct avila_json_writer *w)
         return fail(w, AVILA_EINVAL);
     w->expect = X_FINISHED;
     return 0;
+}
+
+/* -------------------------------------------------------------- documents */
+
+/*
+ * A parsed document's nodes are its values in document order (a container,
+ * then its subtree), so outside canonical mode the document is written by
+ * one pass over them. The only state is where each open container ends:
+ * ends[i] for the i-th one opened here.
+ */
+int avila_json_write_nodes(struct avila_json_writer *w, const struct avila_json_doc *doc,
+                           const struct avila_json_node *v, const struct avila_json_node **ends)
+{
+    const struct avila_json_node *p = v, *stop = v + avila_json_span(v);
+    size_t open = 0;
+    /* Past this check, a key is due only inside a container opened here. */
+    int rc = value_due(w);
+    while (rc == 0) {
+        while (open > 0 && p == ends[open - 1]) {
+            open--;
+            rc = end(w, w->expect >= X_KEY_FIRST ? '}' : ']', w->expect >= X_KEY_FIRST);
+            if (rc != 0)
+                return rc;
+        }
+        if (p == stop)
+            break;
+        unsigned kind = JSON_KIND(p);
+        if (w->expect == X_KEY_FIRST || w->expect == X_KEY_NEXT) {
+            if (kind == JSON_K_DELETED) { /* a member the duplicate-key policy dropped */
+                p += 1 + avila_json_span(p + 1);
+                continue;
+            }
+            rc = put_string(w, p->v.s, p->n, 1, 1);
+            if (rc != 0)
+                return rc;
+            w->expect = X_VALUE;
+            kind = JSON_KIND(++p);
+        }
+        switch (kind) {
+        case JSON_K_NULL:
+            rc = put_raw_value(w, "null", 4);
+            break;
+        case JSON_K_FALSE:
+            rc = put_raw_value(w, "false", 5);
+            break;
+        case JSON_K_TRUE:
+            rc = put_raw_value(w, "true", 4);
+            break;
+        case JSON_K_INT:
+            rc = put_integer(w, p->v.i < 0 ? 0 - (uint64_t)p->v.i : (uint64_t)p->v.i, p->v.i < 0);
+            break;
+        case JSON_K_UINT:
+            rc = put_integer(w, p->v.u, 0);
+            break;
+        case JSON_K_DOUBLE:
+            rc = avila_json_write_double(w, p->v.d);
+            break;
+        case JSON_K_BIGNUM: {
+            size_t len;
+            const char *s = avila_json_number_text(doc, p, &len); /* checked by the parser */
+            rc = put_raw_value(w, s, len);
+            break;
+        }
+        case JSON_K_STRING:
+            rc = value_due(w);
+            if (rc == 0)
+                rc = put_string(w, p->v.s, p->n, 0, 1);
+            if (rc == 0)
+                value_done(w);
+            break;
+        case JSON_K_ARRAY:
+        case JSON_K_OBJECT:
+            rc = begin(w, kind == JSON_K_OBJECT ? '{' : '[', kind == JSON_K_OBJECT);
+            if (rc == 0)
+                ends[open++] = p + JSON_SKIP(p);
+            break;
+        default:
+            return fail(w, AVILA_EINVAL);
+        }
+        p++;
+    }
+    return rc;
 }
 
 /* ------------------------------------------------------------ JCS ordering */

@@ -71,9 +71,11 @@
  * writer (reading b->data and b->len is fine). Not thread-safe.
  *
  * Speed: each call reserves its worst case once and writes in place;
- * strings are copied in runs found 32 bytes at a time (AVX2, chosen at run
- * time through core/cpu.h) or 8 at a time (portable SWAR), with a fallback
- * that reserves exactly when the worst case does not fit. Pure.
+ * strings are copied in runs found 64 or 32 bytes at a time (AVX-512BW or
+ * AVX2, chosen at run time through core/cpu.h) or 8 at a time (portable
+ * SWAR), with a fallback that reserves exactly when the worst case does not
+ * fit. A parsed document is written by one pass over its nodes, its
+ * strings not validated again. Pure.
  */
 #ifndef AVILA_DATA_JSON_WRITE_H
 #define AVILA_DATA_JSON_WRITE_H
@@ -218,7 +220,10 @@ int avila_json_jcs_key_cmp(const void *a, size_t alen, const void *b, size_t ble
 int avila_json_write_value(struct avila_json_writer *w, const struct avila_json_doc *doc,
                            const struct avila_json_node *v, const struct avila_allocator *a);
 
-/* Names the string-copy variant the dispatcher picks now: "avx2" or "portable". Static string. */
+/*
+ * Names the string-copy variant the dispatcher picks now: "avx512", "avx2"
+ * or "portable". Static string.
+ */
 const char *avila_json_write_impl(void);
 
 #endif

@@ -3,18 +3,20 @@
  * the writer (data/json_write.h): the serializer behind `avila json fmt`,
  * `get` and `canon`.
  *
- * The walk keeps an explicit stack of open containers (one frame per level,
- * allocated once for the writer's max_depth), so hostile nesting costs heap,
- * not C stack. In canonical mode (RFC 8785) each object's members are
- * sorted by avila_json_jcs_key_cmp before they are written: a member array
- * per open object, taken from the allocator and given back when the object
- * closes. Pure.
+ * Outside canonical mode the writer walks the document's nodes in one pass
+ * (avila_json_write_nodes). In canonical mode (RFC 8785) each object's
+ * members are sorted by avila_json_jcs_key_cmp before they are written: the
+ * walk here keeps an explicit stack of open containers (one frame per
+ * level, allocated once for the writer's max_depth, so hostile nesting
+ * costs heap, not C stack) and a member array per open object, taken from
+ * the allocator and given back when the object closes. Pure.
  */
 #include "data/json_write.h"
 
 #include "core/error.h"
+#include "data/json_write_int.h"
 
-/* One open container: plain in-order iteration, or sorted members. */
+/* One open container: an array's in-order iteration, or an object's sorted members. */
 struct frame {
     struct avila_json_iter it;
     const struct avila_json_node **sorted; /* canonical objects: key, value pairs */
@@ -71,14 +73,14 @@ static size_t sorted_bytes(size_t count)
     return 4 * count * sizeof(const struct avila_json_node *);
 }
 
-/* Opens frame f on container v: plain iteration, or its members sorted. */
-static int frame_open(struct frame *f, const struct avila_json_node *v, int sort,
+/* Opens frame f on container v: an array's iteration, or an object's members sorted. */
+static int frame_open(struct frame *f, const struct avila_json_node *v,
                       const struct avila_allocator *a)
 {
     avila_json_iter_init(&f->it, v);
     f->sorted = NULL;
     f->cap = f->count = f->next = 0;
-    if (!sort || avila_json_type(v) != AVILA_JSON_OBJECT)
+    if (avila_json_type(v) != AVILA_JSON_OBJECT)
         return 0;
     size_t count = avila_json_size(v);
     if (count == 0)
@@ -166,17 +168,25 @@ int avila_json_write_value(struct avila_json_writer *w, const struct avila_json_
 {
     if (w == NULL || doc == NULL || v == NULL || a == NULL)
         return AVILA_EINVAL;
+    if (!(w->flags & AVILA_JSON_WRITE_CANONICAL)) {
+        typedef const struct avila_json_node *node_ptr;
+        node_ptr *ends = avila_alloc_array(a, w->max_depth, sizeof(node_ptr), _Alignof(node_ptr));
+        if (ends == NULL)
+            return AVILA_ENOMEM;
+        int rc = avila_json_write_nodes(w, doc, v, ends);
+        avila_free(a, ends, w->max_depth * sizeof(node_ptr), _Alignof(node_ptr));
+        return rc;
+    }
     int rc = write_scalar_or_open(w, doc, v);
     if (rc <= 0)
         return rc;
     /* The writer refuses to nest deeper than its max_depth, so that many frames suffice. */
     const size_t max = w->max_depth;
-    const int sort = (w->flags & AVILA_JSON_WRITE_CANONICAL) != 0;
     struct frame *stack = avila_alloc_array(a, max, sizeof *stack, _Alignof(struct frame));
     if (stack == NULL)
         return AVILA_ENOMEM;
     size_t depth = 1;
-    rc = frame_open(&stack[0], v, sort, a);
+    rc = frame_open(&stack[0], v, a);
     while (rc == 0 && depth > 0) {
         struct frame *f = &stack[depth - 1];
         const struct avila_json_node *k, *val;
@@ -195,7 +205,7 @@ int avila_json_write_value(struct avila_json_writer *w, const struct avila_json_
         }
         rc = write_scalar_or_open(w, doc, val);
         if (rc == 1) /* opened, so the writer's depth (and ours) is still within max */
-            rc = frame_open(&stack[depth++], val, sort, a);
+            rc = frame_open(&stack[depth++], val, a);
     }
     while (depth > 0)
         frame_close(&stack[--depth], a);

@@ -18,9 +18,10 @@
 
 #include "core/endian.h"
 #include "core/platform.h"
+#include "data/json_write.h"
 
 /* Bytes a kernel may write past the n it was given. */
-#define AVILA_JSON_COPY_SLACK 8
+#define AVILA_JSON_COPY_SLACK 64
 
 #define AVILA_JSON_ONES  0x0101010101010101u
 #define AVILA_JSON_HIGHS 0x8080808080808080u
@@ -88,6 +89,15 @@ avila_json_copy_swar(uint8_t *dst, const uint8_t *src, size_t n, int ascii, unsi
     return i;
 }
 
+/*
+ * Writes the value v of doc as avila_json_write_value does outside
+ * canonical mode, in one pass over its nodes (data/json_write.c). ends is
+ * the caller's room for w->max_depth pointers. Returns 0 or the writer's
+ * (sticky) error.
+ */
+int avila_json_write_nodes(struct avila_json_writer *w, const struct avila_json_doc *doc,
+                           const struct avila_json_node *v, const struct avila_json_node **ends);
+
 size_t avila_json_copy_run_portable(uint8_t *dst, const uint8_t *src, size_t n, int ascii,
                                     unsigned *high);
 
@@ -95,6 +105,9 @@ size_t avila_json_copy_run_portable(uint8_t *dst, const uint8_t *src, size_t n, 
 /* Needs AVILA_CPU_AVX2. */
 size_t avila_json_copy_run_avx2(uint8_t *dst, const uint8_t *src, size_t n, int ascii,
                                 unsigned *high);
+/* Needs AVILA_CPU_AVX512F, AVILA_CPU_AVX512BW and AVILA_CPU_BMI2. */
+size_t avila_json_copy_run_avx512(uint8_t *dst, const uint8_t *src, size_t n, int ascii,
+                                  unsigned *high);
 #endif
 
 #endif

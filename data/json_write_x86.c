@@ -1,9 +1,9 @@
 /*
- * data/json_write_x86.c - the AVX2 string-copy kernel of data/json_write.c
- * (x86-64 only): 32 bytes per step are stored unconditionally and tested
- * for the bytes RFC 8259 section 7 makes us escape ('"', '\\', controls)
- * plus, in ASCII mode, 0x7F and above. Contract in data/json_write_int.h.
- * Pure.
+ * data/json_write_x86.c - the AVX2 and AVX-512BW string-copy kernels of
+ * data/json_write.c (x86-64 only): 32 or 64 bytes per step are stored
+ * unconditionally and tested for the bytes RFC 8259 section 7 makes us
+ * escape ('"', '\\', controls) plus, in ASCII mode, 0x7F and above.
+ * Contract in data/json_write_int.h. Pure.
  */
 #include "data/json_write_int.h"
 
@@ -50,5 +50,39 @@ size_t avila_json_copy_run_avx2(uint8_t *dst, const uint8_t *src, size_t n, int 
     if (!ascii && _mm256_movemask_epi8(seen) != 0)
         *high = 1;
     return hits != 0 ? i + (size_t)__builtin_ctz(hits) : n;
+}
+
+/*
+ * 64 bytes per step; the last 1..64 through a masked load that reads only
+ * them, so one step serves every short string (most keys and values). The
+ * store is whole: the contract's slack of 64 bytes takes its tail.
+ */
+AVILA_TARGET("avx512f,avx512bw,bmi2")
+size_t avila_json_copy_run_avx512(uint8_t *dst, const uint8_t *src, size_t n, int ascii,
+                                  unsigned *high)
+{
+    const __m512i quote = _mm512_set1_epi8('"'), bslash = _mm512_set1_epi8('\\');
+    const __m512i c1f = _mm512_set1_epi8(0x1F), c7f = _mm512_set1_epi8(0x7F);
+    __mmask64 seen = 0;
+    for (size_t i = 0; i < n; i += 64) {
+        size_t rest = n - i;
+        __mmask64 keep = rest >= 64 ? ~(__mmask64)0 : _bzhi_u64(~(uint64_t)0, (unsigned)rest);
+        __m512i x = _mm512_maskz_loadu_epi8(keep, src + i);
+        _mm512_storeu_si512((void *)(dst + i), x);
+        __mmask64 hits = _mm512_cmpeq_epi8_mask(x, quote) | _mm512_cmpeq_epi8_mask(x, bslash) |
+                         _mm512_mask_cmple_epu8_mask(keep, x, c1f);
+        if (ascii)
+            hits |= _mm512_cmpge_epu8_mask(x, c7f);
+        else
+            seen |= _mm512_movepi8_mask(x);
+        if (hits != 0) {
+            if (seen != 0)
+                *high = 1;
+            return i + (size_t)__builtin_ctzll(hits);
+        }
+    }
+    if (seen != 0)
+        *high = 1;
+    return n;
 }
 #endif

@@ -78,7 +78,7 @@ static void check_string(unsigned flags, const void *s, size_t n, const char *wa
  * The variants a test runs: the dispatcher restricted to each. Tests that
  * loop over them restore the CPU in the teardown.
  */
-static const uint32_t cpu_modes[] = {0, AVILA_CPU_ALL};
+static const uint32_t cpu_modes[] = {0, AVILA_CPU_AVX2, AVILA_CPU_ALL};
 
 static int restore_cpu(void **state)
 {
@@ -1020,6 +1020,7 @@ static const struct kernel kernels[] = {
     {"portable", 0, avila_json_copy_run_portable},
 #if AVILA_X86_64
     {"avx2", AVILA_CPU_AVX2, avila_json_copy_run_avx2},
+    {"avx512", AVILA_CPU_AVX512F | AVILA_CPU_AVX512BW | AVILA_CPU_BMI2, avila_json_copy_run_avx512},
 #endif
 };
 
@@ -1104,9 +1105,13 @@ static void impl_follows_restriction(void **state)
     (void)state;
     avila_cpu_restrict(0);
     assert_string_equal(avila_json_write_impl(), "portable");
-    avila_cpu_restrict(AVILA_CPU_ALL);
+    avila_cpu_restrict(AVILA_CPU_AVX2);
     if (AVILA_X86_64 && (avila_cpu_detected() & AVILA_CPU_AVX2))
         assert_string_equal(avila_json_write_impl(), "avx2");
+    const uint32_t avx512 = AVILA_CPU_AVX512F | AVILA_CPU_AVX512BW | AVILA_CPU_BMI2;
+    avila_cpu_restrict(AVILA_CPU_ALL);
+    if (AVILA_X86_64 && (avila_cpu_detected() & avx512) == avx512)
+        assert_string_equal(avila_json_write_impl(), "avx512");
 }
 
 int main(void)

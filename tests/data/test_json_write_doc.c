@@ -5,8 +5,9 @@
  * every output form, on hand-written documents, on random generated ones
  * and on the benchmark files when ../shared is there; the canonical form is
  * a fixed point and sorts members by UTF-16 code units at every level;
- * values inside the caller's own containers; nesting at and beyond the
- * writer's limit; and allocator failure at every allocation with nothing
+ * values inside the caller's own containers; members dropped by a
+ * duplicate-key policy left out; nesting at and beyond the writer's limit;
+ * and allocator failure at every allocation with nothing
  * leaked.
  */
 #include "tests/support/unit.h"
@@ -310,6 +311,55 @@ static void test_depth_limit(void **state)
     }
 }
 
+/*
+ * Members a duplicate-key policy dropped are not written, in any form:
+ * whether the dropped one comes first, last, nests containers, or leaves
+ * its object empty-looking in the node array.
+ */
+static void test_dropped_duplicates(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *first, *last; /* compact outputs under DUP_FIRST and DUP_LAST */
+    } cases[] = {
+        {"{\"a\":1,\"b\":2,\"a\":3}", "{\"a\":1,\"b\":2}", "{\"b\":2,\"a\":3}"},
+        {"{\"a\":{\"x\":[1,{}]},\"a\":2}", "{\"a\":{\"x\":[1,{}]}}", "{\"a\":2}"},
+        {"[{\"k\":[],\"k\":{},\"k\":null},{\"k\":0}]", "[{\"k\":[]},{\"k\":0}]",
+         "[{\"k\":null},{\"k\":0}]"},
+        {"{\"o\":{\"p\":1,\"p\":2},\"q\":[{\"r\":\"s\",\"r\":\"t\"}]}",
+         "{\"o\":{\"p\":1},\"q\":[{\"r\":\"s\"}]}", "{\"o\":{\"p\":2},\"q\":[{\"r\":\"t\"}]}"},
+    };
+    const struct avila_allocator *a = avila_allocator_libc();
+    for (size_t i = 0; i < AVILA_ARRAY_LEN(cases); i++) {
+        for (int last = 0; last < 2; last++) {
+            struct avila_json_options opt = AVILA_JSON_OPTIONS_DEFAULT;
+            opt.dup_keys = last ? AVILA_JSON_DUP_LAST : AVILA_JSON_DUP_FIRST;
+            const char *want = last ? cases[i].last : cases[i].first;
+            struct avila_json_doc doc, expect;
+            struct avila_buf b;
+            avila_buf_init(&b, a, SIZE_MAX);
+            assert_int_equal(
+                avila_json_parse(&doc, cases[i].text, strlen(cases[i].text), &opt, a, NULL), 0);
+            assert_int_equal(avila_json_parse(&expect, want, strlen(want), NULL, a, NULL), 0);
+            for (size_t f = 0; f < AVILA_ARRAY_LEN(forms); f++) {
+                assert_int_equal(write_doc(&b, &doc, &forms[f], a), 0);
+                if (f == 0) {
+                    assert_int_equal(b.len, strlen(want));
+                    assert_memory_equal(b.data, want, b.len);
+                }
+                struct avila_json_doc again;
+                assert_int_equal(avila_json_parse(&again, b.data, b.len, NULL, a, NULL), 0);
+                assert_int_equal(
+                    avila_json_equal(avila_json_root(&again), avila_json_root(&expect)), 1);
+                avila_json_doc_release(&again);
+            }
+            avila_json_doc_release(&doc);
+            avila_json_doc_release(&expect);
+            avila_buf_release(&b);
+        }
+    }
+}
+
 struct alloc_case {
     struct avila_json_doc doc;
     unsigned flags;
@@ -352,7 +402,7 @@ int main(void)
         cmocka_unit_test(test_known_documents),          cmocka_unit_test(test_random_documents),
         cmocka_unit_test(test_benchmark_files),          cmocka_unit_test(test_canonical_sorted),
         cmocka_unit_test(test_inside_caller_containers), cmocka_unit_test(test_depth_limit),
-        cmocka_unit_test(test_allocation_failures),
+        cmocka_unit_test(test_allocation_failures),      cmocka_unit_test(test_dropped_duplicates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

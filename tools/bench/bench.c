@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #define RUNS 5
@@ -89,15 +90,29 @@ void bench_print(const char *module, const char *name, double value, const char 
     fflush(stdout);
 }
 
+bool bench_selected(const char *module, const char *name)
+{
+    const char *filter = getenv("BENCH_FILTER");
+    if (filter == NULL || *filter == '\0')
+        return true;
+    char full[256];
+    snprintf(full, sizeof full, "%s %s", module, name);
+    return strstr(full, filter) != NULL;
+}
+
 void bench_throughput(const char *module, const char *name, void (*fn)(void *ctx), void *ctx,
                       double bytes_per_call)
 {
+    if (!bench_selected(module, name))
+        return;
     bench_print(module, name, bytes_per_call / bench_time(fn, ctx) / 1e6, "MB/s");
 }
 
 void bench_ns_per_op(const char *module, const char *name, void (*fn)(void *ctx), void *ctx,
                      double ops_per_call)
 {
+    if (!bench_selected(module, name))
+        return;
     bench_print(module, name, bench_time(fn, ctx) * 1e9 / ops_per_call, "ns/op");
 }
 

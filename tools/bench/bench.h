@@ -8,15 +8,24 @@
  * figures; BENCH_WALL=1 in the environment switches to wall-clock time.
  * Results are printed as "BENCH <module> <case> <value> <unit>", MB = 10^6
  * bytes, so anchors/compare can join them with the anchors' lines.
+ * BENCH_FILTER=text runs only the cases whose "module case" contains text.
  */
 #ifndef AVILA_TOOLS_BENCH_H
 #define AVILA_TOOLS_BENCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /* Returns the median seconds one call of fn(ctx) takes. */
 double bench_time(void (*fn)(void *ctx), void *ctx);
+
+/*
+ * True if the case "module name" passes BENCH_FILTER (always when it is
+ * unset). bench_throughput and bench_ns_per_op skip unselected cases
+ * themselves; callers with costly setup can test first.
+ */
+bool bench_selected(const char *module, const char *name);
 
 /* Times fn and prints its throughput: bytes_per_call / seconds, in MB/s. */
 void bench_throughput(const char *module, const char *name, void (*fn)(void *ctx), void *ctx,

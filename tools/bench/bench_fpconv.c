@@ -81,6 +81,9 @@ static void parse_strtod(void *ctx)
 static void run_parse(const char *name, struct numbers *nb)
 {
     char label[128];
+    snprintf(label, sizeof label, "fp-parse/%s", name);
+    if (!bench_selected("core", label))
+        return;
     /* Same answers first (strtod rounds correctly in glibc). */
     for (size_t i = 0; i < nb->count; i++) {
         double v;
@@ -199,6 +202,10 @@ int main(void)
     numbers_free(&nb);
 
     struct print_ctx pc = {v, RANDOM_COUNT};
+    if (!bench_selected("core", "fp-shortest/random fp-format/random")) {
+        free(v);
+        return 0;
+    }
     double tsh = bench_time(print_shortest, &pc), tf = bench_time(print_format, &pc),
            tp = bench_time(print_snprintf, &pc);
     bench_print("core", "fp-shortest/random", tsh * 1e9 / RANDOM_COUNT, "ns/op");

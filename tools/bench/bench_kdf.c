@@ -76,12 +76,14 @@ static void run_argon2id(void *ctx)
 
 static void per_second(const char *name, void (*fn)(void *), double ops_per_call, const char *unit)
 {
-    bench_print("crypto", name, ops_per_call / bench_time(fn, NULL), unit);
+    if (bench_selected("crypto", name))
+        bench_print("crypto", name, ops_per_call / bench_time(fn, NULL), unit);
 }
 
 static void milliseconds(const char *name, void (*fn)(void *))
 {
-    bench_print("crypto", name, bench_time(fn, NULL) * 1e3, "ms");
+    if (bench_selected("crypto", name))
+        bench_print("crypto", name, bench_time(fn, NULL) * 1e3, "ms");
 }
 
 int main(void)

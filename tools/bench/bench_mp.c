@@ -75,7 +75,8 @@ static void exp_cases(const char *suffix)
     for (size_t n = 16; n <= 32; n *= 2) {
         setup(n);
         snprintf(name, sizeof name, "modexp/%zu%s", 64 * n, suffix);
-        bench_print("crypto", name, bench_time(run_modexp, NULL) * 1e6, "us");
+        if (bench_selected("crypto", name))
+            bench_print("crypto", name, bench_time(run_modexp, NULL) * 1e6, "us");
     }
 }
 
@@ -101,7 +102,8 @@ static void cases(const char *suffix)
     exp_cases(suffix);
     setup(16);
     snprintf(name, sizeof name, "modinv/1024%s", suffix);
-    bench_print("crypto", name, bench_time(run_modinv, NULL) * 1e6, "us");
+    if (bench_selected("crypto", name))
+        bench_print("crypto", name, bench_time(run_modinv, NULL) * 1e6, "us");
 }
 
 int main(void)

@@ -10,7 +10,7 @@
  *            and number text take a length byte and that many bytes of the
  *            script (cut at its end), int64/uint64/double take 8 bytes
  * Properties:
- *  - the portable kernel and the AVX2 one (when the CPU has it) give the
+ *  - the portable kernel and the fastest one the CPU has (AVX-512 or AVX2) give the
  *    same results and the same bytes;
  *  - errors are sticky: after the first failing call every call returns the
  *    same code, and no failing call changes the buffer's length;
@@ -175,7 +175,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (growable.finished)
         check_output(b.data, b.len, (data[0] & 4) ? AVILA_JSON_WRITE_ASCII : 0, (data[0] & 3) != 0);
 
-    /* The dispatcher's choice (AVX2 when present) must agree exactly. */
+    /* The dispatcher's choice (AVX-512 or AVX2 when present) must agree exactly. */
     avila_cpu_restrict(AVILA_CPU_ALL);
     struct avila_buf b2;
     avila_buf_init(&b2, avila_allocator_libc(), (size_t)1 << 24);

@@ -326,8 +326,9 @@ bool avila_json_iter_next(struct avila_json_iter *it, const struct avila_json_no
  * non-BIGNUM); strings bytewise. a and b may come from different documents.
  * Iterative (no recursion; its explicit stack takes about 40 bytes per level,
  * 40 KiB of C stack): returns 1 if equal, 0 if not, AVILA_ELIMIT if the
- * values nest deeper than AVILA_JSON_EQUAL_MAX_DEPTH. Cost: O(size) for
- * arrays and scalars, O(m^2) for an object of m members.
+ * values nest deeper than AVILA_JSON_EQUAL_MAX_DEPTH. Cost: O(size), except
+ * that the members of a's objects that are not in b's member order are
+ * looked up by a scan of b's object: O(m^2) at worst for m members.
  */
 #define AVILA_JSON_EQUAL_MAX_DEPTH 1024
 int avila_json_equal(const struct avila_json_node *a, const struct avila_json_node *b);

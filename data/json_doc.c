@@ -260,12 +260,30 @@ static bool is_container(const struct avila_json_node *v)
 
 /*
  * One open pair of containers: a's children are walked in order (it), b's
- * either in step (arrays, bnext) or looked up by key (objects, b).
+ * in step (bnext: an array's next element, an object's next member key).
+ * An object member of a whose key is not b's next one is looked up in b.
  */
 struct eq_frame {
     struct avila_json_iter it;
     const struct avila_json_node *b, *bnext;
 };
+
+/*
+ * The value of b's next member if its key is k (then the cursor moves past
+ * it), else NULL. Objects written in the same member order compare in one
+ * pass this way; members a duplicate-key policy dropped are skipped.
+ */
+static const struct avila_json_node *member_in_step(struct eq_frame *f,
+                                                    const struct avila_json_node *k)
+{
+    const struct avila_json_node *bk = f->bnext, *end = f->b + JSON_SKIP(f->b);
+    while (bk < end && JSON_KIND(bk) == JSON_K_DELETED)
+        bk += 1 + avila_json_span(bk + 1);
+    if (bk >= end || bk->n != k->n || memcmp(bk->v.s, k->v.s, k->n) != 0)
+        return NULL;
+    f->bnext = bk + 1 + avila_json_span(bk + 1);
+    return bk + 1;
+}
 
 int avila_json_equal(const struct avila_json_node *a, const struct avila_json_node *b)
 {
@@ -298,7 +316,9 @@ int avila_json_equal(const struct avila_json_node *a, const struct avila_json_no
             }
             a = va;
             if (k) {
-                b = avila_json_object_get(f->b, k->v.s, k->n);
+                b = member_in_step(f, k);
+                if (!b)
+                    b = avila_json_object_get(f->b, k->v.s, k->n);
                 if (!b)
                     return 0;
             } else {

@@ -1133,6 +1133,32 @@ static void equality(void **state)
     assert_int_equal(equal_texts("[[],[1]]", "[[1],[]]"), 0);
     assert_int_equal(equal_texts("\"a\\u0000\"", "\"a\""), 0);
     assert_int_equal(equal_texts("0.1", "0.10000000000000001"), 1);
+    /* Members partly in the same order: in step, then looked up, then in step again. */
+    assert_int_equal(
+        equal_texts("{\"a\":1,\"b\":2,\"c\":3,\"d\":4}", "{\"a\":1,\"c\":3,\"b\":2,\"d\":4}"), 1);
+    assert_int_equal(
+        equal_texts("{\"a\":1,\"b\":2,\"c\":3,\"d\":4}", "{\"a\":1,\"c\":3,\"b\":5,\"d\":4}"), 0);
+    assert_int_equal(equal_texts("{\"a\":1,\"b\":2}", "{\"a\":1,\"bb\":2}"), 0);
+    /* Members a duplicate-key policy dropped do not count, in step or not. */
+    struct avila_json_options last = AVILA_JSON_OPTIONS_DEFAULT;
+    last.dup_keys = AVILA_JSON_DUP_LAST;
+    struct avila_json_doc dup, want;
+    parse_ok(&dup, "{\"a\":0,\"b\":2,\"a\":1,\"c\":{\"x\":1,\"x\":2}}", &last);
+    static const char *const same[] = {
+        "{\"b\":2,\"a\":1,\"c\":{\"x\":2}}", "{\"c\":{\"x\":2},\"b\":2,\"a\":1}",
+        "{\"a\":1,\"b\":2,\"c\":{\"x\":2}}", /* the dropped "a" comes first in dup */
+    };
+    for (size_t i = 0; i < AVILA_ARRAY_LEN(same); i++) {
+        parse_ok(&want, same[i], NULL);
+        assert_int_equal(avila_json_equal(avila_json_root(&dup), avila_json_root(&want)), 1);
+        assert_int_equal(avila_json_equal(avila_json_root(&want), avila_json_root(&dup)), 1);
+        avila_json_doc_release(&want);
+    }
+    parse_ok(&want, "{\"b\":2,\"a\":0,\"c\":{\"x\":2}}", NULL);
+    assert_int_equal(avila_json_equal(avila_json_root(&dup), avila_json_root(&want)), 0);
+    assert_int_equal(avila_json_equal(avila_json_root(&want), avila_json_root(&dup)), 0);
+    avila_json_doc_release(&want);
+    avila_json_doc_release(&dup);
 }
 
 /* ---------------------------------------------------------------- JSON Pointer */

@@ -23,7 +23,8 @@ const char cmd_digest_usage[] =
     "       avila digest ALGO -c [--quiet|--status] [--strict] [--ignore-missing] [FILE...]\n"
     "Print or check cryptographic checksums, like sha256sum, b2sum and b3sum\n"
     "(standard input when there is no FILE, or for '-'). ALGO is one of:\n"
-    "  sha224 sha256 sha384 sha512 sha512-256 sha3-224 sha3-256 sha3-384 sha3-512\n"
+    "  sha1 (legacy: broken for collisions) sha224 sha256 sha384 sha512 sha512-256\n"
+    "  sha3-224 sha3-256 sha3-384 sha3-512\n"
     "  blake2b (512-bit, as b2sum) blake2s (256-bit) blake3 (256-bit, as b3sum)\n"
     "Options:\n"
     "  -b, --binary        mark names with '*' (no other effect on Linux)\n"
@@ -40,12 +41,13 @@ static const struct {
     const char *name;
     const struct avila_digest *d;
 } algos[] = {
-    {"sha224", &avila_digest_sha224},         {"sha256", &avila_digest_sha256},
-    {"sha384", &avila_digest_sha384},         {"sha512", &avila_digest_sha512},
-    {"sha512-256", &avila_digest_sha512_256}, {"sha3-224", &avila_digest_sha3_224},
-    {"sha3-256", &avila_digest_sha3_256},     {"sha3-384", &avila_digest_sha3_384},
-    {"sha3-512", &avila_digest_sha3_512},     {"blake2b", &avila_digest_blake2b512},
-    {"blake2s", &avila_digest_blake2s256},    {"blake3", &avila_digest_blake3},
+    {"sha1", &avila_digest_sha1},          {"sha224", &avila_digest_sha224},
+    {"sha256", &avila_digest_sha256},      {"sha384", &avila_digest_sha384},
+    {"sha512", &avila_digest_sha512},      {"sha512-256", &avila_digest_sha512_256},
+    {"sha3-224", &avila_digest_sha3_224},  {"sha3-256", &avila_digest_sha3_256},
+    {"sha3-384", &avila_digest_sha3_384},  {"sha3-512", &avila_digest_sha3_512},
+    {"blake2b", &avila_digest_blake2b512}, {"blake2s", &avila_digest_blake2s256},
+    {"blake3", &avila_digest_blake3},
 };
 
 struct options {

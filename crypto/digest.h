@@ -40,6 +40,7 @@ struct avila_digest_ctx {
 };
 
 /* The descriptors, defined by their modules. */
+extern const struct avila_digest avila_digest_sha1; /* legacy and handshakes only: crypto/sha1.h */
 extern const struct avila_digest avila_digest_sha224;
 extern const struct avila_digest avila_digest_sha256;
 extern const struct avila_digest avila_digest_sha384;

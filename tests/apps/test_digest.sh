@@ -33,6 +33,7 @@ same() {
 
 for cpu in native portable; do
     export AVILA_CPU=$cpu
+    same "[$cpu] sha1 = sha1sum" sha1 -- sha1sum
     same "[$cpu] sha224 = sha224sum" sha224 -- sha224sum
     same "[$cpu] sha256 = sha256sum" sha256 -- sha256sum
     same "[$cpu] sha384 = sha384sum" sha384 -- sha384sum

@@ -61,6 +61,7 @@ EINVAL = "ERR AVILA_EINVAL"
 
 # Our digest names (crypto/digest.h) -> (cryptography hash factory, block bytes).
 DIGESTS = {
+    "sha1": (hashes.SHA1, 64),
     "sha224": (hashes.SHA224, 64),
     "sha256": (hashes.SHA256, 64),
     "sha384": (hashes.SHA384, 128),
@@ -197,7 +198,7 @@ def gen_blake2(g, which):
 
 
 def gen_hmac(g):
-    grp = Group("hmac (11 hashes)")
+    grp = Group("hmac (12 hashes)")
     for name, (_, block) in DIGESTS.items():
         for _ in range(g.count(200)):
             key = g.bytes(g.length(block, 300))
@@ -251,7 +252,7 @@ def gen_poly1305(g):
 
 
 def gen_hkdf(g):
-    grp = Group("hkdf (11 hashes)")
+    grp = Group("hkdf (12 hashes)")
     for name, (algo, block) in DIGESTS.items():
         hl = algo().digest_size
         for i in range(g.count(100)):
@@ -272,7 +273,7 @@ def gen_hkdf(g):
 
 
 def gen_pbkdf2(g):
-    grp = Group("pbkdf2 (11 hashes)")
+    grp = Group("pbkdf2 (12 hashes)")
     for name, (algo, _) in DIGESTS.items():
         for _ in range(g.count(30)):
             pw, salt = g.bytes(g.length(64, 200)), g.bytes(g.rng.randrange(0, 40))

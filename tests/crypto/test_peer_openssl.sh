@@ -132,7 +132,7 @@ for i in $(seq 0 40); do
 done
 
 # ---------------------------------------------------------------- dgst
-DIGESTS="sha224 sha256 sha384 sha512 sha512-256 sha3-224 sha3-256 sha3-384 sha3-512
+DIGESTS="sha1 sha224 sha256 sha384 sha512 sha512-256 sha3-224 sha3-256 sha3-384 sha3-512
 blake2b512 blake2s256"
 fam=dgst
 for d in $DIGESTS; do
@@ -141,7 +141,7 @@ for d in $DIGESTS; do
     done
     openssl dgst -$d -r "${msgs[@]}" | cut -d' ' -f1 >>$fam.want
 done
-done_family "dgst (11 hashes)"
+done_family "dgst (12 hashes)"
 
 fam=shake
 for i in $(seq 24); do
@@ -170,11 +170,11 @@ for d in $DIGESTS; do
         fi
     done
 done
-done_family "dgst -mac HMAC (11 hashes)"
+done_family "dgst -mac HMAC (12 hashes)"
 
 # ---------------------------------------------------------------- kdf
 # Our digest name, openssl's, digest bytes.
-KDF_DIGESTS="sha224:SHA224:28 sha256:SHA256:32 sha384:SHA384:48 sha512:SHA512:64
+KDF_DIGESTS="sha1:SHA1:20 sha224:SHA224:28 sha256:SHA256:32 sha384:SHA384:48 sha512:SHA512:64
 sha512-256:SHA512-256:32 sha3-224:SHA3-224:28 sha3-256:SHA3-256:32 sha3-384:SHA3-384:48
 sha3-512:SHA3-512:64 blake2b512:BLAKE2B-512:64 blake2s256:BLAKE2S-256:32"
 # kdf ARGS...: openssl kdf's output in hex, or ERR.
@@ -212,7 +212,7 @@ for t in $KDF_DIGESTS; do
         "$(kdf -keylen 100 -kdfopt digest:$theirs -kdfopt mode:EXPAND_ONLY -kdfopt hexkey:$prk \
             -kdfopt hexinfo:$info HKDF)"
 done
-done_family "kdf HKDF (11 hashes)"
+done_family "kdf HKDF (12 hashes)"
 
 fam=pbkdf2
 for t in $KDF_DIGESTS; do
@@ -236,7 +236,7 @@ for t in $KDF_DIGESTS; do
                 -kdfopt iter:$iter PBKDF2)"
     done
 done
-done_family "kdf PBKDF2 (11 hashes)"
+done_family "kdf PBKDF2 (12 hashes)"
 
 fam=scrypt
 for i in $(seq 12); do

@@ -17,7 +17,7 @@
  * exits 0 unless standard input or output fails.
  *
  * Operations (H hex bytes, N number, S word; <hash> is a descriptor name of
- * crypto/digest.h: sha224 sha256 sha384 sha512 sha512-256 sha3-224 sha3-256
+ * crypto/digest.h: sha1 sha224 sha256 sha384 sha512 sha512-256 sha3-224 sha3-256
  * sha3-384 sha3-512 blake2b512 blake2s256 blake3):
  *   <hash> H:msg                                 digest, absorbed in pieces
  *   shake128|shake256 N:out_len H:msg            squeezed in pieces
@@ -133,10 +133,11 @@ struct op {
 };
 
 static const struct avila_digest *const digests[] = {
-    &avila_digest_sha224,     &avila_digest_sha256,     &avila_digest_sha384,
-    &avila_digest_sha512,     &avila_digest_sha512_256, &avila_digest_sha3_224,
-    &avila_digest_sha3_256,   &avila_digest_sha3_384,   &avila_digest_sha3_512,
-    &avila_digest_blake2b512, &avila_digest_blake2s256, &avila_digest_blake3,
+    &avila_digest_sha1,     &avila_digest_sha224,     &avila_digest_sha256,
+    &avila_digest_sha384,   &avila_digest_sha512,     &avila_digest_sha512_256,
+    &avila_digest_sha3_224, &avila_digest_sha3_256,   &avila_digest_sha3_384,
+    &avila_digest_sha3_512, &avila_digest_blake2b512, &avila_digest_blake2s256,
+    &avila_digest_blake3,
 };
 
 static const struct avila_digest *digest_named(const char *name)

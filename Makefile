@@ -181,7 +181,7 @@ bench: $(BENCH_BINS) $(AVILA)
 # openssl, argon2, python3(-cryptography), signify-openbsd, age: peers the
 # tests compare with.
 TEST_PACKAGES := libcmocka-dev clang valgrind pkg-config xxhash b3sum openssl argon2 python3 \
-	python3-cryptography signify-openbsd age python3-bcrypt
+	python3-cryptography signify-openbsd age python3-bcrypt python3-dnspython
 
 test:
 	@tools/need $(TEST_PACKAGES)

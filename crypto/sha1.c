@@ -32,7 +32,7 @@ static const uint32_t iv[5] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0
 #define W(t) w[(t)&15]
 /* W[t] for t >= 16: ROTL1(W[t-3] ^ W[t-8] ^ W[t-14] ^ W[t-16]), in place. */
 #define SCHEDULE(t) (W(t) = avila_rotl32(W((t)-3) ^ W((t)-8) ^ W((t)-14) ^ W(t), 1))
-#define LOAD(t)     (W(t) = avila_load_be32(p + 4 * (t)))
+#define LOAD(t)     (W(t) = avila_load_be32(p + 4 * (size_t)(t)))
 
 /* One round: T = ROTL5(a) + f(b, c, d) + e + K + W[t]; then b = ROTL30(b); a = T (renamed). */
 #define ROUND(a, b, c, d, e, f, k, wt)                                                             \

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/encoding.h"
 #include "net/dns.h"
 
 static void put_hex(const uint8_t *p, size_t n)
@@ -28,31 +29,11 @@ static void put_hex(const uint8_t *p, size_t n)
         printf("%02x", p[i]);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
+/* Decodes n hex digits into out (cap bytes); returns the byte count, or -1. */
 static int unhex(const char *s, size_t n, uint8_t *out, size_t cap)
 {
-    if (n % 2 != 0 || n / 2 > cap)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        int d = hexval(s[i]);
-        if (d < 0)
-            return -1;
-        if (i % 2 == 0)
-            out[i / 2] = (uint8_t)(d << 4);
-        else
-            out[i / 2] |= (uint8_t)d;
-    }
-    return (int)(n / 2);
+    size_t len;
+    return avila_hex_decode(out, cap, s, n, &len) == 0 ? (int)len : -1;
 }
 
 static void one(const uint8_t *msg, size_t len)

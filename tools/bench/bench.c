@@ -108,6 +108,14 @@ void bench_throughput(const char *module, const char *name, void (*fn)(void *ctx
     bench_print(module, name, bytes_per_call / bench_time(fn, ctx) / 1e6, "MB/s");
 }
 
+void bench_rate(const char *module, const char *name, void (*fn)(void *ctx), void *ctx,
+                double ops_per_call, const char *unit)
+{
+    if (!bench_selected(module, name))
+        return;
+    bench_print(module, name, ops_per_call / bench_time(fn, ctx), unit);
+}
+
 void bench_ns_per_op(const char *module, const char *name, void (*fn)(void *ctx), void *ctx,
                      double ops_per_call)
 {

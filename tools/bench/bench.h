@@ -31,6 +31,10 @@ bool bench_selected(const char *module, const char *name);
 void bench_throughput(const char *module, const char *name, void (*fn)(void *ctx), void *ctx,
                       double bytes_per_call);
 
+/* Times fn and prints operations per second (ops_per_call per call) in unit ("req/s", ...). */
+void bench_rate(const char *module, const char *name, void (*fn)(void *ctx), void *ctx,
+                double ops_per_call, const char *unit);
+
 /* Times fn and prints nanoseconds per operation (ops_per_call operations per call). */
 void bench_ns_per_op(const char *module, const char *name, void (*fn)(void *ctx), void *ctx,
                      double ops_per_call);

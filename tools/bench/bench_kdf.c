@@ -76,8 +76,7 @@ static void run_argon2id(void *ctx)
 
 static void per_second(const char *name, void (*fn)(void *), double ops_per_call, const char *unit)
 {
-    if (bench_selected("crypto", name))
-        bench_print("crypto", name, ops_per_call / bench_time(fn, NULL), unit);
+    bench_rate("crypto", name, fn, NULL, ops_per_call, unit);
 }
 
 static void milliseconds(const char *name, void (*fn)(void *))

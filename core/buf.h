@@ -113,6 +113,15 @@ static inline struct avila_slice avila_slice_make(const void *p, size_t n)
     return (struct avila_slice){.ptr = p, .len = n};
 }
 
+/* The bytes of the NUL-terminated string s, without the NUL. */
+static inline struct avila_slice avila_slice_from_cstr(const char *s)
+{
+    size_t n = 0;
+    while (s[n] != '\0')
+        n++;
+    return avila_slice_make(s, n);
+}
+
 /* True if a and b hold the same bytes (not constant-time: not for secrets). */
 static inline bool avila_slice_equal(struct avila_slice a, struct avila_slice b)
 {

@@ -179,14 +179,6 @@ void avila_http1_parser_init(struct avila_http1_parser *p, const struct avila_ht
 
 /* ------------------------------------------------------------ small helpers */
 
-static size_t cstr_len(const char *s)
-{
-    size_t n = 0;
-    while (s[n])
-        n++;
-    return n;
-}
-
 /* a[0 .. n) equals the lowercase b[0 .. n) ignoring case (b has letters, digits, '-' only). */
 static bool name_is(const uint8_t *a, const char *b, size_t n)
 {
@@ -198,7 +190,7 @@ static bool name_is(const uint8_t *a, const char *b, size_t n)
 
 bool avila_http1_token_equal(struct avila_slice s, const char *token)
 {
-    size_t n = cstr_len(token);
+    size_t n = avila_slice_from_cstr(token).len;
     if (s.len != n)
         return false;
     for (size_t i = 0; i < n; i++)
@@ -602,7 +594,7 @@ static enum avila_http1_method method_id(const uint8_t *m, size_t n)
     if (n == 3 && m[0] == 'G' && m[1] == 'E' && m[2] == 'T')
         return AVILA_HTTP1_METHOD_GET;
     for (size_t i = 0; i < AVILA_ARRAY_LEN(known); i++)
-        if (cstr_len(known[i].name) == n && memcmp(known[i].name, m, n) == 0)
+        if (avila_slice_from_cstr(known[i].name).len == n && memcmp(known[i].name, m, n) == 0)
             return known[i].id;
     return AVILA_HTTP1_METHOD_OTHER;
 }

@@ -11,14 +11,6 @@
 #include "net/http1.h"
 #include "net/http1_int.h"
 
-static size_t cstr_len(const char *s)
-{
-    size_t n = 0;
-    while (s[n])
-        n++;
-    return n;
-}
-
 static bool is_token(const uint8_t *p, size_t n)
 {
     if (n == 0)
@@ -48,7 +40,7 @@ static void put(struct avila_buf *b, const void *p, size_t n)
 
 static void put_str(struct avila_buf *b, const char *s)
 {
-    put(b, s, cstr_len(s));
+    put(b, s, avila_slice_from_cstr(s).len);
 }
 
 /* Decimal digits of v. */
@@ -67,7 +59,7 @@ int avila_http1_write_request_line(struct avila_buf *b, const char *method,
 {
     if (!b || !method || version_minor > 1 || target.len == 0 || !target.ptr)
         return AVILA_EINVAL;
-    size_t m = cstr_len(method);
+    size_t m = avila_slice_from_cstr(method).len;
     if (!is_token((const uint8_t *)method, m))
         return AVILA_EINVAL;
     for (size_t i = 0; i < target.len; i++)
@@ -155,7 +147,7 @@ int avila_http1_write_status_line(struct avila_buf *b, unsigned version_minor, u
         return AVILA_EINVAL;
     if (!reason)
         reason = avila_http1_status_reason(status);
-    size_t r = cstr_len(reason);
+    size_t r = avila_slice_from_cstr(reason).len;
     for (size_t i = 0; i < r; i++)
         if (!(avila_http1_class[(uint8_t)reason[i]] & AVILA_HTTP1_C_FIELD))
             return AVILA_EINVAL;
@@ -195,8 +187,7 @@ int avila_http1_write_header_str(struct avila_buf *b, const char *name, const ch
 {
     if (!name || !value)
         return AVILA_EINVAL;
-    return avila_http1_write_header(b, avila_slice_make(name, cstr_len(name)),
-                                    avila_slice_make(value, cstr_len(value)));
+    return avila_http1_write_header(b, avila_slice_from_cstr(name), avila_slice_from_cstr(value));
 }
 
 int avila_http1_write_header_u64(struct avila_buf *b, const char *name, uint64_t value)
@@ -207,8 +198,7 @@ int avila_http1_write_header_u64(struct avila_buf *b, const char *name, uint64_t
         digits[i] = (char)('0' + value % 10);
     if (!name)
         return AVILA_EINVAL;
-    return avila_http1_write_header(b, avila_slice_make(name, cstr_len(name)),
-                                    avila_slice_make(digits, n));
+    return avila_http1_write_header(b, avila_slice_from_cstr(name), avila_slice_make(digits, n));
 }
 
 int avila_http1_write_end(struct avila_buf *b)

@@ -41,6 +41,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/platform.h"
+#include "net/http1.h"
 
 /* ---------------------------------------------------------------- handshake */
 
@@ -76,6 +77,42 @@ void avila_ws_accept(const char *key, size_t len, char accept[AVILA_WS_ACCEPT_LE
  * else AVILA_EFORMAT (the client fails the connection).
  */
 int avila_ws_accept_check(const char key[AVILA_WS_KEY_LEN], const char *accept, size_t len);
+
+/*
+ * Server side, the whole opening handshake over a parsed request head
+ * (net/http1.h; net/ws_handshake.c). Checks section 4.2.1: GET, HTTP/1.1 or
+ * later, Upgrade listing "websocket", Connection listing "upgrade", one
+ * valid Sec-WebSocket-Key and Sec-WebSocket-Version 13. If it holds,
+ * appends the 101 response head to out (Upgrade, Connection,
+ * Sec-WebSocket-Accept, and Sec-WebSocket-Protocol when protocol is not
+ * NULL: the subprotocol the server picked, which MUST be one the client
+ * offered) and returns 0. Otherwise appends nothing and returns
+ * AVILA_EFORMAT (answer 400), AVILA_EUNSUPPORTED (a version other than 13:
+ * answer 426 with "Sec-WebSocket-Version: 13"), AVILA_ENOTFOUND (protocol
+ * was not offered), AVILA_EINVAL (NULL arguments) or out's error.
+ */
+int avila_ws_server_handshake(const struct avila_http1_request *req, const char *protocol,
+                              struct avila_buf *out);
+
+/*
+ * Client side: appends the opening handshake request for target on host
+ * (the Host field's value) with the key from avila_ws_key_make, offering
+ * protocols (a comma-separated list, or NULL for none). Returns 0, or
+ * AVILA_EINVAL (a value the HTTP writer refuses) or out's error; nothing is
+ * appended on failure.
+ */
+int avila_ws_client_request(struct avila_buf *out, const char *host, const char *target,
+                            const char key[AVILA_WS_KEY_LEN], const char *protocols);
+
+/*
+ * Client side: checks the server's response head to that request (section
+ * 4.1): 101, Upgrade "websocket", Connection "upgrade", the right
+ * Sec-WebSocket-Accept, no extension (none was offered), and a
+ * Sec-WebSocket-Protocol only if it is one of protocols. Returns 0 and sets
+ * *protocol to the server's choice (empty when none), or AVILA_EFORMAT.
+ */
+int avila_ws_client_check(const struct avila_http1_response *resp, const char key[AVILA_WS_KEY_LEN],
+                          const char *protocols, struct avila_slice *protocol);
 
 /* ---------------------------------------------------------------- frames */
 

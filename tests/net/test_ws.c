@@ -1,7 +1,9 @@
 /*
  * tests/net/test_ws.c - WebSocket handshake values and framing (net/ws.h):
  * RFC 6455's own examples (section 1.3's handshake, section 4.1's nonce,
- * section 5.7's frames) decoded and encoded byte for byte; every protocol
+ * section 5.7's frames) decoded and encoded byte for byte; the server's
+ * upgrade checks (400, 426 and subprotocol cases) and the client's checks
+ * of the answer, each tampered field refused; every protocol
  * error of section 5 with the status code it closes with; UTF-8 checked
  * across frame and input splits (1007 at the first bad byte, and for a
  * message that ends inside a sequence); the message size limit across
@@ -11,6 +13,7 @@
  */
 #include "tests/support/unit.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -179,6 +182,141 @@ static void key_check_rules(void **state)
         assert_int_equal(avila_ws_key_check(bad[i], strlen(bad[i])), AVILA_EFORMAT);
     assert_int_equal(avila_ws_key_check(NULL, 24), AVILA_EFORMAT);
     assert_int_equal(avila_ws_key_check("AAAAAAAAAAAAAAAAAAAAAA==", 24), 0);
+}
+
+/* Parses a request head and runs the server's handshake on it; the 101 head goes to out. */
+static int server_side(const char *request, const char *protocol, struct avila_buf *out)
+{
+    struct avila_http1_header h[32];
+    struct avila_http1_request req;
+    int n = avila_http1_parse_request(NULL, request, strlen(request), h, 32, &req, NULL);
+    assert_true(n > 0);
+    return avila_ws_server_handshake(&req, protocol, out);
+}
+
+static void server_handshake(void **state)
+{
+    (void)state;
+    /* Section 1.3's request, answered with its 101 (and a subprotocol the client offered). */
+    const char *rfc = "GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n"
+                      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                      "Origin: http://example.com\r\nSec-WebSocket-Protocol: chat, superchat\r\n"
+                      "Sec-WebSocket-Version: 13\r\n\r\n";
+    struct avila_buf out;
+    avila_buf_init(&out, avila_allocator_libc(), SIZE_MAX);
+    assert_int_equal(server_side(rfc, "chat", &out), 0);
+    const char *want =
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+        "Sec-WebSocket-Protocol: chat\r\n\r\n";
+    assert_int_equal(out.len, strlen(want));
+    assert_memory_equal(out.data, want, out.len);
+    static const struct {
+        const char *req;
+        int rc;
+    } cases[] = {
+        {"GET / HTTP/1.1\r\nHost: a\r\nUpgrade: WebSocket\r\nConnection: keep-alive, upgrade\r\n"
+         "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+         0},
+        {"GET / HTTP/1.1\r\nHost: a\r\nUpgrade: h2c\r\nUpgrade: websocket\r\nConnection: "
+         "Upgrade\r\n"
+         "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+         0},
+        {"POST / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+         "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+         AVILA_EFORMAT},
+        {"GET / HTTP/1.0\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+         "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+         AVILA_EFORMAT},
+        {"GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\n"
+         "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+         AVILA_EFORMAT},
+        {"GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: close\r\n"
+         "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+         AVILA_EFORMAT},
+        {"GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+         "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAA\r\nSec-WebSocket-Version: 13\r\n\r\n",
+         AVILA_EFORMAT},
+        {"GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+         "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Key: "
+         "AAAAAAAAAAAAAAAAAAAAAA==\r\n"
+         "Sec-WebSocket-Version: 13\r\n\r\n",
+         AVILA_EFORMAT},
+        {"GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+         "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\nSec-WebSocket-Version: 8\r\n\r\n",
+         AVILA_EUNSUPPORTED},
+        {"GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+         "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\n\r\n",
+         AVILA_EUNSUPPORTED},
+    };
+    for (size_t i = 0; i < AVILA_ARRAY_LEN(cases); i++) {
+        avila_buf_clear(&out);
+        int rc = server_side(cases[i].req, NULL, &out);
+        if (rc != cases[i].rc)
+            fail_msg("case %zu: %d, want %d", i, rc, cases[i].rc);
+        assert_int_equal(out.len == 0, rc != 0);
+    }
+    avila_buf_clear(&out);
+    assert_int_equal(server_side(rfc, "chat2", &out), AVILA_ENOTFOUND);
+    assert_int_equal(out.len, 0);
+    avila_buf_release(&out);
+}
+
+/* The client's request through the server and back: accepted; each tampered answer refused. */
+static void client_handshake(void **state)
+{
+    (void)state;
+    char key[AVILA_WS_KEY_LEN];
+    avila_ws_key_make((const uint8_t *)"0123456789abcdef", key);
+    struct avila_buf req, resp;
+    avila_buf_init(&req, avila_allocator_libc(), SIZE_MAX);
+    avila_buf_init(&resp, avila_allocator_libc(), SIZE_MAX);
+    assert_int_equal(
+        avila_ws_client_request(&req, "example.com:8080", "/socket?x=1", key, "v2.proto, v1.proto"),
+        0);
+    assert_int_equal(avila_buf_append_byte(&req, 0), 0);
+    assert_int_equal(server_side((const char *)req.data, "v1.proto", &resp), 0);
+    static const struct {
+        const char *from, *to; /* a replacement in the server's answer, or none */
+        int rc;
+    } cases[] = {
+        {NULL, NULL, 0},
+        {"101 Switching Protocols", "200 OK", AVILA_EFORMAT},
+        {"Upgrade: websocket", "Upgrade: h2c", AVILA_EFORMAT},
+        {"Connection: Upgrade", "Connection: close", AVILA_EFORMAT},
+        {"Sec-WebSocket-Accept: ", "Sec-WebSocket-Accept: x", AVILA_EFORMAT},
+        {"Sec-WebSocket-Protocol: v1.proto", "Sec-WebSocket-Protocol: v3.proto", AVILA_EFORMAT},
+        {"Sec-WebSocket-Protocol: v1.proto", "Sec-WebSocket-Extensions: permessage-deflate",
+         AVILA_EFORMAT},
+        {"Sec-WebSocket-Protocol: v1.proto", "X-Other: 1", 0},
+    };
+    for (size_t i = 0; i < AVILA_ARRAY_LEN(cases); i++) {
+        char text[512];
+        assert_true(resp.len < sizeof text);
+        memcpy(text, resp.data, resp.len);
+        text[resp.len] = '\0';
+        if (cases[i].from) {
+            /* text = before + to + after */
+            char *at = strstr(text, cases[i].from), tail[512];
+            assert_non_null(at);
+            snprintf(tail, sizeof tail, "%s", at + strlen(cases[i].from));
+            snprintf(at, sizeof text - (size_t)(at - text), "%s%s", cases[i].to, tail);
+        }
+        struct avila_http1_header h[16];
+        struct avila_http1_response r;
+        assert_true(avila_http1_parse_response(NULL, text, strlen(text), AVILA_HTTP1_METHOD_GET, h,
+                                               16, &r, NULL) > 0);
+        struct avila_slice chosen;
+        int rc = avila_ws_client_check(&r, key, "v2.proto, v1.proto", &chosen);
+        if (rc != cases[i].rc)
+            fail_msg("case %zu: %d, want %d", i, rc, cases[i].rc);
+        if (rc == 0 && i == 0)
+            assert_true(avila_slice_equal(chosen, avila_slice_from_cstr("v1.proto")));
+        if (rc == 0 && i == 7)
+            assert_int_equal(chosen.len, 0);
+    }
+    avila_buf_release(&req);
+    avila_buf_release(&resp);
 }
 
 /* ---------------------------------------------------------------- RFC 6455 section 5.7 */
@@ -563,6 +701,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(handshake_rfc_examples), cmocka_unit_test(key_check_rules),
+        cmocka_unit_test(server_handshake),       cmocka_unit_test(client_handshake),
         cmocka_unit_test(rfc_examples_decode),    cmocka_unit_test(rfc_examples_encode),
         cmocka_unit_test(protocol_errors),        cmocka_unit_test(close_frames),
         cmocka_unit_test(message_limit),          cmocka_unit_test(utf8_across_frames),

@@ -16,6 +16,12 @@
  * same functions the same bytes, so verdicts, offsets and reasons agree
  * with avila_json_parse whatever the split.
  *
+ * Pieces mode changes only the string path: where the token buffer would
+ * overflow, string_resume returns the bytes it holds as a PART event
+ * (string_piece), keeping an unfinished UTF-8 sequence for the next piece,
+ * and an escape whose decoded bytes do not fit is decoded again after the
+ * PART. The checks, their order and their positions stay those above.
+ *
  * Lines: each chunk's LFs are counted once, when it is used up; an error's
  * line and column come from that count plus the LFs of the current chunk
  * before it. Errors at a byte of an earlier chunk are at a token's first
@@ -345,9 +351,39 @@ static inline const char *string_too_long(const struct avila_json_stream *s, siz
 {
     if (len > s->opt.max_string_len)
         return "string longer than max_string_len";
-    if (overflow || len > s->tok_cap)
+    if (!s->pieces && (overflow || len > s->tok_cap))
         return "string longer than the token buffer";
     return NULL;
+}
+
+/* Pieces mode: true if n more decoded bytes need a PART first to make room. */
+static inline bool piece_needed(const struct avila_json_stream *s, size_t n)
+{
+    return s->pieces && !s->overflow && n > s->tok_cap - s->tok_len;
+}
+
+/*
+ * Pieces mode, the token buffer too full for the next bytes: returns 2 with
+ * a PART event in ev of the bytes held, but for an unfinished UTF-8
+ * sequence at their end (carry[], which stays for the next piece). A string
+ * that already holds an ill-formed sequence is bound to fail (u8_finish at
+ * its next special byte, or "unterminated string"): it gets no PART, its
+ * bytes are dropped from here on (overflow), and 0 is returned.
+ */
+static int string_piece(struct avila_json_stream *s, struct avila_json_event *ev)
+{
+    if (s->u8_bad) {
+        s->overflow = true;
+        return 0;
+    }
+    INVARIANT(s->carry_len < s->tok_len);
+    size_t len = s->tok_len - s->carry_len;
+    ev->type = s->key ? AVILA_JSON_EV_KEY_PART : AVILA_JSON_EV_STRING_PART;
+    ev->text = (const char *)s->tok;
+    ev->len = len;
+    ev->offset = s->tok_off;
+    s->tok_drop = len;
+    return 2;
 }
 
 /*
@@ -391,13 +427,22 @@ static bool escape_wants(size_t n, uint8_t c)
 
 /*
  * Continues the string in progress from p. Returns 1 with the string's
- * event in ev, 0 when the chunk is used up (p at its end), or an error.
+ * event in ev, 2 with a PART event (pieces mode), 0 when the chunk is used
+ * up (p at its end), or an error.
  */
 static int string_resume(struct avila_json_stream *s, const uint8_t **pp,
                          struct avila_json_event *ev)
 {
     const uint8_t *p = *pp, *end = s->end;
     const int replace = s->opt.lone_surrogates == AVILA_JSON_SURROGATE_REPLACE;
+    int rc;
+    if (s->tok_drop) {
+        /* The last PART was delivered: keep only the unfinished sequence after it. */
+        size_t keep = s->tok_len - s->tok_drop;
+        memmove(s->tok, s->tok + s->tok_drop, keep);
+        s->tok_len = keep;
+        s->tok_drop = 0;
+    }
     for (;;) {
         if (s->esc_len) {
             /* An escape sequence: gather its bytes in esc[], then decode it. */
@@ -421,6 +466,9 @@ static int string_resume(struct avila_json_stream *s, const uint8_t **pp,
                             s->ended && p == end && at >= off_of(s, end) ? "unterminated string"
                                                                          : why);
             }
+            /* No room: a PART first; esc[] stays, to be decoded again after it. */
+            if (AVILA_UNLIKELY(piece_needed(s, (size_t)r)) && (rc = string_piece(s, ev)) != 0)
+                goto out_rc;
             tok_put(s, out, (size_t)r);
             s->str_len += (size_t)r;
             if (used < s->esc_len) {
@@ -437,18 +485,30 @@ static int string_resume(struct avila_json_stream *s, const uint8_t **pp,
         unsigned high = 0;
         size_t n = s->scan(p, (size_t)(end - p), &high);
         if (n) {
+            bool cut = false;
+            if (AVILA_UNLIKELY(piece_needed(s, n))) {
+                /* Pieces mode: fill the buffer; the rest of the run after a PART. */
+                if (s->tok_len == s->tok_cap && (rc = string_piece(s, ev)) != 0)
+                    goto out_rc;
+                if (!s->overflow) {
+                    n = s->tok_cap - s->tok_len;
+                    cut = true;
+                }
+            }
             tok_put(s, p, n);
             s->str_len += n;
             if (high || s->carry_len)
                 u8_feed(s, p, n);
             p += n;
+            if (cut)
+                continue;
         }
         if (p == end) {
             if (!s->ended || s->over_size)
                 goto out;
             return fail(s, s->tok_off, AVILA_EFORMAT, "unterminated string");
         }
-        int rc = u8_finish(s, "invalid UTF-8 in string");
+        rc = u8_finish(s, "invalid UTF-8 in string");
         if (rc)
             return rc;
         uint8_t c = *p;
@@ -476,6 +536,9 @@ static int string_resume(struct avila_json_stream *s, const uint8_t **pp,
             if (r < 0)
                 return fail(s, off_of(s, p + used), AVILA_EFORMAT,
                             p + used >= end ? "unterminated string" : why);
+            /* No room: a PART first; the escape is decoded again after it. */
+            if (AVILA_UNLIKELY(piece_needed(s, (size_t)r)) && (rc = string_piece(s, ev)) != 0)
+                goto out_rc;
             tok_put(s, out, (size_t)r);
             s->str_len += (size_t)r;
             p += used;
@@ -489,6 +552,9 @@ static int string_resume(struct avila_json_stream *s, const uint8_t **pp,
 out:
     *pp = p;
     return 0;
+out_rc:
+    *pp = p;
+    return rc;
 }
 
 /* ---------------------------------------------------------------- comments */
@@ -600,6 +666,18 @@ static void retire_chunk(struct avila_json_stream *s)
     s->chunk = s->in = s->end = empty_chunk;
 }
 
+int avila_json_stream_set_pieces(struct avila_json_stream *s, bool on)
+{
+    if (!s)
+        return AVILA_EINVAL;
+    if (s->fed || s->ended)
+        return AVILA_ESTATE;
+    if (on && s->tok_cap < AVILA_JSON_STREAM_PIECE_MIN)
+        return AVILA_EINVAL;
+    s->pieces = on;
+    return 0;
+}
+
 int avila_json_stream_feed(struct avila_json_stream *s, const void *data, size_t len)
 {
     if (!s || (!data && len > 0))
@@ -680,6 +758,10 @@ resume:
         if (rc == 1) {
             ev->depth = s->depth;
             s->gstate = s->key ? G_COLON : after_value(s);
+            goto deliver;
+        }
+        if (rc == 2) {
+            ev->depth = s->depth;
             goto deliver;
         }
         if (rc < 0)

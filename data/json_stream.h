@@ -40,11 +40,36 @@
  *     (the document parser refuses at offset 0 before parsing). max_size
  *     has no ceiling here (AVILA_JSON_MAX_SIZE_LIMIT is the document
  *     parser's).
- *   - A string or key is delivered whole, so it must fit the token buffer
- *     (see below): a longer one, within max_string_len, is AVILA_ELIMIT
- *     "string longer than the token buffer" at its opening quote.
+ *   - By default a string or key is delivered whole, so it must fit the
+ *     token buffer (see below): a longer one, within max_string_len, is
+ *     AVILA_ELIMIT "string longer than the token buffer" at its opening
+ *     quote. In pieces mode (avila_json_stream_set_pieces) it is delivered
+ *     in pieces instead, and this exception is gone.
  *   - Events are delivered as the text goes: an invalid text yields the
  *     events before the error first.
+ *
+ * Pieces mode (off by default; avila_json_stream_set_pieces): for strings
+ * longer than memory, such as a multi-gigabyte base64 field. When a
+ * string's (or key's) decoded bytes fill the token buffer before its
+ * closing quote, the stream returns an AVILA_JSON_EV_STRING_PART (or
+ * AVILA_JSON_EV_KEY_PART) event with the bytes decoded so far, then goes
+ * on; the last piece comes as the usual AVILA_JSON_EV_STRING (or _KEY)
+ * event, so the PART texts and the final text, concatenated, are the
+ * string the document parser gives. Every PART text is well-formed UTF-8
+ * that ends on a code point boundary (an unfinished sequence waits for the
+ * next piece), of 1 to tok bytes and at least tok - 3 (tok: the token
+ * buffer's size); once a string holds an ill-formed sequence no more PARTs
+ * come, and the string ends in an error. A PART comes only when more bytes
+ * of the string wait for room, so a final event after PARTs is never
+ * empty. PART events carry the offset of the string's opening quote and
+ * the depth of its final event. A string that lies whole in a chunk
+ * without escapes still comes as one event pointing into the chunk,
+ * whatever its length. max_string_len bounds the whole string and is
+ * checked at its closing quote, as avila_json_parse does (after the
+ * string's own errors; AVILA_ELIMIT at the opening quote), so a string
+ * beyond it is refused only after its PARTs were delivered: a caller that
+ * wants to stop earlier counts the bytes itself. Numbers must fit the
+ * token buffer as always.
  *
  * Memory: avila_json_stream_init takes mem_len bytes at mem and uses them
  * for two things, never more: one bit per nesting level (max_depth bits)
@@ -79,20 +104,22 @@ enum avila_json_event_type {
     AVILA_JSON_EV_TRUE,
     AVILA_JSON_EV_FALSE,
     AVILA_JSON_EV_NULL,
-    AVILA_JSON_EV_END, /* the end of the document (after the stream's end) */
+    AVILA_JSON_EV_END,         /* the end of the document (after the stream's end) */
+    AVILA_JSON_EV_STRING_PART, /* pieces mode: a string value's next piece: text, len */
+    AVILA_JSON_EV_KEY_PART,    /* pieces mode: a key's next piece: text, len */
 };
 
 /*
  * One event. text points into the chunk being parsed or into the token
  * buffer, so it is valid only until the next call on the stream (copy what
- * must live longer). Strings and keys are decoded UTF-8, not
- * NUL-terminated, and may contain NUL; a number's text is its literal
- * exactly as in the input ("-1.50e3").
+ * must live longer). Strings and keys (and their pieces) are decoded
+ * UTF-8, not NUL-terminated, and may contain NUL; a number's text is its
+ * literal exactly as in the input ("-1.50e3").
  */
 struct avila_json_event {
     enum avila_json_event_type type;
     enum avila_json_type number_type; /* NUMBER: AVILA_JSON_INT, _UINT, _DOUBLE or _BIGNUM */
-    const char *text;                 /* KEY, STRING, NUMBER (NULL for the others) */
+    const char *text;                 /* KEY, STRING, their PARTs, NUMBER (else NULL) */
     size_t len;
     union {
         int64_t i;  /* AVILA_JSON_INT */
@@ -102,6 +129,9 @@ struct avila_json_event {
     size_t offset; /* stream offset of the event's first byte (END: the stream's length) */
     size_t depth;  /* containers open around the event (a BEGIN or END: outside its own) */
 };
+
+/* The least token buffer pieces mode works with: one UTF-8 sequence, or one decoded escape. */
+#define AVILA_JSON_STREAM_PIECE_MIN 4
 
 /* Bytes of memory for nesting up to max_depth and a token buffer of token_bytes. */
 #define AVILA_JSON_STREAM_MEM(max_depth, token_bytes)                                              \
@@ -127,6 +157,8 @@ struct avila_json_stream {
     /* Where the grammar is, and the token in progress (if any). */
     uint8_t gstate, tstate, sub, esc_len;
     bool ended, over_size, key, overflow, tok_pos_valid, u8_bad;
+    bool pieces;     /* pieces mode */
+    size_t tok_drop; /* pieces mode: bytes of the last PART, dropped from tok at the next call */
     uint8_t esc[12], carry[4];
     uint8_t carry_len;
     size_t tok_off, tok_line, tok_col;       /* the token's first byte and its position */
@@ -155,10 +187,22 @@ int avila_json_stream_init(struct avila_json_stream *s, const struct avila_json_
  * Bytes of memory avila_json_stream_init needs for the options *opt (NULL:
  * the defaults) and a token buffer of token_bytes (0: max_number_len, the
  * least allowed). Strings and keys are then limited to
- * max(token_bytes, max_number_len) decoded bytes. Returns 0 if an option
- * is out of range.
+ * max(token_bytes, max_number_len) decoded bytes, outside pieces mode.
+ * Returns 0 if an option is out of range.
  */
 size_t avila_json_stream_mem(const struct avila_json_options *opt, size_t token_bytes);
+
+/*
+ * Turns pieces mode on (on == true) or off (the default): strings and keys
+ * longer than the token buffer come in AVILA_JSON_EV_STRING_PART /
+ * AVILA_JSON_EV_KEY_PART events, as described at the top of this file.
+ * Only valid right after avila_json_stream_init, before any byte is fed
+ * and before avila_json_stream_end. Returns 0; AVILA_EINVAL if s is NULL,
+ * or on is true and the token buffer is smaller than
+ * AVILA_JSON_STREAM_PIECE_MIN bytes; AVILA_ESTATE once bytes were fed or
+ * the end was said.
+ */
+int avila_json_stream_set_pieces(struct avila_json_stream *s, bool on);
 
 /*
  * Hands the next len bytes of the text to the stream. The bytes are

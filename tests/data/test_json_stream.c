@@ -25,6 +25,7 @@
 #include "core/alloc.h"
 #include "core/cpu.h"
 #include "core/error.h"
+#include "core/utf8.h"
 #include "data/json.h"
 #include "data/json_int.h"
 #include "data/json_stream.h"
@@ -43,7 +44,7 @@ struct rec {
 
 static void rec_put(struct rec *r, const void *p, size_t n)
 {
-    if (r->len + n + 1 > r->cap) {
+    if (!r->buf || r->len + n + 1 > r->cap) {
         size_t cap = r->cap ? r->cap : 256;
         while (cap < r->len + n + 1)
             cap *= 2;
@@ -52,7 +53,8 @@ static void rec_put(struct rec *r, const void *p, size_t n)
         r->buf = b;
         r->cap = cap;
     }
-    memcpy(r->buf + r->len, p, n);
+    if (n) /* p may be NULL then (an empty record's buffer) */
+        memcpy(r->buf + r->len, p, n);
     r->len += n;
     r->buf[r->len] = '\0';
 }
@@ -238,7 +240,11 @@ struct result {
     int rc;
     struct avila_json_error err;
     struct rec events;
+    size_t parts; /* pieces mode: PART events seen */
 };
+
+/* PART events seen by all runs: the pieces tests check that they made some. */
+static size_t parts_seen;
 
 static void result_free(struct result *res)
 {
@@ -251,7 +257,59 @@ struct plan {
     size_t ncuts;
     bool end_early; /* say end right after feeding the last chunk */
     bool copy;      /* feed exact-size copies freed when used up */
+    bool pieces;    /* pieces mode, with a token buffer of tok_bytes (check_plan) */
+    size_t tok_bytes;
 };
+
+/*
+ * Pieces mode: a string's PART events so far, checked one by one against
+ * the contract of data/json_stream.h (non-empty, well-formed UTF-8 on its
+ * own so it ends on a code point boundary, the buffer full but for an
+ * unfinished sequence or an escape's bytes, the offset and depth of the
+ * final event) and joined to it.
+ */
+struct pending {
+    struct rec text;
+    int type; /* 0: none */
+    size_t offset, depth;
+};
+
+static void part_add(struct pending *pd, const struct avila_json_event *ev, size_t tok_cap,
+                     struct result *res)
+{
+    if (pd->type &&
+        (pd->type != (int)ev->type || pd->offset != ev->offset || pd->depth != ev->depth))
+        fail_msg("PART event %d @%zu depth %zu after PART %d @%zu depth %zu", (int)ev->type,
+                 ev->offset, ev->depth, pd->type, pd->offset, pd->depth);
+    if (ev->len == 0 || ev->len > tok_cap || ev->len + 3 < tok_cap)
+        fail_msg("PART of %zu bytes with a token buffer of %zu", ev->len, tok_cap);
+    if (avila_utf8_validate(ev->text, ev->len) != 0)
+        fail_msg("PART @%zu of %zu bytes is not whole UTF-8", ev->offset, ev->len);
+    pd->type = (int)ev->type;
+    pd->offset = ev->offset;
+    pd->depth = ev->depth;
+    rec_put(&pd->text, ev->text, ev->len);
+    res->parts++;
+    parts_seen++;
+}
+
+/* The final event of a string: joins the PARTs before it, if any, into *joined. */
+static void part_join(struct pending *pd, const struct avila_json_event *ev,
+                      struct avila_json_event *joined)
+{
+    *joined = *ev;
+    if (!pd->type)
+        return;
+    int want = ev->type == AVILA_JSON_EV_KEY ? AVILA_JSON_EV_KEY_PART : AVILA_JSON_EV_STRING_PART;
+    if (pd->type != want || pd->offset != ev->offset || pd->depth != ev->depth || ev->len == 0)
+        fail_msg("event %d @%zu depth %zu len %zu after PART %d @%zu depth %zu", (int)ev->type,
+                 ev->offset, ev->depth, ev->len, pd->type, pd->offset, pd->depth);
+    rec_put(&pd->text, ev->text, ev->len);
+    joined->text = pd->text.buf;
+    joined->len = pd->text.len;
+    pd->type = 0;
+    pd->text.len = 0;
+}
 
 /*
  * Streams text[0..len) cut per plan, with a token buffer of tok_bytes (0:
@@ -272,13 +330,30 @@ static void run_stream(const uint8_t *text, size_t len, const struct avila_json_
     assert_non_null(mem);
     struct avila_json_stream s;
     assert_int_equal(avila_json_stream_init(&s, opt, mem, mem_len), 0);
+    if (plan->pieces)
+        assert_int_equal(avila_json_stream_set_pieces(&s, true), 0);
     size_t pos = 0, next_cut = 0;
     uint8_t *chunk = NULL;
     bool fed_all = false;
     struct avila_json_event ev;
+    struct pending pd = {0};
     for (;;) {
         int rc = avila_json_stream_next(&s, &ev);
         if (rc == 0) {
+            if (ev.type == AVILA_JSON_EV_STRING_PART || ev.type == AVILA_JSON_EV_KEY_PART) {
+                if (!plan->pieces)
+                    fail_msg("PART event outside pieces mode");
+                part_add(&pd, &ev, s.tok_cap, res);
+                continue;
+            }
+            if (ev.type == AVILA_JSON_EV_STRING || ev.type == AVILA_JSON_EV_KEY) {
+                struct avila_json_event joined;
+                part_join(&pd, &ev, &joined);
+                rec_event(&res->events, &joined);
+                continue;
+            }
+            if (pd.type)
+                fail_msg("event %d after a PART", (int)ev.type);
             rec_event(&res->events, &ev);
             if (ev.type == AVILA_JSON_EV_END) {
                 assert_int_equal(avila_json_stream_next(&s, &ev), AVILA_ECLOSED);
@@ -330,6 +405,7 @@ static void run_stream(const uint8_t *text, size_t len, const struct avila_json_
         assert_int_equal(avila_json_stream_feed(&s, "x", 1), rc);
         break;
     }
+    rec_free(&pd.text);
     free(chunk);
     free(mem);
 }
@@ -433,23 +509,26 @@ static void check_plan(const uint8_t *text, size_t len, const struct avila_json_
                        const struct result *dom, const struct plan *plan)
 {
     struct result st;
-    run_stream(text, len, opt, big_token(len), plan, &st);
+    run_stream(text, len, opt, plan->pieces ? plan->tok_bytes : big_token(len), plan, &st);
     compare(text, len, opt, dom, &st, plan);
     result_free(&st);
 }
 
 /*
  * The property for one text: whole, at every split point (len <= every_max),
- * in 1-byte chunks (len <= ones_max), and in `randoms` random cuts.
+ * in 1-byte chunks (len <= ones_max), and in `randoms` random cuts; in
+ * pieces mode with a token buffer of tok_bytes if pieces is set (then no
+ * string is too long for the stream), else with a buffer no string fills.
  */
-static void check_text(const uint8_t *text, size_t len, const struct avila_json_options *opt,
-                       size_t every_max, size_t ones_max, int randoms, uint64_t *rng)
+static void check_text_mode(const uint8_t *text, size_t len, const struct avila_json_options *opt,
+                            bool pieces, size_t tok_bytes, size_t every_max, size_t ones_max,
+                            int randoms, uint64_t *rng)
 {
     struct result dom;
     run_dom(text, len, opt, &dom);
     size_t *cuts = malloc((len + 8) * sizeof *cuts);
     assert_non_null(cuts);
-    struct plan plan = {cuts, 0, false, true};
+    struct plan plan = {cuts, 0, false, true, pieces, tok_bytes};
     /* Whole, with the end said before and after the chunk is used. */
     check_plan(text, len, opt, &dom, &plan);
     plan.end_early = true;
@@ -484,6 +563,12 @@ static void check_text(const uint8_t *text, size_t len, const struct avila_json_
     }
     free(cuts);
     result_free(&dom);
+}
+
+static void check_text(const uint8_t *text, size_t len, const struct avila_json_options *opt,
+                       size_t every_max, size_t ones_max, int randoms, uint64_t *rng)
+{
+    check_text_mode(text, len, opt, false, 0, every_max, ones_max, randoms, rng);
 }
 
 /* ---------------------------------------------------------------- option sets */
@@ -522,7 +607,7 @@ static void want_events(const char *json, const struct avila_json_options *opt, 
 {
     size_t len = strlen(json);
     size_t cuts[1];
-    struct plan plan = {cuts, 0, false, true};
+    struct plan plan = {cuts, 0, false, true, false, 0};
     for (size_t k = 0; k <= len + 1; k++) {
         plan.ncuts = k <= len;
         cuts[0] = k;
@@ -544,7 +629,7 @@ static void want_error(const char *json, size_t len, const struct avila_json_opt
 {
     size_t *cuts = malloc((len + 2) * sizeof *cuts);
     assert_non_null(cuts);
-    struct plan plan = {cuts, 0, false, true};
+    struct plan plan = {cuts, 0, false, true, false, 0};
     for (size_t k = 0; k <= len + 1; k++) {
         if (k <= len) {
             plan.ncuts = 1;
@@ -724,7 +809,7 @@ static void limits(void **state)
         memset(t + depth, ']', depth);
         struct result st;
         size_t cut = depth;
-        struct plan plan = {&cut, 1, false, true};
+        struct plan plan = {&cut, 1, false, true, false, 0};
         run_stream((const uint8_t *)t, 2 * depth, NULL, 0, &plan, &st);
         assert_int_equal(st.rc, depth <= 1024 ? 0 : AVILA_ELIMIT);
         if (st.rc)
@@ -778,7 +863,7 @@ static void limits(void **state)
     {
         /* At the token buffer's size exactly: delivered, in every split. */
         size_t cuts[1];
-        struct plan plan = {cuts, 1, false, true};
+        struct plan plan = {cuts, 1, false, true, false, 0};
         for (size_t k = 0; k <= 14; k++) {
             cuts[0] = k;
             struct result st;
@@ -927,6 +1012,12 @@ static void long_strings(void **state)
     for (int k = 0; k < OPTION_SETS; k++) {
         struct avila_json_options o = option_set(k);
         check_text(t, n + 2, &o, 4000, 4000, 8, &rng);
+    }
+    /* Pieces mode: the same string through token buffers far smaller than it. */
+    static const size_t toks[] = {4, 7, 64, 1000};
+    for (size_t k = 0; k < AVILA_ARRAY_LEN(toks); k++) {
+        struct avila_json_options o = option_set((int)k % 3);
+        check_text_mode(t, n + 2, &o, true, toks[k], 4000, 4000, 8, &rng);
     }
     free(t);
 }
@@ -1161,6 +1252,9 @@ static void generated(void **state)
         if (damaged)
             mutate(&g);
         check_text((const uint8_t *)g.out.buf, g.out.len, &o, 96, 400, 4, &rng);
+        /* Pieces mode, token buffers of 4 to 16 bytes: the same events, strings joined. */
+        check_text_mode((const uint8_t *)g.out.buf, g.out.len, &o, true, 4 + i % 13, 48, 400, 2,
+                        &rng);
         rec_free(&g.out);
     }
     print_message("# generated: %zu documents, %zu stream runs compared\n", count,
@@ -1334,6 +1428,7 @@ static void dom_suite_inputs(void **state)
         for (int k = 0; k < OPTION_SETS; k++) {
             struct avila_json_options o = option_set(k);
             check_text(t, l.len[i], &o, 200, 2000, 3, &rng);
+            check_text_mode(t, l.len[i], &o, true, 4 + (size_t)k, 100, 2000, 1, &rng);
         }
     }
     print_message("# %zu literals of test_json.c, %zu stream runs compared\n", l.n,
@@ -1372,6 +1467,7 @@ static void corpus_dir(const char *name, size_t *files)
     struct dirent *e;
     uint64_t rng = 3;
     bool stream_format = strcmp(name, "json_stream") == 0;
+    bool pieces_format = strcmp(name, "json_stream_pieces") == 0;
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.')
             continue;
@@ -1379,15 +1475,27 @@ static void corpus_dir(const char *name, size_t *files)
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         size_t n;
         char *t = read_path(path, &n);
-        if (!t || n < (stream_format ? 4u : 2u)) {
+        size_t skip_n = pieces_format ? 5 : stream_format ? 4 : 2;
+        if (!t || n < skip_n) {
             free(t);
             continue;
         }
         struct avila_json_options o;
         fuzz_options((const uint8_t *)t, &o);
         o.dup_keys = AVILA_JSON_DUP_REJECT; /* the policies that drop members hide events */
-        size_t skip_n = stream_format ? 4 : 2;
-        check_text((const uint8_t *)t + skip_n, n - skip_n, &o, 300, 5000, 6, &rng);
+        const uint8_t *text = (const uint8_t *)t + skip_n;
+        /*
+         * Pieces mode: the token buffer of tools/fuzz/fuzz_json_stream_pieces.c
+         * for its seeds, 5 bytes for the others; numbers must fit it.
+         */
+        size_t tok = pieces_format ? 4 + ((uint8_t)t[4] & 63u) : 5;
+        if (!((uint8_t)t[1] & 0x20))
+            o.max_number_len = tok;
+        check_text_mode(text, n - skip_n, &o, true, tok, 300, 5000, 6, &rng);
+        if (!((uint8_t)t[1] & 0x20))
+            o.max_number_len = 0;
+        if (!pieces_format)
+            check_text(text, n - skip_n, &o, 300, 5000, 6, &rng);
         free(t);
         (*files)++;
     }
@@ -1400,6 +1508,7 @@ static void fuzz_corpora(void **state)
     size_t files = 0;
     corpus_dir("json", &files);
     corpus_dir("json_stream", &files);
+    corpus_dir("json_stream_pieces", &files);
     print_message("# %zu corpus files\n", files);
     if (!files)
         skip();
@@ -1432,7 +1541,7 @@ static void benchmark_files(void **state)
         assert_int_equal(dom.rc, 0);
         size_t *cuts = malloc((len + 1) * sizeof *cuts);
         assert_non_null(cuts);
-        struct plan plan = {cuts, 0, false, false};
+        struct plan plan = {cuts, 0, false, false, false, 0};
         /* 64 KiB chunks, 1-byte chunks, random chunks (copied: nothing kept across chunks). */
         for (int shape = 0; shape < 4; shape++) {
             size_t n = 0, pos = 0;
@@ -1459,12 +1568,339 @@ static void benchmark_files(void **state)
         compare(t, len, NULL, &dom, &st, &plan);
         result_free(&st);
         avila_cpu_restrict(AVILA_CPU_ALL);
+        /* Pieces mode through a 32-byte token buffer, in random chunks, copied. */
+        struct avila_json_options n32 = {.max_number_len = 32};
+        struct result dom32;
+        run_dom(t, len, &n32, &dom32);
+        assert_int_equal(dom32.rc, 0);
+        size_t n = 0, pos = 0;
+        while (pos < len) {
+            pos += 1 + (size_t)(unit_rand(&rng) % 4096);
+            cuts[n++] = pos < len ? pos : len;
+        }
+        struct plan pieces = {cuts, n, false, true, true, 32};
+        run_stream(t, len, &n32, 32, &pieces, &st);
+        compare(t, len, &n32, &dom32, &st, &pieces);
+        print_message("# %s in pieces of 32 bytes: %zu PART events\n", names[i], st.parts);
+        result_free(&st);
+        result_free(&dom32);
         free(cuts);
         result_free(&dom);
         free(text);
     }
     if (!found)
         skip();
+}
+
+/* ---------------------------------------------------------------- pieces mode */
+
+/*
+ * Streams json[0..len) in pieces mode with a token buffer of tok bytes (and
+ * max_number_len == tok), cut once at `cut`, recording every event as it
+ * comes, PARTs as "p" (string) or "k" (key) with depth, offset and text.
+ */
+static int pieces_raw(const char *json, size_t len, size_t tok, size_t cut, struct rec *out)
+{
+    struct avila_json_options o = {.max_number_len = tok};
+    size_t mem_len = avila_json_stream_mem(&o, tok);
+    uint8_t *mem = malloc(mem_len);
+    assert_non_null(mem);
+    struct avila_json_stream s;
+    struct avila_json_event ev;
+    assert_int_equal(avila_json_stream_init(&s, &o, mem, mem_len), 0);
+    assert_int_equal(avila_json_stream_set_pieces(&s, true), 0);
+    assert_int_equal(s.tok_cap, tok);
+    size_t pos = 0;
+    int rc;
+    for (;;) {
+        rc = avila_json_stream_next(&s, &ev);
+        if (rc == AVILA_EAGAIN) {
+            size_t to = pos < cut ? cut : len;
+            if (pos == len)
+                avila_json_stream_end(&s);
+            else
+                assert_int_equal(avila_json_stream_feed(&s, json + pos, to - pos), 0);
+            pos = to;
+            continue;
+        }
+        if (rc != 0)
+            break;
+        if (ev.type == AVILA_JSON_EV_STRING_PART || ev.type == AVILA_JSON_EV_KEY_PART) {
+            rec_fmt(out, "%c%zu @%zu %zu:", ev.type == AVILA_JSON_EV_KEY_PART ? 'k' : 'p', ev.depth,
+                    ev.offset, ev.len);
+            rec_put(out, ev.text, ev.len);
+            rec_put(out, "\n", 1);
+            continue;
+        }
+        rec_event(out, &ev);
+        if (ev.type == AVILA_JSON_EV_END)
+            break;
+    }
+    free(mem);
+    return rc;
+}
+
+/* Streams json cut at every point in pieces mode; checks the raw events are want. */
+static void want_pieces(const char *json, size_t tok, const char *want)
+{
+    size_t len = strlen(json);
+    for (size_t cut = 0; cut <= len; cut++) {
+        struct rec out = {0};
+        int rc = pieces_raw(json, len, tok, cut, &out);
+        if (rc != 0 || !out.buf || strcmp(out.buf, want) != 0)
+            fail_msg("%s (tok %zu, cut at %zu): %s, events\n%s\nwant\n%s",
+                     show((const uint8_t *)json, len), tok, cut, avila_strerror_name(rc),
+                     out.buf ? out.buf : "", want);
+        rec_free(&out);
+    }
+}
+
+static void pieces_api(void **state)
+{
+    (void)state;
+    uint8_t mem[AVILA_JSON_STREAM_MEM(AVILA_JSON_DEFAULT_MAX_DEPTH, 2048)];
+    struct avila_json_stream s;
+    struct avila_json_event ev;
+    assert_int_equal(avila_json_stream_set_pieces(NULL, true), AVILA_EINVAL);
+    /* Right after init: on and off at will, also after an empty chunk. */
+    assert_int_equal(avila_json_stream_init(&s, NULL, mem, sizeof mem), 0);
+    assert_int_equal(avila_json_stream_set_pieces(&s, true), 0);
+    assert_int_equal(avila_json_stream_set_pieces(&s, false), 0);
+    assert_int_equal(avila_json_stream_feed(&s, "", 0), 0);
+    assert_int_equal(avila_json_stream_set_pieces(&s, true), 0);
+    /* Not once bytes were fed, nor after the end. */
+    assert_int_equal(avila_json_stream_feed(&s, "[", 1), 0);
+    assert_int_equal(avila_json_stream_set_pieces(&s, false), AVILA_ESTATE);
+    assert_int_equal(avila_json_stream_next(&s, &ev), 0);
+    assert_int_equal(avila_json_stream_set_pieces(&s, true), AVILA_ESTATE);
+    assert_int_equal(avila_json_stream_init(&s, NULL, mem, sizeof mem), 0);
+    assert_int_equal(avila_json_stream_end(&s), 0);
+    assert_int_equal(avila_json_stream_set_pieces(&s, true), AVILA_ESTATE);
+    /* The token buffer must hold one UTF-8 sequence or decoded escape. */
+    for (size_t tok = 1; tok <= AVILA_JSON_STREAM_PIECE_MIN; tok++) {
+        struct avila_json_options o = {.max_number_len = tok};
+        size_t mem_len = avila_json_stream_mem(&o, tok);
+        assert_true(mem_len <= sizeof mem);
+        assert_int_equal(avila_json_stream_init(&s, &o, mem, mem_len), 0);
+        assert_int_equal(avila_json_stream_set_pieces(&s, true),
+                         tok < AVILA_JSON_STREAM_PIECE_MIN ? AVILA_EINVAL : 0);
+        assert_int_equal(avila_json_stream_set_pieces(&s, false), 0);
+    }
+    /* The new event types come after the old ones, whose values stay. */
+    assert_int_equal(AVILA_JSON_EV_END, 11);
+    assert_int_equal(AVILA_JSON_EV_STRING_PART, 12);
+    assert_int_equal(AVILA_JSON_EV_KEY_PART, 13);
+
+    /* Pieces off: a string beyond the token buffer is refused, as ever; on: delivered. */
+    struct avila_json_options n8 = {.max_number_len = 8};
+    const char *text = "[\"0123456789\\n\"]";
+    want_error(text, strlen(text), &n8, 8, AVILA_ELIMIT, 1, 1, 2,
+               "string longer than the token buffer");
+    size_t cut = 5;
+    struct plan plan = {&cut, 1, false, true, true, 8};
+    struct result st;
+    run_stream((const uint8_t *)text, strlen(text), &n8, 8, &plan, &st);
+    assert_int_equal(st.rc, 0);
+    assert_string_equal(st.events.buf, "[0 @0\nS1 11:0123456789\n\n]0\nE @16\n");
+    assert_int_equal(st.parts, 1);
+    result_free(&st);
+
+    /*
+     * Where the pieces fall, in every split: the buffer filled, then a PART
+     * of its bytes but for an unfinished UTF-8 sequence; an escape whose
+     * bytes do not fit waits for the next piece; the final event may be
+     * short or empty. A string whole in a chunk without escapes is one
+     * event, however long (the cuts at 0 and past it).
+     */
+    want_pieces("\"abcdef\\nghij\"", 4, "p0 @0 4:abcd\np0 @0 4:ef\ng\nS0 3:hij\nE @14\n");
+    want_pieces("{\"ab\xe2\x82\xac"
+                "cd\\t\":[\"\\u00e9\\u00e9\\u00e9\"]}",
+                4,
+                "{0 @0\nk1 @1 2:ab\nk1 @1 4:\xe2\x82\xac"
+                "c\nK1 2:d\t\n[1 @13\n"
+                "p2 @14 4:\xc3\xa9\xc3\xa9\nS2 2:\xc3\xa9\n]1\n}0\nE @36\n");
+    want_pieces("[\"abc\\ud83d\\ude00\\ud83d\\ude00\"]", 5,
+                "[0 @0\np1 @1 3:abc\np1 @1 4:\xf0\x9f\x98\x80\nS1 4:\xf0\x9f\x98\x80\n]0\nE @31\n");
+    want_pieces("\"abcd\\u0041\"", 4, "p0 @0 4:abcd\nS0 1:A\nE @12\n");
+    want_pieces("\"abcd\\\\\"", 4, "p0 @0 4:abcd\nS0 1:\\\nE @8\n");
+}
+
+/* What may sit at a piece boundary: its JSON text and its decoded length. */
+struct item {
+    const char *json;
+    size_t decoded;
+};
+
+static const struct item good_items[] = {
+    {"\xc3\xa9", 2},         {"\xe2\x82\xac", 3},   {"\xf0\x9f\x98\x80", 4}, {"\\n", 1},
+    {"\\u00e9", 2},          {"\\u20ac", 3},        {"\\ud83d\\ude00", 4},   {"\\\\", 1},
+    {"\xf4\x8f\xbf\xbf", 4}, {"\\uDBFF\\uDFFF", 4},
+};
+
+/* Bad input (decoded length: where the filler resumes): the same error as the document. */
+static const struct item bad_items[] = {
+    {"\xff", 1},         {"\xc3(", 2},    {"\xe2\x82", 2},
+    {"\xed\xa0\x80", 3}, {"\xc0\xaf", 2}, {"\xf4\x90\x80\x80", 4},
+    {"\x80", 1},         {"\\x", 1},      {"\\u12G4", 1},
+    {"\\uD800", 3},      {"\\uDC00", 3},  {"\\ud83d\\u0041", 4},
+    {"\x01", 1},         {"\\", 1},
+};
+
+/*
+ * One string body: `pos` bytes of filler, the item, then filler up to
+ * `decoded` bytes in all (dense: the item repeated instead), as a string
+ * value and as a key, closed or (unterminated) not, checked in pieces mode
+ * against the document parser.
+ */
+static void pieces_body(const struct item *it, size_t pos, size_t decoded, bool dense,
+                        bool unterminated, const struct avila_json_options *o, size_t tok,
+                        uint64_t *rng)
+{
+    struct rec body = {0};
+    size_t d = 0;
+    if (dense) {
+        while (d + it->decoded <= decoded) {
+            rec_put(&body, it->json, strlen(it->json));
+            d += it->decoded;
+        }
+    } else {
+        for (; d < pos; d++)
+            rec_put(&body, "a", 1);
+        rec_put(&body, it->json, strlen(it->json));
+        d += it->decoded;
+    }
+    for (; d < decoded; d++)
+        rec_put(&body, "b", 1);
+    for (int as_key = 0; as_key < 2; as_key++) {
+        struct rec t = {0};
+        rec_put(&t, as_key ? "{\"" : "[\"", 2);
+        rec_put(&t, body.buf, body.len);
+        if (!unterminated)
+            rec_put(&t, as_key ? "\":0}" : "\"]", as_key ? 4 : 2);
+        check_text_mode((const uint8_t *)t.buf, t.len, o, true, tok, 64, 64, 1, rng);
+        rec_free(&t);
+    }
+    rec_free(&body);
+}
+
+/*
+ * Strings and keys of 0 to 3 token buffers, with every kind of UTF-8
+ * sequence and escape at every position relative to the piece boundaries,
+ * in every split: joined, they are the document parser's strings, and bad
+ * input fails as it does. Also max_string_len across pieces.
+ */
+static void pieces_boundaries(void **state)
+{
+    (void)state;
+    static const size_t toks[] = {4, 5, 8};
+    uint64_t rng = 0xb0a7;
+    size_t before = checks_run, parts_before = parts_seen;
+    for (size_t ti = 0; ti < AVILA_ARRAY_LEN(toks); ti++) {
+        size_t tok = toks[ti];
+        struct avila_json_options strict = {.max_number_len = tok};
+        struct avila_json_options replace = strict;
+        replace.lone_surrogates = AVILA_JSON_SURROGATE_REPLACE;
+        for (size_t len = 0; len <= 3 * tok; len++) {
+            for (size_t i = 0; i < AVILA_ARRAY_LEN(good_items); i++) {
+                const struct item *it = &good_items[i];
+                for (size_t pos = 0; pos + it->decoded <= len; pos++)
+                    pieces_body(it, pos, len, false, false, &strict, tok, &rng);
+                pieces_body(it, 0, len, true, false, &strict, tok, &rng);
+                pieces_body(it, 0, len, true, true, &strict, tok, &rng);
+            }
+            for (size_t i = 0; i < AVILA_ARRAY_LEN(bad_items); i++) {
+                const struct item *it = &bad_items[i];
+                for (size_t pos = 0; pos + it->decoded <= len; pos++) {
+                    pieces_body(it, pos, len, false, false, &strict, tok, &rng);
+                    pieces_body(it, pos, len, false, false, &replace, tok, &rng);
+                }
+                pieces_body(it, 0, len, false, true, &strict, tok, &rng);
+            }
+        }
+        /* max_string_len: a little more than two pieces; decided at the closing quote. */
+        struct avila_json_options lim = strict;
+        lim.max_string_len = 2 * tok + 1;
+        for (size_t len = 0; len <= 3 * tok; len++)
+            for (size_t i = 0; i < AVILA_ARRAY_LEN(good_items); i++)
+                pieces_body(&good_items[i], len / 2 > 0 ? len / 2 - 1 : 0, len, false, false, &lim,
+                            tok, &rng);
+    }
+    print_message("# pieces: %zu stream runs compared, %zu PART events\n", checks_run - before,
+                  parts_seen - parts_before);
+    assert_true(parts_seen - parts_before > 10000);
+
+    /* Beyond max_string_len: refused at the opening quote, after the string's PARTs. */
+    struct avila_json_options lim = {.max_number_len = 4, .max_string_len = 9};
+    const char *text = "[\"abcdefghij\\n\"]";
+    size_t cut = 4;
+    struct plan plan = {&cut, 1, false, true, true, 4};
+    struct result st;
+    run_stream((const uint8_t *)text, strlen(text), &lim, 4, &plan, &st);
+    assert_int_equal(st.rc, AVILA_ELIMIT);
+    assert_int_equal(st.err.offset, 1);
+    assert_string_equal(st.err.reason, "string longer than max_string_len");
+    assert_int_equal(st.parts, 2);
+    result_free(&st);
+}
+
+/* A generated string body of about `decoded` bytes: base64-like runs, raw UTF-8 and escapes. */
+static void big_body(struct rec *t, size_t decoded, bool escapes, uint64_t *rng)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char *const extra[] = {
+        "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\\n",     "\\\"", "\\/",
+        "\\u00e9",  "\\u20AC",      "\\ud83d\\ude00",   "\\u0000",
+    };
+    char run[4096];
+    size_t d = 0;
+    while (d < decoded) {
+        size_t n = (size_t)(unit_rand(rng) % sizeof run);
+        for (size_t i = 0; i < n; i++)
+            run[i] = b64[unit_rand(rng) % 64];
+        rec_put(t, run, n);
+        d += n;
+        if (!escapes)
+            continue;
+        for (uint64_t k = unit_rand(rng) % 8; k > 0; k--) {
+            const char *e = extra[unit_rand(rng) % AVILA_ARRAY_LEN(extra)];
+            rec_put(t, e, strlen(e));
+            d += 2;
+        }
+    }
+}
+
+/* A 10 MB string through a 4 KiB token buffer, in random chunks of up to 64 KiB. */
+static void pieces_big(void **state)
+{
+    (void)state;
+    uint64_t rng = 0x10;
+    for (int escapes = 0; escapes < 2; escapes++) {
+        struct rec t = {0};
+        rec_put(&t, "{\"blob\":\"", 9);
+        big_body(&t, (size_t)10 << 20, escapes, &rng);
+        rec_put(&t, "\",\"n\":1}", 8);
+        struct result dom;
+        run_dom((const uint8_t *)t.buf, t.len, NULL, &dom);
+        assert_int_equal(dom.rc, 0);
+        size_t *cuts = malloc((t.len / 1024 + 2) * sizeof *cuts);
+        assert_non_null(cuts);
+        size_t n = 0, pos = 0;
+        while (pos < t.len) {
+            size_t step = escapes ? 1 + (size_t)(unit_rand(&rng) % 65536) : 65536;
+            pos = pos + step > t.len ? t.len : pos + step;
+            cuts[n++] = pos;
+        }
+        struct plan plan = {cuts, n, false, true, true, 4096};
+        struct result st;
+        run_stream((const uint8_t *)t.buf, t.len, NULL, 4096, &plan, &st);
+        compare((const uint8_t *)t.buf, 40, NULL, &dom, &st, &plan);
+        print_message("# %zu-byte text, %zu chunks: %zu PART events\n", t.len, n, st.parts);
+        assert_true(st.parts >= ((size_t)10 << 20) / 4096 - 1);
+        result_free(&st);
+        result_free(&dom);
+        free(cuts);
+        rec_free(&t);
+    }
 }
 
 int main(void)
@@ -1483,6 +1919,9 @@ int main(void)
         cmocka_unit_test(dom_suite_inputs),
         cmocka_unit_test(fuzz_corpora),
         cmocka_unit_test(benchmark_files),
+        cmocka_unit_test(pieces_api),
+        cmocka_unit_test(pieces_boundaries),
+        cmocka_unit_test(pieces_big),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,7 +44,7 @@ LAYERS := core crypto net data dist math geo media
 core_OS := core/alloc_libc.c core/cpu_env.c core/id_gen.c core/log_stderr.c core/random.c \
 	core/time.c
 crypto_OS := crypto/csprng_os.c
-net_OS := net/loop.c net/sock.c net/work.c
+net_OS := net/loop.c net/resolve.c net/sock.c net/work.c
 
 define layer_vars
 $(1)_SRCS := $$(sort $$(wildcard $(1)/*.c $(1)/*/*.c))
@@ -182,7 +182,7 @@ bench: $(BENCH_BINS) $(AVILA)
 # openssl, argon2, python3(-cryptography), signify-openbsd, age: peers the
 # tests compare with.
 TEST_PACKAGES := libcmocka-dev clang valgrind pkg-config xxhash b3sum openssl argon2 python3 \
-	python3-cryptography signify-openbsd age python3-bcrypt python3-dnspython
+	python3-cryptography signify-openbsd age python3-bcrypt python3-dnspython dnsmasq-base
 
 test:
 	@tools/need $(TEST_PACKAGES)

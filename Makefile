@@ -44,7 +44,7 @@ LAYERS := core crypto net data dist math geo media
 core_OS := core/alloc_libc.c core/cpu_env.c core/id_gen.c core/log_stderr.c core/random.c \
 	core/time.c
 crypto_OS := crypto/csprng_os.c
-net_OS := net/loop.c net/resolve.c net/sock.c net/work.c
+net_OS := net/http_client.c net/loop.c net/resolve.c net/sock.c net/work.c
 
 define layer_vars
 $(1)_SRCS := $$(sort $$(wildcard $(1)/*.c $(1)/*/*.c))

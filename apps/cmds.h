@@ -16,6 +16,7 @@ int cmd_pkey(int argc, char **argv);
 int cmd_age(int argc, char **argv);
 int cmd_age_keygen(int argc, char **argv);
 int cmd_json(int argc, char **argv);
+int cmd_fetch(int argc, char **argv);
 
 extern const char cmd_help_usage[];
 extern const char cmd_version_usage[];
@@ -31,5 +32,6 @@ extern const char cmd_pkey_usage[];
 extern const char cmd_age_usage[];
 extern const char cmd_age_keygen_usage[];
 extern const char cmd_json_usage[];
+extern const char cmd_fetch_usage[];
 
 #endif

@@ -1,20 +1,19 @@
 /*
  * net/resolve.c - the stub resolver of net/resolve.h: files, search list,
  * cache, and the UDP and TCP exchanges with the nameservers. OS code
- * (open, socket, poll).
+ * (open, socket; waits through net/sock.h).
  */
 #include "net/resolve.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/random.h"
 #include "core/time.h"
+#include "net/sock.h"
 
 #define DEFAULT_PORT    53
 #define DEFAULT_ENTRIES 256
@@ -116,62 +115,21 @@ void avila_resolver_release(struct avila_resolver *r)
 
 /* ---------------------------------------------------------------- exchanges */
 
-/* The socket address of nameserver s at the resolver's port. */
-static socklen_t server_addr(const struct avila_resolver *r, const struct avila_dns_addr *s,
-                             struct sockaddr_storage *out)
-{
-    memset(out, 0, sizeof *out);
-    if (s->family == 4) {
-        struct sockaddr_in *in = (struct sockaddr_in *)out;
-        in->sin_family = AF_INET;
-        in->sin_port = htons(r->port);
-        memcpy(&in->sin_addr, s->bytes, 4);
-        return sizeof *in;
-    }
-    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)out;
-    in6->sin6_family = AF_INET6;
-    in6->sin6_port = htons(r->port);
-    memcpy(&in6->sin6_addr, s->bytes, 16);
-    return sizeof *in6;
-}
-
-/* Waits until fd is ready for events or the deadline (ms) passes: 0, AVILA_ETIMEDOUT, AVILA_EIO. */
-static int wait_fd(int fd, short events, uint64_t deadline)
-{
-    for (;;) {
-        uint64_t now = avila_time_mono_ms();
-        if (now >= deadline)
-            return AVILA_ETIMEDOUT;
-        struct pollfd p = {.fd = fd, .events = events};
-        int n = poll(&p, 1, (int)(deadline - now));
-        if (n > 0)
-            return (p.revents & (POLLERR | POLLNVAL)) && !(p.revents & events) ? AVILA_EIO : 0;
-        if (n == 0)
-            return AVILA_ETIMEDOUT;
-        if (errno != EINTR)
-            return AVILA_EIO;
-    }
-}
-
-/* A connected, non-blocking socket of type to server s: the fd, or an error. */
+/* A connected, non-blocking socket of type (SOCK_DGRAM or SOCK_STREAM) to nameserver s. */
 static int open_socket(const struct avila_resolver *r, const struct avila_dns_addr *s, int type,
                        uint64_t deadline)
 {
-    struct sockaddr_storage sa;
-    socklen_t len = server_addr(r, s, &sa);
-    int fd = socket(sa.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    struct avila_sockaddr sa;
+    avila_sockaddr_ip(&sa, s->family, s->bytes, r->port);
+    if (type == SOCK_STREAM)
+        return avila_sock_connect_wait(&sa, deadline);
+    /* UDP: connect only fixes the peer, so the kernel drops datagrams from anyone else. */
+    int fd = socket(sa.u.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return AVILA_EIO;
-    if (connect(fd, (struct sockaddr *)&sa, len) != 0) {
-        int rc = errno == EINPROGRESS ? wait_fd(fd, POLLOUT, deadline) : AVILA_EIO;
-        int err = 0;
-        socklen_t el = sizeof err;
-        if (rc == 0 && (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 || err != 0))
-            rc = AVILA_EIO;
-        if (rc != 0) {
-            close(fd);
-            return rc;
-        }
+    if (connect(fd, &sa.u.sa, sa.len) != 0) {
+        close(fd);
+        return AVILA_EIO;
     }
     return fd;
 }
@@ -202,7 +160,7 @@ static int exchange_tcp(const struct avila_resolver *r, const struct avila_dns_a
         if (w > 0)
             sent += (size_t)w;
         else if (w < 0 && (errno == EAGAIN || errno == EINTR))
-            rc = wait_fd(fd, POLLOUT, deadline);
+            rc = avila_sock_wait(fd, AVILA_LOOP_WRITE, deadline);
         else
             rc = AVILA_EIO;
     }
@@ -233,7 +191,7 @@ static int exchange_tcp(const struct avila_resolver *r, const struct avila_dns_a
         else if (n == 0)
             rc = AVILA_ECLOSED;
         else if (errno == EAGAIN || errno == EINTR)
-            rc = wait_fd(fd, POLLIN, deadline);
+            rc = avila_sock_wait(fd, AVILA_LOOP_READ, deadline);
         else
             rc = AVILA_EIO;
     }
@@ -270,7 +228,7 @@ static int exchange(struct avila_resolver *r, const struct avila_dns_addr *s,
         ssize_t n = recv(fd, reply, sizeof reply, 0);
         if (n < 0) {
             if (errno == EAGAIN || errno == EINTR)
-                rc = wait_fd(fd, POLLIN, deadline);
+                rc = avila_sock_wait(fd, AVILA_LOOP_READ, deadline);
             else /* ECONNREFUSED: nobody listens there */
                 rc = AVILA_EIO;
             continue;

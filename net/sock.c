@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <limits.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -16,6 +17,8 @@
 #include <unistd.h>
 
 #include "net/sock.h"
+
+#include "core/time.h"
 
 #define SUN_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path))
 
@@ -109,6 +112,22 @@ static int parse_unix(struct avila_sockaddr *out, const char *s, size_t n)
     }
     *out = a;
     return 0;
+}
+
+void avila_sockaddr_ip(struct avila_sockaddr *out, int family, const uint8_t *ip, uint16_t port)
+{
+    memset(out, 0, sizeof *out);
+    if (family == 4) {
+        out->u.in4.sin_family = AF_INET;
+        out->u.in4.sin_port = htons(port);
+        memcpy(&out->u.in4.sin_addr, ip, 4);
+        out->len = sizeof out->u.in4;
+    } else {
+        out->u.in6.sin6_family = AF_INET6;
+        out->u.in6.sin6_port = htons(port);
+        memcpy(&out->u.in6.sin6_addr, ip, 16);
+        out->len = sizeof out->u.in6;
+    }
 }
 
 int avila_sockaddr_parse(struct avila_sockaddr *out, const char *s, size_t n)
@@ -690,4 +709,41 @@ void avila_connect_cancel(struct avila_connect *c)
     (void)avila_loop_timer_stop(&c->timer);
     close(fd);
     c->io.fd = -1;
+}
+
+/* ------------------------------------------------------------ blocking waits */
+
+int avila_sock_wait(int fd, unsigned events, uint64_t deadline_ms)
+{
+    short want = (short)(((events & AVILA_LOOP_READ) ? POLLIN : 0) |
+                         ((events & AVILA_LOOP_WRITE) ? POLLOUT : 0));
+    for (;;) {
+        uint64_t now = avila_time_mono_ms();
+        if (now >= deadline_ms)
+            return AVILA_ETIMEDOUT;
+        uint64_t wait = deadline_ms - now;
+        struct pollfd p = {.fd = fd, .events = want};
+        int n = poll(&p, 1, wait > INT_MAX ? INT_MAX : (int)wait);
+        if (n > 0)
+            return (p.revents & POLLNVAL) ? AVILA_EIO : 0;
+        if (n < 0 && errno != EINTR)
+            return AVILA_EIO;
+    }
+}
+
+int avila_sock_connect_wait(const struct avila_sockaddr *a, uint64_t deadline_ms)
+{
+    int fd = -1;
+    int rc = avila_sock_connect(a, &fd);
+    if (rc == AVILA_EAGAIN) {
+        rc = avila_sock_wait(fd, AVILA_LOOP_WRITE, deadline_ms);
+        if (rc == 0)
+            rc = avila_sock_connect_result(fd);
+    }
+    if (rc != 0) {
+        if (fd >= 0)
+            close(fd);
+        return rc;
+    }
+    return fd;
 }

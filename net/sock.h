@@ -46,6 +46,12 @@ struct avila_sockaddr {
     socklen_t len;
 };
 
+/*
+ * Sets *out to the IPv4 (family 4: 4 bytes at ip) or IPv6 (family 6: 16
+ * bytes) address ip and port, e.g. from a resolver's answer.
+ */
+void avila_sockaddr_ip(struct avila_sockaddr *out, int family, const uint8_t *ip, uint16_t port);
+
 /* Bytes avila_sockaddr_format needs at most, NUL included. */
 #define AVILA_SOCKADDR_STRMAX 128
 
@@ -135,6 +141,22 @@ int avila_sock_connect(const struct avila_sockaddr *a, int *fd);
 
 /* The outcome of a connect in progress once fd reported WRITE: 0 or the mapped SO_ERROR. */
 int avila_sock_connect_result(int fd);
+
+/*
+ * Blocking code (tools, the resolver, the work pool): waits until fd is
+ * ready for events (AVILA_LOOP_READ and/or AVILA_LOOP_WRITE) or the
+ * monotonic clock (avila_time_mono_ms) reaches deadline_ms. Returns 0 when
+ * ready (an error or hang-up pending also counts: the next call says
+ * which), AVILA_ETIMEDOUT, or AVILA_EIO. Retries EINTR.
+ */
+int avila_sock_wait(int fd, unsigned events, uint64_t deadline_ms);
+
+/*
+ * Blocking code: connects to a (avila_sock_connect) and waits for the
+ * outcome until deadline_ms. Returns the connected non-blocking fd, or
+ * AVILA_ETIMEDOUT or the connect's error (no fd left open).
+ */
+int avila_sock_connect_wait(const struct avila_sockaddr *a, uint64_t deadline_ms);
 
 /* Sets TCP_NODELAY on (1) or off (0). Returns 0 or an error. */
 int avila_sock_set_nodelay(int fd, int on);

@@ -32,6 +32,8 @@ const struct cli_command cli_commands[] = {
      cmd_pkey_usage, cmd_pkey},
     {"json", "format, check, query (JSON Pointer) and canonicalize (RFC 8785) JSON", cmd_json_usage,
      cmd_json},
+    {"serve", "serve static files over HTTP/1.1, with /healthz and /metrics", cmd_serve_usage,
+     cmd_serve},
     {"fetch", "send an HTTP/1.1 request and write the response (a small curl)", cmd_fetch_usage,
      cmd_fetch},
     {0, 0, 0, 0},

@@ -17,6 +17,7 @@ int cmd_age(int argc, char **argv);
 int cmd_age_keygen(int argc, char **argv);
 int cmd_json(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 extern const char cmd_help_usage[];
 extern const char cmd_version_usage[];
@@ -33,5 +34,6 @@ extern const char cmd_age_usage[];
 extern const char cmd_age_keygen_usage[];
 extern const char cmd_json_usage[];
 extern const char cmd_fetch_usage[];
+extern const char cmd_serve_usage[];
 
 #endif

@@ -170,11 +170,12 @@ $(BUILD)/bench/%: $(BUILD)/obj/tools/bench/%.o $(BENCH_SUPPORT) $(LIBS)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(BENCH_SUPPORT) $(LINK_LIBS) $(ALL_LDFLAGS)
 
-# The core benchmarks, then the crypto layer through `avila speed`.
+# The core benchmarks, the crypto layer through `avila speed`, then `avila serve` under wrk.
 bench: $(BENCH_BINS) $(AVILA)
 	@set -e; for b in $(BENCH_BINS); do $$b; done
 	@$(AVILA) speed
 	@$(AVILA) speed --portable
+	@tools/bench/http_serve.sh $(AVILA)
 
 # ---------------------------------------------------------------- checks
 # `test` makes sure the test packages are there, then runs `check`.

@@ -41,14 +41,18 @@ struct conn {
     bool eof;         /* the peer shut down its side */
     bool close_after; /* close once the queued output is sent */
     bool served;      /* at least one request answered */
-    /* input */
+    /*
+     * input: the header array and rcap bytes of read buffer, one block taken
+     * when bytes arrive and given back whenever the connection is idle, so
+     * an idle keep-alive connection costs only this struct
+     */
+    struct avila_http1_header *headers;
     uint8_t *rbuf;
     size_t rcap;
     size_t rlen;
     size_t body_pos; /* BODY: where undecoded body bytes start (just after the head) */
     struct avila_http1_parser parser;
     struct avila_http1_request req;
-    struct avila_http1_header headers[AVILA_HTTP_SERVER_MAX_HEADERS];
     struct avila_http1_body bdec;
     struct avila_buf body;
     uint64_t start_ns;
@@ -437,6 +441,34 @@ static bool conn_idle(const struct conn *c)
     return c->state == ST_HEAD && c->rlen == 0 && !out_pending(c);
 }
 
+/* Bytes of a connection's input block: the header array, then the read buffer. */
+static size_t input_bytes(const struct conn *c)
+{
+    return AVILA_HTTP_SERVER_MAX_HEADERS * sizeof(struct avila_http1_header) + c->rcap;
+}
+
+/* Takes the input block before a read. Returns 0 or AVILA_ENOMEM. */
+static int input_take(struct conn *c)
+{
+    void *p = avila_alloc(c->srv->a, input_bytes(c), _Alignof(struct avila_http1_header));
+    if (p == NULL)
+        return AVILA_ENOMEM;
+    c->headers = p;
+    c->rbuf = (uint8_t *)(c->headers + AVILA_HTTP_SERVER_MAX_HEADERS);
+    return 0;
+}
+
+/* Gives the input block back (nothing is buffered, no request refers to it), and the output's. */
+static void input_release(struct conn *c)
+{
+    if (c->headers != NULL)
+        avila_free(c->srv->a, c->headers, input_bytes(c), _Alignof(struct avila_http1_header));
+    c->headers = NULL;
+    c->rbuf = NULL;
+    avila_buf_release(&c->wbuf);
+    c->woff = 0;
+}
+
 static void drive(struct conn *c)
 {
     for (;;) {
@@ -470,6 +502,8 @@ static void drive(struct conn *c)
         }
         if (!c->readable || c->rlen == c->rcap || backpressured(c))
             break;
+        if (c->rbuf == NULL && input_take(c) != 0)
+            goto close;
         int n = avila_sock_read(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen);
         if (n == AVILA_EAGAIN) {
             c->readable = false;
@@ -484,6 +518,8 @@ static void drive(struct conn *c)
             goto close;
         c->rlen += (size_t)n;
     }
+    if (conn_idle(c))
+        input_release(c);
     set_timer(c);
     return;
 close:
@@ -513,7 +549,7 @@ static void conn_close(struct conn *c)
     c->fd = -1;
     if (c->file_fd >= 0)
         close(c->file_fd);
-    avila_buf_release(&c->wbuf);
+    input_release(c);
     avila_buf_release(&c->body);
     if (c->prev)
         c->prev->next = c->next;
@@ -523,7 +559,7 @@ static void conn_close(struct conn *c)
         c->next->prev = c->prev;
     s->nconns--;
     atomic_fetch_sub_explicit(&s->stats.open, 1, memory_order_relaxed);
-    avila_free(s->a, c, sizeof(*c) + c->rcap, _Alignof(struct conn));
+    avila_free(s->a, c, sizeof(*c), _Alignof(struct conn));
     if (s->draining && s->nconns == 0)
         drain_done(s);
 }
@@ -535,7 +571,7 @@ static void on_accept(struct avila_listener *l, int fd, const struct avila_socka
     size_t rcap = s->lim.max_head_bytes + AVILA_HTTP_SERVER_READ_SLACK;
     struct conn *c = NULL;
     if (s->nconns < s->cfg.max_connections && !s->draining)
-        c = avila_alloc(s->a, sizeof(*c) + rcap, _Alignof(struct conn));
+        c = avila_alloc(s->a, sizeof(*c), _Alignof(struct conn));
     if (c == NULL) {
         stat_add(&s->stats.rejected, 1);
         close(fd);
@@ -546,7 +582,6 @@ static void on_accept(struct avila_listener *l, int fd, const struct avila_socka
     c->fd = fd;
     c->file_fd = -1;
     c->peer = *peer;
-    c->rbuf = (uint8_t *)(c + 1);
     c->rcap = rcap;
     c->readable = true;
     avila_http1_parser_init(&c->parser, &s->lim);
@@ -558,7 +593,7 @@ static void on_accept(struct avila_listener *l, int fd, const struct avila_socka
     avila_io_init(&c->io, fd, on_io);
     if (avila_io_start(s->loop, &c->io, AVILA_LOOP_READ | AVILA_LOOP_WRITE) != 0) {
         close(fd);
-        avila_free(s->a, c, sizeof(*c) + rcap, _Alignof(struct conn));
+        avila_free(s->a, c, sizeof(*c), _Alignof(struct conn));
         stat_add(&s->stats.rejected, 1);
         return;
     }

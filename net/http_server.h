@@ -12,10 +12,13 @@
  * counters in struct avila_http_server_stats are atomics, so another thread
  * may read and sum them.
  *
- * Connections. Each connection is one allocation from the server's
- * allocator (freed on close) holding a fixed read buffer of
- * max_head_bytes + AVILA_HTTP_SERVER_READ_SLACK bytes, a growable write
- * buffer and the loop watcher and timer. TCP_NODELAY is set on accept.
+ * Connections. Each connection is one small allocation from the server's
+ * allocator (freed on close) holding its parser state, the loop watcher
+ * and timer. While a request is being read or answered it also holds an
+ * input block (the header array and a read buffer of max_head_bytes +
+ * AVILA_HTTP_SERVER_READ_SLACK bytes) and a growable write buffer; both are
+ * given back whenever the connection is idle, so idle keep-alive
+ * connections cost little. TCP_NODELAY is set on accept.
  *
  * Requests. The head is parsed incrementally; a refused head is answered
  * with the status avila_http1_error_status gives and "Connection: close".

@@ -32,12 +32,7 @@
 #include "data/json.h"
 #include "data/json_int.h"
 #include "data/json_stream.h"
-
-#define CHECK(x)                                                                                   \
-    do {                                                                                           \
-        if (!(x))                                                                                  \
-            __builtin_trap();                                                                      \
-    } while (0)
+#include "tools/fuzz/fuzz_json_stream.h"
 
 /* FNV-1a over the events in one form: kind, depth, then the kind's data. */
 struct digest {
@@ -110,77 +105,19 @@ static void stream_event(struct digest *d, const struct avila_json_event *ev)
     }
 }
 
-static uint32_t next_rand(uint32_t *x)
-{
-    *x ^= *x << 13;
-    *x ^= *x >> 17;
-    *x ^= *x << 5;
-    return *x;
-}
-
 static uint8_t mem[AVILA_JSON_STREAM_MEM(AVILA_JSON_DEFAULT_MAX_DEPTH, 1 << 16)];
+
+static void on_event(void *ctx, const struct avila_json_event *ev)
+{
+    stream_event(ctx, ev);
+}
 
 static int run_stream(const uint8_t *text, size_t len, const struct avila_json_options *o,
                       const uint8_t recipe[2], struct digest *d, struct avila_json_error *err)
 {
     struct avila_json_stream s;
-    struct avila_json_event ev;
     CHECK(avila_json_stream_init(&s, o, mem, sizeof mem) == 0);
-    uint32_t x = 0x9E3779B9u ^ recipe[1];
-    size_t pos = 0, empties = 0;
-    uint8_t *chunk = NULL;
-    bool fed_all = false;
-    const bool early = recipe[0] == 0 || (!(recipe[0] & 0x80) && (recipe[1] & 1));
-    for (;;) {
-        int rc = avila_json_stream_next(&s, &ev);
-        if (rc == 0) {
-            CHECK(ev.type >= AVILA_JSON_EV_OBJECT_BEGIN && ev.type <= AVILA_JSON_EV_END);
-            CHECK(ev.offset <= len);
-            stream_event(d, &ev);
-            if (ev.type == AVILA_JSON_EV_END) {
-                CHECK(avila_json_stream_next(&s, &ev) == AVILA_ECLOSED);
-                free(chunk);
-                return 0;
-            }
-            continue;
-        }
-        if (rc == AVILA_EAGAIN) {
-            CHECK(avila_json_stream_offset(&s) == pos);
-            free(chunk);
-            chunk = NULL;
-            if (fed_all) {
-                CHECK(avila_json_stream_end(&s) == 0);
-                continue;
-            }
-            size_t n = recipe[0] == 0       ? len
-                       : (recipe[0] & 0x80) ? next_rand(&x) % ((recipe[0] & 0x7Fu) + 2)
-                                            : recipe[0];
-            empties = n ? 0 : empties + 1;
-            if (empties > 3)
-                n = 1;
-            if (n > len - pos)
-                n = len - pos;
-            chunk = malloc(n ? n : 1);
-            CHECK(chunk != NULL);
-            memcpy(chunk, text + pos, n);
-            CHECK(avila_json_stream_feed(&s, chunk, n) == 0);
-            pos += n;
-            if (pos == len) {
-                fed_all = true;
-                if (early)
-                    CHECK(avila_json_stream_end(&s) == 0);
-            }
-            continue;
-        }
-        free(chunk);
-        CHECK(rc == AVILA_EFORMAT || rc == AVILA_ELIMIT || rc == AVILA_ERANGE);
-        const struct avila_json_error *e = avila_json_stream_error(&s);
-        CHECK(e != NULL && e->reason != NULL && e->offset <= len && e->line >= 1 && e->column >= 1);
-        *err = *e;
-        CHECK(avila_json_stream_next(&s, &ev) == rc);
-        CHECK(avila_json_stream_feed(&s, "x", 1) == rc);
-        return rc;
-    }
+    return fuzz_stream_feed(&s, text, len, recipe, AVILA_JSON_EV_END, on_event, d, err);
 }
 
 /* ---------------------------------------------------------------- the document */

@@ -32,12 +32,7 @@
 #include "data/json.h"
 #include "data/json_int.h"
 #include "data/json_stream.h"
-
-#define CHECK(x)                                                                                   \
-    do {                                                                                           \
-        if (!(x))                                                                                  \
-            __builtin_trap();                                                                      \
-    } while (0)
+#include "tools/fuzz/fuzz_json_stream.h"
 
 /*
  * FNV-1a over the events in one form: kind and depth, then the kind's
@@ -145,82 +140,33 @@ static void stream_event(struct digest *d, struct pending *pd, const struct avil
     }
 }
 
-static uint32_t next_rand(uint32_t *x)
-{
-    *x ^= *x << 13;
-    *x ^= *x >> 17;
-    *x ^= *x << 5;
-    return *x;
-}
-
 static uint8_t mem[AVILA_JSON_STREAM_MEM(AVILA_JSON_DEFAULT_MAX_DEPTH, 4 + 63)];
+
+/* What each event is checked and mixed with. */
+struct pieces_ctx {
+    struct digest *d;
+    struct pending pd;
+    size_t tok_cap;
+};
+
+static void on_event(void *ctx, const struct avila_json_event *ev)
+{
+    struct pieces_ctx *pc = ctx;
+    stream_event(pc->d, &pc->pd, ev, pc->tok_cap);
+}
 
 static int run_stream(const uint8_t *text, size_t len, const struct avila_json_options *o,
                       size_t tok, const uint8_t recipe[2], struct digest *d,
                       struct avila_json_error *err)
 {
     struct avila_json_stream s;
-    struct avila_json_event ev;
     size_t mem_len = avila_json_stream_mem(o, tok);
     CHECK(mem_len > 0 && mem_len <= sizeof mem);
     CHECK(avila_json_stream_init(&s, o, mem, mem_len) == 0);
     CHECK(avila_json_stream_set_pieces(&s, true) == 0);
     CHECK(s.tok_cap == (tok > o->max_number_len ? tok : o->max_number_len));
-    uint32_t x = 0x9E3779B9u ^ recipe[1];
-    size_t pos = 0, empties = 0;
-    uint8_t *chunk = NULL;
-    bool fed_all = false;
-    struct pending pd = {0};
-    const bool early = recipe[0] == 0 || (!(recipe[0] & 0x80) && (recipe[1] & 1));
-    for (;;) {
-        int rc = avila_json_stream_next(&s, &ev);
-        if (rc == 0) {
-            CHECK(ev.type >= AVILA_JSON_EV_OBJECT_BEGIN && ev.type <= AVILA_JSON_EV_KEY_PART);
-            CHECK(ev.offset <= len);
-            stream_event(d, &pd, &ev, s.tok_cap);
-            if (ev.type == AVILA_JSON_EV_END) {
-                CHECK(avila_json_stream_next(&s, &ev) == AVILA_ECLOSED);
-                free(chunk);
-                return 0;
-            }
-            continue;
-        }
-        if (rc == AVILA_EAGAIN) {
-            CHECK(avila_json_stream_offset(&s) == pos);
-            free(chunk);
-            chunk = NULL;
-            if (fed_all) {
-                CHECK(avila_json_stream_end(&s) == 0);
-                continue;
-            }
-            size_t n = recipe[0] == 0       ? len
-                       : (recipe[0] & 0x80) ? next_rand(&x) % ((recipe[0] & 0x7Fu) + 2)
-                                            : recipe[0];
-            empties = n ? 0 : empties + 1;
-            if (empties > 3)
-                n = 1;
-            if (n > len - pos)
-                n = len - pos;
-            chunk = malloc(n ? n : 1);
-            CHECK(chunk != NULL);
-            memcpy(chunk, text + pos, n);
-            CHECK(avila_json_stream_feed(&s, chunk, n) == 0);
-            pos += n;
-            if (pos == len) {
-                fed_all = true;
-                if (early)
-                    CHECK(avila_json_stream_end(&s) == 0);
-            }
-            continue;
-        }
-        free(chunk);
-        CHECK(rc == AVILA_EFORMAT || rc == AVILA_ELIMIT || rc == AVILA_ERANGE);
-        const struct avila_json_error *e = avila_json_stream_error(&s);
-        CHECK(e != NULL && e->reason != NULL && e->offset <= len && e->line >= 1 && e->column >= 1);
-        *err = *e;
-        CHECK(avila_json_stream_next(&s, &ev) == rc);
-        return rc;
-    }
+    struct pieces_ctx pc = {d, {0}, s.tok_cap};
+    return fuzz_stream_feed(&s, text, len, recipe, AVILA_JSON_EV_KEY_PART, on_event, &pc, err);
 }
 
 /* ---------------------------------------------------------------- the document */

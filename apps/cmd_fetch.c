@@ -1,7 +1,8 @@
 /*
  * apps/cmd_fetch.c - `avila fetch`: an HTTP/1.1 client like a small curl,
  * on net/http_client.h (names through net/resolve.h: /etc/hosts and
- * /etc/resolv.conf, no NSS, so a static binary resolves too). The body goes
+ * /etc/resolv.conf, no NSS, so a static binary resolves too; --dns-server
+ * names the nameserver instead of resolv.conf's). The body goes
  * to standard output or -o FILE; -i puts the response head first. Exit
  * status: 0 a response came (any status, unless --fail), 1 no response
  * (name, connection, timeout, protocol) or an HTTP error with --fail or a
@@ -16,7 +17,9 @@
 #include "apps/cli.h"
 #include "apps/cmds.h"
 #include "core/error.h"
+#include "net/dns.h"
 #include "net/http_client.h"
+#include "net/resolve.h"
 
 #define CMD         "fetch"
 #define MAX_HEADERS 64
@@ -24,10 +27,11 @@
 
 const char cmd_fetch_usage[] =
     "usage: avila fetch [-o FILE] [-H 'NAME: VALUE']... [-X METHOD] [-d DATA|@FILE]\n"
-    "                   [-i] [-L] [--max-redirs N] [--timeout SECONDS] [-f] URL\n"
+    "                   [-i] [-L] [--max-redirs N] [--timeout SECONDS] [-f]\n"
+    "                   [--dns-server ADDR[:PORT]] URL\n"
     "Send an HTTP/1.1 request to an http:// URL and write the response body to\n"
     "standard output (or FILE). Names are resolved from /etc/hosts and the\n"
-    "nameservers of /etc/resolv.conf.\n"
+    "nameservers of /etc/resolv.conf (or the one --dns-server names).\n"
     "Options:\n"
     "  -o, --output FILE     write the body to FILE instead of standard output\n"
     "  -H, --header H        add the field 'NAME: VALUE' to the request (repeatable)\n"
@@ -38,6 +42,10 @@ const char cmd_fetch_usage[] =
     "      --max-redirs N    at most N redirects with -L (default 5)\n"
     "      --timeout SECONDS connect and wait for each read at most SECONDS (default 30)\n"
     "  -f, --fail            exit 1 (and write no body) for a status of 400 or more\n"
+    "      --dns-server ADDR[:PORT]\n"
+    "                        ask this nameserver (IPv4, or IPv6 as [ADDR]:PORT; port\n"
+    "                        default 53) instead of resolv.conf's; /etc/hosts and\n"
+    "                        resolv.conf's search and options still apply\n"
     "  -h, --help            show this help\n"
     "Exit status: 0 a response was received, 1 no response, a --fail status or a\n"
     "write error, 2 usage error.\n";
@@ -90,8 +98,45 @@ static int parse_header(char *text, struct avila_http1_header *h)
     return 0;
 }
 
+/*
+ * Parses --dns-server's "ADDR", "ADDR:PORT", "[ADDR6]", "[ADDR6]:PORT" or a
+ * bare IPv6 "ADDR6" into *addr and *port (53 when absent). Returns 0 or -1.
+ */
+static int parse_dns_server(const char *s, struct avila_dns_addr *addr, uint16_t *port)
+{
+    const char *host = s, *end, *rest;
+    if (s[0] == '[') {
+        host = s + 1;
+        end = strchr(host, ']');
+        if (end == NULL)
+            return -1;
+        rest = end + 1;
+        if (avila_dns_addr_parse6(host, (size_t)(end - host), addr->bytes) != 0)
+            return -1;
+        addr->family = 6;
+    } else {
+        const char *colon = strchr(s, ':');
+        if (colon != NULL && strchr(colon + 1, ':') != NULL) /* a bare IPv6 address */
+            colon = NULL;
+        end = colon ? colon : s + strlen(s);
+        rest = end;
+        if (avila_dns_addr_parse(host, (size_t)(end - host), addr) != 0)
+            return -1;
+    }
+    *port = 53;
+    if (*rest == '\0')
+        return 0;
+    uint64_t p;
+    if (*rest != ':' || cli_parse_count(rest + 1, 1, 65535, &p) != 0)
+        return -1;
+    *port = (uint16_t)p;
+    return 0;
+}
+
 struct fetch_args {
     const char *output, *method, *data, *url;
+    struct avila_dns_addr dns_server; /* family 0: resolv.conf's nameservers */
+    uint16_t dns_port;
     struct avila_http1_header headers[MAX_HEADERS];
     size_t header_count;
     int include, follow, fail;
@@ -101,6 +146,7 @@ struct fetch_args {
 /* Parses the command line; returns 0 or CLI_USAGE (reported) or -1 for --help (printed). */
 static int parse_args(int argc, char **argv, struct fetch_args *a)
 {
+    /* clang-format off */
     static const struct option longs[] = {
         {"output", required_argument, NULL, 'o'},
         {"header", required_argument, NULL, 'H'},
@@ -110,10 +156,12 @@ static int parse_args(int argc, char **argv, struct fetch_args *a)
         {"location", no_argument, NULL, 'L'},
         {"max-redirs", required_argument, NULL, 1},
         {"timeout", required_argument, NULL, 2},
+        {"dns-server", required_argument, NULL, 3},
         {"fail", no_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    /* clang-format on */
     memset(a, 0, sizeof *a);
     a->max_redirs = AVILA_HTTP_CLIENT_MAX_REDIRECTS;
     a->timeout = AVILA_HTTP_CLIENT_TIMEOUT_MS / 1000;
@@ -155,6 +203,11 @@ static int parse_args(int argc, char **argv, struct fetch_args *a)
                 return cli_usage_error(CMD, "--timeout: expected 1 to 3600 seconds, got '%s'",
                                        optarg);
             break;
+        case 3:
+            if (parse_dns_server(optarg, &a->dns_server, &a->dns_port) != 0)
+                return cli_usage_error(
+                    CMD, "--dns-server: expected ADDR, ADDR:PORT or [IPV6]:PORT, got '%s'", optarg);
+            break;
         case 'h':
             cli_help(CMD);
             return -1;
@@ -187,7 +240,13 @@ int cmd_fetch(int argc, char **argv)
         memcpy(body, a.data, body_len + 1);
     }
     struct avila_resolver resolver;
-    rc = avila_resolver_init(&resolver, avila_allocator_libc(), NULL);
+    struct avila_resolver_options ropt = {0};
+    if (a.dns_server.family != 0) {
+        ropt.nameservers = &a.dns_server;
+        ropt.nameserver_count = 1;
+        ropt.port = a.dns_port;
+    }
+    rc = avila_resolver_init(&resolver, avila_allocator_libc(), &ropt);
     if (rc != 0) {
         free(body);
         return cli_fail(CMD, "resolver configuration: %s", avila_strerror(rc));
@@ -223,6 +282,8 @@ int cmd_fetch(int argc, char **argv)
             rc = write_head(&out); /* a response without body */
         if (rc == AVILA_EIO)
             status = cli_fail(CMD, "%s: write error", a.output ? a.output : "standard output");
+        else if (rc == AVILA_ENOTFOUND) /* only the name lookup says so */
+            status = cli_fail(CMD, "%s: host name not found (no such name, or no address)", a.url);
         else if (rc != 0)
             status = cli_fail(CMD, "%s: %s", a.url, avila_strerror(rc));
         else if (a.fail && resp->status >= 400)

@@ -66,6 +66,12 @@ int avila_resolver_init(struct avila_resolver *r, const struct avila_allocator *
         return AVILA_EINVAL;
     if (opt == NULL)
         opt = &defaults;
+    if (opt->nameserver_count > AVILA_DNS_MAX_NAMESERVERS ||
+        (opt->nameserver_count > 0 && opt->nameservers == NULL))
+        return AVILA_EINVAL;
+    for (size_t i = 0; i < opt->nameserver_count; i++)
+        if (opt->nameservers[i].family != 4 && opt->nameservers[i].family != 6)
+            return AVILA_EINVAL;
     memset(r, 0, sizeof *r);
     r->a = a;
     r->port = opt->port ? opt->port : DEFAULT_PORT;
@@ -79,6 +85,11 @@ int avila_resolver_init(struct avila_resolver *r, const struct avila_allocator *
     if (conf != NULL) {
         (void)avila_dns_resolv_conf_parse(&r->conf, conf, conf_len);
         avila_free(a, conf, AVILA_RESOLVER_CONF_MAX, 1);
+    }
+    if (opt->nameserver_count > 0) {
+        memcpy(r->conf.nameservers, opt->nameservers,
+               opt->nameserver_count * sizeof opt->nameservers[0]);
+        r->conf.nameserver_count = opt->nameserver_count;
     }
     rc = read_file(a, opt->hosts ? opt->hosts : "/etc/hosts", AVILA_RESOLVER_HOSTS_MAX, &r->hosts,
                    &r->hosts_len);

@@ -37,6 +37,15 @@ struct avila_resolver_options {
     const char *hosts;       /* default /etc/hosts; a missing file means no entries */
     uint16_t port;           /* the nameservers' port; default 53 (tests use another) */
     size_t cache_entries;    /* default 256 */
+    /*
+     * An explicit server list (like `dig @server`): when nameserver_count is
+     * not 0, nameservers[0..nameserver_count) replace the nameserver lines
+     * of resolv_conf, whose other settings (search, ndots, timeout,
+     * attempts, rotate, use-vc) still apply. Copied by init; at most
+     * AVILA_DNS_MAX_NAMESERVERS, else init returns AVILA_EINVAL.
+     */
+    const struct avila_dns_addr *nameservers;
+    size_t nameserver_count;
 };
 
 /* A resolver. Caller-allocated; fields private. */
@@ -53,8 +62,11 @@ struct avila_resolver {
 
 /*
  * Reads the configuration and sets up the cache (its hash seeded from
- * core/random.h). a MUST outlive the resolver. Returns 0, AVILA_ENOMEM, or
- * AVILA_EIO for a file that exists but cannot be read.
+ * core/random.h). a MUST outlive the resolver; opt (NULL for the defaults)
+ * is not kept. Returns 0, AVILA_ENOMEM, AVILA_EIO for a file that exists
+ * but cannot be read, or AVILA_EINVAL (NULL r or a, more than
+ * AVILA_DNS_MAX_NAMESERVERS explicit nameservers, or one whose family is
+ * not 4 or 6).
  */
 int avila_resolver_init(struct avila_resolver *r, const struct avila_allocator *a,
                         const struct avila_resolver_options *opt);

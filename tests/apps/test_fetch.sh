@@ -4,13 +4,12 @@
 # trailer, until close), -o, -i, -H, -X, -d and -d @FILE, connection reuse
 # across redirects, -L with relative Locations, 303 turning a POST into a
 # GET, 307 keeping it, the redirect limit, --fail, --timeout, and the exit
-# codes (0 response, 1 no response or --fail status, 2 usage).
+# codes (0 response, 1 no response or --fail status, 2 usage). Skips when
+# python3 is missing or with AVILA_PEER_TESTS=0.
 . "$AVILA_ROOT/tests/support/tap.sh"
 avila=$AVILA
-if ! command -v python3 >/dev/null; then
-    printf 'ok 1 - avila fetch # SKIP python3 not installed\n1..1\n'
-    exit 0
-fi
+peer_test "avila fetch"
+command -v python3 >/dev/null || skip_all "avila fetch" "python3 not installed"
 tmp=$(mktemp -d)
 peer=
 trap '[ -n "$peer" ] && kill $peer 2>/dev/null; rm -rf "$tmp"' EXIT

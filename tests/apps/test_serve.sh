@@ -10,6 +10,7 @@
 # SIGTERM and SIGINT (exit 0). Only 127.0.0.1; every server started here is
 # killed at the end.
 . "$AVILA_ROOT/tests/support/tap.sh"
+peer_test "avila serve against curl"
 avila=$AVILA
 tmp=$(mktemp -d)
 pids=()

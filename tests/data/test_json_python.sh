@@ -5,11 +5,7 @@
 # derives the expected answers from json.loads modulo the differences it
 # documents, and feeds everything to tests/data/tool_json through one pipe,
 # with the dispatcher free (AVX-512 here), without AVX-512, and portable.
-# Skips when python3 is missing.
-tool=${AVILA_BUILD:-build}/tests/data/tool_json
-name="python3 json differential tests"
-if ! command -v python3 >/dev/null 2>&1; then
-    printf 'ok 1 - %s # SKIP python3 not installed\n1..1\n' "$name"
-    exit 0
-fi
-exec python3 "${AVILA_ROOT:-.}/tests/data/peer_json.py" "$tool"
+# Skips when python3 is missing or with
+# AVILA_PEER_TESTS=0 (tests/support/python_peer.sh).
+. "${AVILA_ROOT:-.}/tests/support/python_peer.sh"
+python_peer "python3 json differential tests" tests/data/peer_json.py tests/data/tool_json

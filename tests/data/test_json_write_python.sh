@@ -4,11 +4,7 @@
 # tests/data/peer_json_write.py draws the documents (seed printed; set
 # AVILA_PEER_SEED to repeat a run, AVILA_PEER_SCALE to change the counts) and
 # feeds them to tests/data/tool_json_write through one pipe, with the AVX2
-# kernel on and off. Skips when python3 is missing.
-tool=${AVILA_BUILD:-build}/tests/data/tool_json_write
-name="python3 JSON writer differential tests"
-if ! command -v python3 >/dev/null 2>&1; then
-    printf 'ok 1 - %s # SKIP python3 not installed\n1..1\n' "$name"
-    exit 0
-fi
-exec python3 "${AVILA_ROOT:-.}/tests/data/peer_json_write.py" "$tool"
+# kernel on and off. Skips when python3 is missing or with
+# AVILA_PEER_TESTS=0 (tests/support/python_peer.sh).
+. "${AVILA_ROOT:-.}/tests/support/python_peer.sh"
+python_peer "python3 JSON writer differential tests" tests/data/peer_json_write.py tests/data/tool_json_write

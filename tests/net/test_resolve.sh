@@ -4,43 +4,32 @@
 # name with 150 addresses (its answer does not fit a UDP reply, so the
 # resolver must retry over TCP). Also numeric names, the hosts file, the
 # search list and ndots, NXDOMAIN, NODATA, a server that never answers
-# (timeout) and one that is gone. Skips when dnsmasq is missing.
+# (timeout) and one that is gone; the explicit server list of
+# avila_resolver_options (nameservers) in place of resolv.conf's. The
+# dnsmasq plumbing is tests/support/dnsmasq.sh. Skips when dnsmasq is
+# missing or with AVILA_PEER_TESTS=0.
 . "$AVILA_ROOT/tests/support/tap.sh"
+. "$AVILA_ROOT/tests/support/dnsmasq.sh"
 tool=${AVILA_BUILD:-build}/tests/net/tool_resolve
-if ! command -v dnsmasq >/dev/null 2>&1 && [ ! -x /usr/sbin/dnsmasq ]; then
-    printf 'ok 1 - resolver against dnsmasq # SKIP dnsmasq not installed\n1..1\n'
-    exit 0
-fi
-dnsmasq=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
+peer_test "resolver against dnsmasq"
+dnsmasq_need "resolver against dnsmasq"
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
+    dnsmasq_stop
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-# A free UDP+TCP port on 127.0.0.1.
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-port=$(free_port)
 big=()
 for i in $(seq 1 150); do big+=("--host-record=big.test,10.1.$((i / 250)).$((i % 250 + 1))"); done
-"$dnsmasq" -k --conf-file=/dev/null --no-resolv --no-hosts --port="$port" \
-    --listen-address=127.0.0.1 --bind-interfaces --local=/test/ --user="$(id -un)" --group="$(id -gn)" \
-    --log-queries --log-facility="$tmp/queries.log" --local-ttl=60 \
+dnsmasq_start "$tmp" --local-ttl=60 \
     --host-record=a.test,10.0.0.1 --host-record=six.test,fd00::6 \
     --host-record=both.test,10.0.0.2,fd00::2 --cname=alias.test,a.test \
     --cname=chain.test,alias.test --host-record=www.corp.test,10.0.0.3 \
-    --txt-record=text.test,hello "${big[@]}" --pid-file="$tmp/dnsmasq.pid" \
-    2>"$tmp/dnsmasq.log" &
-pids+=($!)
-for _ in $(seq 50); do
-    python3 -c 'import socket,sys; s=socket.socket(); s.settimeout(0.1); s.connect(("127.0.0.1",int(sys.argv[1])))' "$port" 2>/dev/null && break
-    sleep 0.1
-done
+    --txt-record=text.test,hello "${big[@]}" || fail "dnsmasq starts" "$(cat "$tmp/dnsmasq.log")"
+port=$dnsmasq_port
 
 printf 'nameserver 127.0.0.1\nsearch corp.test\noptions ndots:1 timeout:1 attempts:1\n' >"$tmp/resolv.conf"
 printf '127.0.0.1 localhost\n10.9.9.9 fromhosts.example fh\n::1 localhost ip6-localhost\n' >"$tmp/hosts"
@@ -89,9 +78,22 @@ else
     fail "answer cached" "got '$got', $before queries in all"
 fi
 
+# An explicit server list replaces resolv.conf's nameservers; its search list still applies.
+printf 'nameserver 127.0.0.2\nsearch corp.test\noptions ndots:1 timeout:1 attempts:1\n' >"$tmp/elsewhere.conf"
+got=$("$tool" "$tmp/elsewhere.conf" - "$port" 4 a.test 2>&1)
+if [ "$got" != "10.0.0.1" ]; then pass "control: resolv.conf's nameserver 127.0.0.2 (nothing there) does not answer"; else fail "control: 127.0.0.2 answered" "$got"; fi
+got=$("$tool" -s 127.0.0.1 "$tmp/elsewhere.conf" - "$port" 4 a.test www 2>&1)
+if [ "$got" = "10.0.0.1"$'\n'"10.0.0.3" ]; then pass "-s 127.0.0.1 in place of resolv.conf's server, search list kept"; else fail "explicit server list" "$got"; fi
+got=$("$tool" -s 127.0.0.2 -s 127.0.0.1 "$tmp/elsewhere.conf" - "$port" 4 alias.test 2>&1)
+if [ "$got" = "10.0.0.1" ]; then pass "two explicit servers: the second answers when the first refuses"; else fail "two explicit servers" "$got"; fi
+got=$("$tool" -s 127.0.0.1 "$tmp/elsewhere.conf" "$tmp/hosts" "$port" 4 fh 2>&1)
+if [ "$got" = "10.9.9.9" ]; then pass "an explicit server list keeps the hosts file"; else fail "hosts file with -s" "$got"; fi
+"$tool" -s 127.0.0.1 -s 127.0.0.1 -s 127.0.0.1 -s 127.0.0.1 "$tmp/elsewhere.conf" - "$port" 4 a.test >"$tmp/four.out" 2>&1
+rc=$?
+if [ $rc = 2 ] && grep -q 'tool_resolve: .*invalid' "$tmp/four.out"; then pass "four explicit servers: init refuses (AVILA_EINVAL)"; else fail "four explicit servers" "exit $rc: $(cat "$tmp/four.out")"; fi
+
 # A server that is gone: every lookup fails.
-kill "${pids[0]}" 2>/dev/null
-wait "${pids[0]}" 2>/dev/null
+dnsmasq_stop
 got=$("$tool" "$tmp/resolv.conf" - "$port" 4 a.test a.test)
 if [ "$got" = "ERR AVILA_EIO"$'\n'"ERR AVILA_EIO" ] || [ "$got" = "ERR AVILA_ETIMEDOUT"$'\n'"ERR AVILA_ETIMEDOUT" ]; then
     pass "a server that is gone: the lookup fails, nothing invented"

@@ -2,7 +2,11 @@
 #   check NAME CMD...      runs CMD; "ok" if it exits 0, "not ok" (with its output) otherwise
 #   check_fails NAME CMD...  the opposite: CMD must exit non-zero
 #   pass NAME / fail NAME [WHY]
-# Environment from `make check`: AVILA_ROOT, AVILA_BUILD, AVILA (the binary), AVILA_CC, AVILA_CFLAGS.
+#   skip_all NAME WHY      the whole script is skipped: one "ok 1 - NAME # SKIP WHY", the plan, exit 0
+#   peer_test NAME         marks the script a peer test (differential against python3, dnsmasq,
+#                          curl, nginx...): with AVILA_PEER_TESTS=0 it is skipped (skip_all)
+# Environment from `make check`: AVILA_ROOT, AVILA_BUILD, AVILA (the binary), AVILA_CC, AVILA_CFLAGS;
+# AVILA_PEER_TESTS=0 (set by the clang leg of .ci/run) skips the peer tests.
 tap_n=0
 tap_failed=0
 pass() {
@@ -28,4 +32,11 @@ check_fails() {
 tap_done() {
     echo "1..$tap_n"
     exit $tap_failed
+}
+skip_all() {
+    printf 'ok 1 - %s # SKIP %s\n1..1\n' "$1" "$2"
+    exit 0
+}
+peer_test() {
+    [ "${AVILA_PEER_TESTS:-1}" != 0 ] || skip_all "$1" "peer tests off (AVILA_PEER_TESTS=0)"
 }

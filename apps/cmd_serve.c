@@ -27,6 +27,7 @@
 #include "apps/cmds.h"
 #include "core/log.h"
 #include "core/time.h"
+#include "net/http_middleware.h"
 #include "net/http_server.h"
 #include "net/loop.h"
 #include "net/sock.h"
@@ -65,6 +66,9 @@ struct serve {
     struct avila_http_server *servers[SERVE_MAX_THREADS];
     int lfds[SERVE_MAX_THREADS];
     struct avila_loop_task stop_tasks[SERVE_MAX_THREADS];
+    struct avila_http_request_ids ids[SERVE_MAX_THREADS];
+    struct avila_log log;
+    bool quiet;
 };
 
 static struct avila_http1_header hdr(const char *name, const char *value)
@@ -590,6 +594,20 @@ static void handle(struct avila_http_request_ctx *ctx)
 
 /* ------------------------------------------------------------ threads */
 
+/* Request ids on every answer, and the access log unless --quiet. */
+static int use_middleware(struct serve *sv, size_t i)
+{
+    struct avila_http_middleware m;
+    int rc = avila_http_request_id_middleware(&m, &sv->ids[i]);
+    if (rc == 0)
+        rc = avila_http_server_use(sv->servers[i], &m);
+    if (rc == 0 && !sv->quiet) {
+        avila_http_access_log_middleware(&m, &sv->log);
+        rc = avila_http_server_use(sv->servers[i], &m);
+    }
+    return rc;
+}
+
 static void teardown(struct avila_loop *loop, size_t index, void *arg)
 {
     (void)loop;
@@ -650,10 +668,9 @@ int cmd_serve(int argc, char **argv)
         if (sv.root_fd < 0)
             return cli_fail(CMD, "%s: %s", root, strerror(errno));
     }
-    static struct avila_log log;
-    avila_log_init_stderr(&log, quiet ? AVILA_LOG_LEVEL_WARN : AVILA_LOG_LEVEL_INFO,
+    avila_log_init_stderr(&sv.log, quiet ? AVILA_LOG_LEVEL_WARN : AVILA_LOG_LEVEL_INFO,
                           AVILA_LOG_FORMAT_LOGFMT);
-    struct avila_http_server_config cfg = {.access_log = &log};
+    sv.quiet = quiet != 0;
 
     /* Every listener binds the first one's address, so port 0 means one port for all. */
     int rc = CLI_FAIL;
@@ -689,8 +706,10 @@ int cmd_serve(int argc, char **argv)
     }
     size_t made = 0;
     for (; made < sv.n; made++) {
-        grc = avila_http_server_create(&sv.servers[made], avila_loop_group_loop(g, made), a, &cfg,
+        grc = avila_http_server_create(&sv.servers[made], avila_loop_group_loop(g, made), a, NULL,
                                        handle, &sv);
+        if (grc == 0)
+            grc = use_middleware(&sv, made);
         if (grc == 0)
             grc = avila_http_server_listen_fd(sv.servers[made], sv.lfds[made]);
         if (grc != 0) {
@@ -715,7 +734,7 @@ int cmd_serve(int argc, char **argv)
     int sig = 0;
     while (sigwait(&stop_set, &sig) != 0)
         ;
-    AVILA_LOG_INFO(&log, "stopping", AVILA_LOG_I64("signal", sig));
+    AVILA_LOG_INFO(&sv.log, "stopping", AVILA_LOG_I64("signal", sig));
     for (size_t i = 0; i < sv.n; i++)
         avila_loop_post(avila_loop_group_loop(g, i), &sv.stop_tasks[i], stop_task, sv.servers[i]);
     grc = avila_loop_group_join(g);

@@ -2,21 +2,28 @@
  * net/http_server.c - the HTTP/1.1 server (see http_server.h). OS code:
  * sockets through net/sock, shutdown(2), close(2). Connection life:
  *
- *   HEAD  waiting for (the rest of) a request head in the read buffer
- *   BODY  the head is parsed; decoding its body in place, right after the
- *         head in the read buffer, into the connection's body buffer
- *   LINGER  the last answer is flushed and our side shut down; reading
- *         and discarding until the peer's FIN (or a short timer), so an
- *         unread request body does not turn our close into a reset that
- *         could destroy the answer before the client reads it
+ *   HEAD     waiting for (the rest of) a request head in the read buffer
+ *   BODY     the head is parsed; decoding its body in place, right after
+ *            the head in the read buffer, into the connection's body buffer
+ *   HANDLER  the request went to the middleware and handler; its answer is
+ *            pending, streaming, or complete and waiting to be flushed
+ *   LINGER   the last answer is flushed and our side shut down; reading
+ *            and discarding until the peer's FIN (or a short timer), so an
+ *            unread request body does not turn our close into a reset that
+ *            could destroy the answer before the client reads it
  *
  * drive() is the one place that moves a connection along: flush queued
  * output, process buffered requests, read more, repeat until it blocks.
  * The watcher is started for READ and WRITE once (edge-triggered, so an
  * idle socket costs no events) and readable remembers that a read may
- * still find bytes after we stopped reading for back-pressure.
+ * still find bytes after we stopped reading for back-pressure. Calls that
+ * come from outside drive() (an answer given later) never drive the
+ * connection themselves: they queue a deferred drive ("kick"), so a
+ * caller's call never re-enters its own callbacks or frees the connection
+ * under it.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -24,12 +31,21 @@
 #include "core/time.h"
 #include "net/http_server.h"
 
-enum conn_state { ST_HEAD, ST_BODY, ST_LINGER };
-enum timer_kind { TK_NONE, TK_HEADER, TK_IDLE, TK_WRITE, TK_LINGER };
+enum conn_state { ST_HEAD, ST_BODY, ST_HANDLER, ST_LINGER };
+enum answer_state { AN_NONE, AN_STREAM, AN_DONE };
+enum timer_kind { TK_NONE, TK_HEADER, TK_IDLE, TK_WRITE, TK_HANDLER, TK_LINGER };
+enum body_mode { BM_DISCARD, BM_LENGTH, BM_CHUNKED, BM_CLOSE };
+
+/* Alignment of an input block (it starts with the request's ctx). */
+#define BLOCK_ALIGN _Alignof(struct avila_http_request_ctx)
+
+/* Input blocks kept for reuse by each server, so busy connections do not allocate per request. */
+#define SPARE_BLOCKS 32
 
 struct conn {
     struct avila_io io;
     struct avila_loop_timer timer;
+    struct avila_loop_defer kick;
     struct avila_http_server *srv;
     struct conn *next;
     struct conn *prev;
@@ -38,11 +54,14 @@ struct conn {
     enum conn_state state;
     enum timer_kind timer_kind;
     bool readable;    /* a read may find bytes (edge seen, EAGAIN not yet) */
+    bool hup;         /* the peer's FIN was signalled: read on to EOF */
     bool eof;         /* the peer shut down its side */
     bool close_after; /* close once the queued output is sent */
     bool served;      /* at least one request answered */
+    bool in_drive;    /* a callback of drive() is running: no kick needed */
+    bool progress;    /* the answer moved since the handler timer was armed */
     /*
-     * input: the header array and rcap bytes of read buffer, one block taken
+     * input: the request's ctx, the header array and rcap bytes of read buffer, one block taken
      * when bytes arrive and given back whenever the connection is idle, so
      * an idle keep-alive connection costs only this struct
      */
@@ -52,16 +71,36 @@ struct conn {
     size_t rlen;
     size_t body_pos; /* BODY: where undecoded body bytes start (just after the head) */
     struct avila_http1_parser parser;
-    struct avila_http1_request req;
     struct avila_http1_body bdec;
     struct avila_buf body;
     uint64_t start_ns;
+    /* the request in the handler's hands (in the input block), and its answer */
+    struct avila_http_request_ctx *ctx;
+    enum answer_state answer;
+    enum body_mode bmode;
+    bool timed_out;
+    bool want_drain;
+    unsigned status;
+    uint64_t bleft;         /* BM_LENGTH: body bytes still due */
+    uint64_t bytes;         /* bytes of this answer queued */
+    struct avila_buf extra; /* answer header lines added by middleware */
+    avila_http_ctx_fn *on_drain;
+    avila_http_ctx_fn *on_abort;
+    avila_http_takeover_fn *takeover;
+    void *takeover_arg;
     /* output */
     struct avila_buf wbuf;
     size_t woff;
     int file_fd;
     uint64_t file_off;
     uint64_t file_left;
+};
+
+/* A route's target. */
+struct route {
+    avila_http_handler_fn *fn;
+    void *arg;
+    struct route *next;
 };
 
 struct avila_http_server {
@@ -71,6 +110,10 @@ struct avila_http_server {
     struct avila_http1_limits lim; /* cfg.limits with max_content_length = max_body */
     avila_http_handler_fn *fn;
     void *arg;
+    struct avila_http_middleware mw[AVILA_HTTP_SERVER_MAX_MIDDLEWARE];
+    size_t nmw;
+    struct avila_http_router router; /* values: struct route */
+    struct route *routes;            /* every route added, to free */
     struct avila_listener listener;
     int lfd;
     bool listening;
@@ -78,6 +121,8 @@ struct avila_http_server {
     struct avila_loop_timer drain_timer;
     struct conn *conns; /* list of open connections */
     size_t nconns;
+    void *spare[SPARE_BLOCKS]; /* input blocks to reuse */
+    size_t nspare;
     struct avila_buf head; /* scratch for building a response head */
     int64_t date_sec;
     char date[AVILA_HTTP1_DATE_LEN + 1];
@@ -91,6 +136,19 @@ static void stat_add(atomic_uint_fast64_t *c, uint64_t v)
 
 static void conn_close(struct conn *c);
 static void drive(struct conn *c);
+
+static void on_kick(struct avila_loop_defer *d, void *arg)
+{
+    (void)d;
+    drive(arg);
+}
+
+/* Makes drive() run soon, unless it is running now (it loops until nothing moves). */
+static void kick(struct conn *c)
+{
+    if (!c->in_drive)
+        (void)avila_loop_defer(c->srv->loop, &c->kick, on_kick, c); /* ESTATE: already queued */
+}
 
 /* ------------------------------------------------------------ output */
 
@@ -145,15 +203,84 @@ static const char *cached_date(struct avila_http_server *s)
     return s->date;
 }
 
-/*
- * Builds a response head into the server's scratch buffer: status line,
- * Date, Server, Connection when needed (close; keep-alive for HTTP/1.0), the caller's fields,
- * Content-Length when with_length. Returns 0 or an error (AVILA_EINVAL for a bad field).
- */
-static int build_head(struct conn *c, unsigned status, const struct avila_http1_header *headers,
-                      size_t count, bool with_length, uint64_t length, bool close_conn, bool http10)
+static bool backpressured(const struct conn *c)
+{
+    return c->file_fd >= 0 || c->wbuf.len - c->woff > c->srv->cfg.max_write_buffer;
+}
+
+/* ------------------------------------------------------------ request end */
+
+/* Counts a finished request and tells the middleware. */
+static void finish(struct conn *c, bool aborted)
 {
     struct avila_http_server *s = c->srv;
+    uint64_t us = (avila_time_mono_ns() - c->start_ns) / 1000;
+    if (c->status != 0)
+        stat_add(&s->stats.requests[c->status / 100 < 6 ? c->status / 100 : 5], 1);
+    else
+        stat_add(&s->stats.aborted, 1);
+    stat_add(&s->stats.duration_us, us);
+    static const uint64_t bounds[] = AVILA_HTTP_SERVER_LATENCY_BOUNDS_US;
+    size_t b = 0;
+    while (b < AVILA_ARRAY_LEN(bounds) && us > bounds[b])
+        b++;
+    stat_add(&s->stats.latency[b], 1);
+    struct avila_http_outcome o = {
+        .status = c->status,
+        .aborted = aborted || c->timed_out,
+        .bytes = c->bytes,
+        .duration_us = us,
+    };
+    for (size_t i = 0; i < s->nmw; i++)
+        if (s->mw[i].on_done != NULL)
+            s->mw[i].on_done(c->ctx, &o, s->mw[i].arg);
+}
+
+/* The answer is complete (queued): count it and let drive() move on. */
+static void complete(struct conn *c)
+{
+    c->answer = AN_DONE;
+    c->want_drain = false;
+    finish(c, false);
+    kick(c);
+}
+
+/* The request ends without its answer: the caller's on_abort, then the middleware. */
+static void abort_request(struct conn *c)
+{
+    c->answer = AN_DONE; /* any answer attempt from on_abort is refused */
+    if (c->on_abort != NULL)
+        c->on_abort(c->ctx);
+    finish(c, true);
+}
+
+/* ------------------------------------------------------------ answers */
+
+/*
+ * Queues the head of the answer to c's request: status line, Date, Server,
+ * Connection when needed (close; keep-alive for HTTP/1.0), the caller's
+ * fields, the middleware's, then the framing (Content-Length, or chunked,
+ * or none) that length and the request give, and sets c->bmode. Returns 0,
+ * AVILA_ESTATE (already answered), AVILA_EINVAL (a bad argument or field:
+ * nothing queued) or AVILA_ENOMEM.
+ */
+static int queue_head(struct avila_http_request_ctx *ctx, unsigned status,
+                      const struct avila_http1_header *headers, size_t count, uint64_t length)
+{
+    if (ctx == NULL || ctx->conn_ == NULL)
+        return AVILA_ESTATE;
+    struct conn *c = ctx->conn_;
+    if (c->answer != AN_NONE)
+        return AVILA_ESTATE;
+    if (status < 200 || status > 599 || (count > 0 && headers == NULL))
+        return AVILA_EINVAL;
+    struct avila_http_server *s = c->srv;
+    const struct avila_http1_request *r = &ctx->req;
+    bool http10 = r->version_minor == 0;
+    bool no_body = status == 204 || status == 304;
+    bool unknown = length == AVILA_HTTP_LENGTH_UNKNOWN;
+    bool close_conn = !r->keep_alive || s->draining || c->close_after ||
+                      (unknown && http10 && !no_body && r->method_id != AVILA_HTTP1_METHOD_HEAD);
     struct avila_buf *b = &s->head;
     avila_buf_clear(b);
     /* RFC 9110 section 2.5: our own version, 1.1, whatever the client's. */
@@ -168,94 +295,65 @@ static int build_head(struct conn *c, unsigned status, const struct avila_http1_
         rc = avila_http1_write_header_str(b, "Connection", "keep-alive");
     for (size_t i = 0; rc == 0 && i < count; i++)
         rc = avila_http1_write_header(b, headers[i].name, headers[i].value);
-    if (rc == 0 && with_length)
+    if (rc == 0 && c->extra.len > 0)
+        rc = avila_buf_append(b, c->extra.data, c->extra.len);
+    if (rc == 0 && !no_body && !unknown)
         rc = avila_http1_write_header_u64(b, "Content-Length", length);
+    else if (rc == 0 && !no_body && !http10)
+        rc = avila_http1_write_header_str(b, "Transfer-Encoding", "chunked");
     if (rc == 0)
         rc = avila_http1_write_end(b);
-    return rc;
-}
-
-static void log_access(struct conn *c, const char *method, size_t mlen, const char *target,
-                       size_t tlen, unsigned status, uint64_t bytes)
-{
-    struct avila_http_server *s = c->srv;
-    uint64_t us = (avila_time_mono_ns() - c->start_ns) / 1000;
-    stat_add(&s->stats.requests[status / 100 < 6 ? status / 100 : 5], 1);
-    stat_add(&s->stats.duration_us, us);
-    static const uint64_t bounds[] = AVILA_HTTP_SERVER_LATENCY_BOUNDS_US;
-    size_t b = 0;
-    while (b < AVILA_ARRAY_LEN(bounds) && us > bounds[b])
-        b++;
-    stat_add(&s->stats.latency[b], 1);
-    if (s->cfg.access_log == NULL)
-        return;
-    AVILA_LOG_INFO(s->cfg.access_log, "request", AVILA_LOG_STRN("method", method, mlen),
-                   AVILA_LOG_STRN("target", target, tlen), AVILA_LOG_U64("status", status),
-                   AVILA_LOG_U64("bytes", bytes), AVILA_LOG_U64("duration_us", us));
-}
-
-/* Answers a refused request head with status and closes after it. */
-static void send_error(struct conn *c, unsigned status)
-{
-    static const char text[] = "request refused\n";
-    c->state = ST_HEAD;
-    c->start_ns = avila_time_mono_ns();
-    struct avila_http1_header ct = {avila_slice_from_cstr("Content-Type"),
-                                    avila_slice_from_cstr("text/plain")};
-    int rc = build_head(c, status, &ct, 1, true, sizeof(text) - 1, true, false);
     if (rc == 0)
-        rc = avila_buf_append(&c->wbuf, c->srv->head.data, c->srv->head.len);
-    if (rc == 0)
-        rc = avila_buf_append(&c->wbuf, text, sizeof(text) - 1);
-    c->close_after = true;
-    c->rlen = 0; /* nothing after a refused head is read as a request */
-    log_access(c, "-", 1, "-", 1, status, rc == 0 ? c->srv->head.len + sizeof(text) - 1 : 0);
-}
-
-static int respond(struct avila_http_request_ctx *ctx, unsigned status,
-                   const struct avila_http1_header *headers, size_t count, const void *body,
-                   size_t len, int fd, uint64_t offset, uint64_t flen)
-{
-    if (ctx == NULL || ctx->answered_)
-        return AVILA_ESTATE;
-    if (status < 200 || status > 599 || (count > 0 && headers == NULL) || (len > 0 && body == NULL))
-        return AVILA_EINVAL;
-    struct conn *c = ctx->conn_;
-    struct avila_http_server *s = c->srv;
-    bool is_head = c->req.method_id == AVILA_HTTP1_METHOD_HEAD;
-    bool no_body = status == 204 || status == 304;
-    bool close_conn = !c->req.keep_alive || s->draining;
-    uint64_t blen = fd >= 0 ? flen : len;
-    int rc = build_head(c, status, headers, count, !no_body, blen, close_conn,
-                        c->req.version_minor == 0);
+        rc = avila_buf_append(&c->wbuf, b->data, b->len);
     if (rc != 0)
-        return rc;
-    rc = avila_buf_append(&c->wbuf, s->head.data, s->head.len);
-    if (rc != 0)
-        return rc;
-    uint64_t sent = s->head.len;
-    if (!is_head && !no_body) {
-        if (fd >= 0) {
-            c->file_fd = fd;
-            c->file_off = offset;
-            c->file_left = flen;
-            sent += flen;
-        } else if (len > 0) {
-            rc = avila_buf_append(&c->wbuf, body, len);
-            if (rc != 0) {
-                c->close_after = true; /* the head is queued: the answer is cut short */
-                return rc;
-            }
-            sent += len;
-        }
-    } else if (fd >= 0) {
-        close(fd);
-    }
+        return rc == AVILA_ENOMEM ? rc : AVILA_EINVAL;
+    if (no_body || r->method_id == AVILA_HTTP1_METHOD_HEAD)
+        c->bmode = BM_DISCARD;
+    else if (!unknown)
+        c->bmode = BM_LENGTH;
+    else
+        c->bmode = http10 ? BM_CLOSE : BM_CHUNKED;
+    c->bleft = unknown ? 0 : length;
+    c->status = status;
+    c->bytes = b->len;
+    c->progress = true;
     if (close_conn)
         c->close_after = true;
-    ctx->answered_ = 1;
-    log_access(c, (const char *)c->req.method.ptr, c->req.method.len,
-               (const char *)c->req.target.ptr, c->req.target.len, status, sent);
+    avila_buf_release(&c->extra);
+    return 0;
+}
+
+/* Queues body bytes in the answer's framing. Returns 0, AVILA_EINVAL (past the length) or ENOMEM.
+ */
+static int queue_body(struct conn *c, const void *data, size_t len)
+{
+    if (len == 0)
+        return 0;
+    int rc = 0;
+    size_t before = c->wbuf.len;
+    switch (c->bmode) {
+    case BM_DISCARD:
+        return 0;
+    case BM_LENGTH:
+        if (len > c->bleft)
+            return AVILA_EINVAL;
+        rc = avila_buf_append(&c->wbuf, data, len);
+        if (rc == 0)
+            c->bleft -= len;
+        break;
+    case BM_CHUNKED:
+        rc = avila_http1_write_chunk(&c->wbuf, data, len);
+        break;
+    case BM_CLOSE:
+        rc = avila_buf_append(&c->wbuf, data, len);
+        break;
+    }
+    if (rc != 0) {
+        c->close_after = true; /* the head is out: the answer is cut short */
+        return rc;
+    }
+    c->bytes += c->wbuf.len - before;
+    c->progress = true;
     return 0;
 }
 
@@ -263,7 +361,15 @@ int avila_http_respond(struct avila_http_request_ctx *ctx, unsigned status,
                        const struct avila_http1_header *headers, size_t count, const void *body,
                        size_t len)
 {
-    return respond(ctx, status, headers, count, body, len, -1, 0, 0);
+    if (len > 0 && body == NULL)
+        return AVILA_EINVAL;
+    int rc = queue_head(ctx, status, headers, count, len);
+    if (rc != 0)
+        return rc;
+    struct conn *c = ctx->conn_;
+    rc = queue_body(c, body, len);
+    complete(c);
+    return rc;
 }
 
 int avila_http_respond_file(struct avila_http_request_ctx *ctx, unsigned status,
@@ -272,41 +378,257 @@ int avila_http_respond_file(struct avila_http_request_ctx *ctx, unsigned status,
 {
     if (fd < 0)
         return AVILA_EINVAL;
-    int rc = respond(ctx, status, headers, count, NULL, 0, fd, offset, len);
-    if (rc != 0)
+    int rc = len == AVILA_HTTP_LENGTH_UNKNOWN ? AVILA_EINVAL
+                                              : queue_head(ctx, status, headers, count, len);
+    if (rc != 0) {
         close(fd);
+        return rc;
+    }
+    struct conn *c = ctx->conn_;
+    if (c->bmode == BM_LENGTH && len > 0) {
+        c->file_fd = fd;
+        c->file_off = offset;
+        c->file_left = len;
+        c->bytes += len;
+    } else {
+        close(fd);
+    }
+    complete(c);
+    return 0;
+}
+
+int avila_http_respond_start(struct avila_http_request_ctx *ctx, unsigned status,
+                             const struct avila_http1_header *headers, size_t count,
+                             uint64_t length)
+{
+    int rc = queue_head(ctx, status, headers, count, length);
+    if (rc != 0)
+        return rc;
+    struct conn *c = ctx->conn_;
+    c->answer = AN_STREAM;
+    kick(c);
+    return 0;
+}
+
+/* The connection of a streamed answer in progress, or NULL. */
+static struct conn *streaming(struct avila_http_request_ctx *ctx)
+{
+    struct conn *c = ctx != NULL ? ctx->conn_ : NULL;
+    return c != NULL && c->answer == AN_STREAM ? c : NULL;
+}
+
+int avila_http_respond_write(struct avila_http_request_ctx *ctx, const void *data, size_t len)
+{
+    struct conn *c = streaming(ctx);
+    if (c == NULL)
+        return AVILA_ESTATE;
+    if (len > 0 && data == NULL)
+        return AVILA_EINVAL;
+    int rc = queue_body(c, data, len);
+    if (rc != 0)
+        return rc;
+    kick(c);
+    c->want_drain = backpressured(c);
+    return c->want_drain ? 1 : 0;
+}
+
+int avila_http_respond_end(struct avila_http_request_ctx *ctx,
+                           const struct avila_http1_header *trailers, size_t count)
+{
+    struct conn *c = streaming(ctx);
+    if (c == NULL)
+        return AVILA_ESTATE;
+    int rc = 0;
+    if (c->bmode == BM_CHUNKED) {
+        size_t before = c->wbuf.len;
+        rc = avila_http1_write_last_chunk(&c->wbuf, trailers, count);
+        if (rc != 0)
+            return rc == AVILA_ENOMEM ? rc : AVILA_EINVAL;
+        c->bytes += c->wbuf.len - before;
+    } else if (c->bmode == BM_LENGTH && c->bleft > 0) {
+        c->close_after = true;
+        rc = AVILA_ERANGE;
+    }
+    complete(c);
     return rc;
+}
+
+int avila_http_add_header(struct avila_http_request_ctx *ctx, struct avila_slice name,
+                          struct avila_slice value)
+{
+    struct conn *c = ctx != NULL ? ctx->conn_ : NULL;
+    if (c == NULL || c->answer != AN_NONE)
+        return AVILA_ESTATE;
+    size_t before = c->extra.len;
+    int rc = avila_http1_write_header(&c->extra, name, value);
+    if (rc != 0)
+        c->extra.len = before; /* keep the complete lines only */
+    if (rc == AVILA_ENOSPC)
+        rc = AVILA_ELIMIT;
+    return rc;
+}
+
+void avila_http_on_drain(struct avila_http_request_ctx *ctx, avila_http_ctx_fn *fn)
+{
+    struct conn *c = ctx->conn_;
+    c->on_drain = fn;
+}
+
+void avila_http_on_abort(struct avila_http_request_ctx *ctx, avila_http_ctx_fn *fn)
+{
+    struct conn *c = ctx->conn_;
+    c->on_abort = fn;
+}
+
+int avila_http_takeover(struct avila_http_request_ctx *ctx, const void *head, size_t len,
+                        avila_http_takeover_fn *fn, void *arg)
+{
+    struct conn *c = ctx != NULL ? ctx->conn_ : NULL;
+    if (c == NULL || c->answer != AN_NONE || ctx->req.body != AVILA_HTTP1_BODY_NONE)
+        return AVILA_ESTATE;
+    if (fn == NULL || head == NULL || len == 0)
+        return AVILA_EINVAL;
+    int rc = avila_buf_append(&c->wbuf, head, len);
+    if (rc != 0)
+        return rc;
+    c->takeover = fn;
+    c->takeover_arg = arg;
+    c->status = 101;
+    c->bytes = len;
+    avila_buf_release(&c->extra);
+    complete(c);
+    return 0;
+}
+
+/* Answers a refused request head with status and closes after it. */
+static void send_error(struct conn *c, unsigned status)
+{
+    static const char text[] = "request refused\n";
+    memset(c->ctx, 0, sizeof(*c->ctx));
+    c->ctx->peer = &c->peer;
+    c->ctx->server = c->srv;
+    c->ctx->arg = c->srv->arg;
+    c->ctx->conn_ = c;
+    c->ctx->req.keep_alive = false;
+    c->ctx->req.version_minor = 1;
+    c->state = ST_HANDLER;
+    c->answer = AN_NONE;
+    c->start_ns = avila_time_mono_ns();
+    c->rlen = 0; /* nothing after a refused head is read as a request */
+    c->body_pos = 0;
+    struct avila_http1_header ct = {avila_slice_from_cstr("Content-Type"),
+                                    avila_slice_from_cstr("text/plain")};
+    if (avila_http_respond(c->ctx, status, &ct, 1, text, sizeof(text) - 1) != 0)
+        c->answer = AN_DONE;
+    c->close_after = true;
 }
 
 /* ------------------------------------------------------------ input */
 
-/* Runs the handler on the complete request, then makes room for the next one. */
+/* Splits the request target into ctx's path and query. */
+static void split_target(struct avila_http_request_ctx *ctx)
+{
+    struct avila_slice t = ctx->req.target;
+    size_t start = 0;
+    if (ctx->req.target_form == AVILA_HTTP1_TARGET_ABSOLUTE) {
+        /* "scheme://authority/path?query": the path starts at the authority's end */
+        const uint8_t *sep = memchr(t.ptr, ':', t.len);
+        start = sep != NULL ? (size_t)(sep - t.ptr) + 3 : t.len;
+        while (start < t.len && t.ptr[start] != '/' && t.ptr[start] != '?')
+            start++;
+        if (start > t.len)
+            start = t.len;
+    } else if (ctx->req.target_form != AVILA_HTTP1_TARGET_ORIGIN) {
+        return;
+    }
+    size_t q = start;
+    while (q < t.len && t.ptr[q] != '?')
+        q++;
+    ctx->path = avila_slice_make(t.ptr + start, q - start);
+    if (q < t.len)
+        ctx->query = avila_slice_make(t.ptr + q + 1, t.len - q - 1);
+}
+
+/* Finds the request's route and runs its handler, or answers 404 / 405 for the router. */
+static void route_and_handle(struct avila_http_request_ctx *ctx)
+{
+    struct avila_http_server *s = ctx->server;
+    avila_http_handler_fn *fn = s->fn;
+    int rc = AVILA_ENOTFOUND;
+    if (avila_http_router_count(&s->router) > 0)
+        rc = avila_http_router_match(&s->router, ctx->req.method, ctx->path, &ctx->route);
+    if (rc == 0) {
+        const struct route *r = ctx->route.value;
+        fn = r->fn;
+        ctx->arg = r->arg;
+    } else if (rc == AVILA_HTTP_ROUTER_EMETHOD) {
+        char allow[256];
+        int n = avila_http_router_allow(&s->router, ctx->path, allow, sizeof(allow));
+        struct avila_http1_header h[2] = {
+            {avila_slice_from_cstr("Allow"), avila_slice_make(allow, n > 0 ? (size_t)n : 0)},
+            {avila_slice_from_cstr("Content-Type"), avila_slice_from_cstr("text/plain")},
+        };
+        (void)avila_http_respond(ctx, 405, h, 2, "method not allowed\n", 19);
+        return;
+    }
+    if (fn != NULL) {
+        fn(ctx);
+        return;
+    }
+    struct avila_http1_header ct = {avila_slice_from_cstr("Content-Type"),
+                                    avila_slice_from_cstr("text/plain")};
+    (void)avila_http_respond(ctx, 404, &ct, 1, "not found\n", 10);
+}
+
+int avila_http_param(const struct avila_http_request_ctx *ctx, const char *name,
+                     struct avila_slice *value)
+{
+    return avila_http_router_param(&ctx->route, name, value);
+}
+
+/* Hands the complete request to the middleware and the handler. */
 static void dispatch(struct conn *c)
 {
     struct avila_http_server *s = c->srv;
-    struct avila_http_request_ctx ctx = {
-        .req = c->req,
-        .body = avila_slice_make(c->body.data, c->body.len),
-        .peer = &c->peer,
-        .server = s,
-        .arg = s->arg,
-        .conn_ = c,
-    };
-    s->fn(&ctx);
-    if (!ctx.answered_) {
-        static const char text[] = "no answer\n";
-        if (avila_http_respond(&ctx, 500, NULL, 0, text, sizeof(text) - 1) != 0)
-            c->close_after = true;
-    }
-    /* The next request's bytes move to the front of the read buffer. */
-    memmove(c->rbuf, c->rbuf + c->body_pos, c->rlen - c->body_pos);
+    struct avila_http_request_ctx *ctx = c->ctx;
+    struct avila_http1_request req = ctx->req;
+    memset(ctx, 0, offsetof(struct avila_http_request_ctx, route.params));
+    ctx->req = req;
+    ctx->body = avila_slice_make(c->body.data, c->body.len);
+    ctx->peer = &c->peer;
+    ctx->server = s;
+    ctx->arg = s->arg;
+    ctx->conn_ = c;
+    split_target(ctx);
+    c->state = ST_HANDLER;
+    c->answer = AN_NONE;
+    c->status = 0;
+    c->bytes = 0;
+    c->timed_out = false;
+    c->on_drain = NULL;
+    c->on_abort = NULL;
+    c->progress = true;
+    for (size_t i = 0; i < s->nmw && c->answer == AN_NONE; i++)
+        if (s->mw[i].on_request != NULL)
+            s->mw[i].on_request(ctx, s->mw[i].arg);
+    if (c->answer == AN_NONE)
+        route_and_handle(ctx);
+}
+
+/* The answer is out of our hands: the next request's bytes move to the front. */
+static void request_reset(struct conn *c)
+{
+    if (c->rlen > c->body_pos)
+        memmove(c->rbuf, c->rbuf + c->body_pos, c->rlen - c->body_pos);
     c->rlen -= c->body_pos;
     c->body_pos = 0;
     avila_buf_release(&c->body);
+    avila_buf_release(&c->extra);
+    c->ctx->conn_ = NULL; /* a late call on a stale ctx is refused */
     avila_http1_parser_reset(&c->parser);
     c->state = ST_HEAD;
     c->served = true;
-    if (c->timer_kind == TK_HEADER) {
+    if (c->timer_kind == TK_HEADER || c->timer_kind == TK_HANDLER) {
         avila_loop_timer_stop(&c->timer);
         c->timer_kind = TK_NONE;
     }
@@ -342,52 +664,54 @@ static int decode_body(struct conn *c)
     }
 }
 
-static bool backpressured(const struct conn *c)
-{
-    return c->file_fd >= 0 || c->wbuf.len - c->woff > c->srv->cfg.max_write_buffer;
-}
-
 /* Processes the buffered requests it can. Returns true if it made progress. */
 static bool process(struct conn *c)
 {
     bool progress = false;
-    while (!c->close_after && c->state != ST_LINGER && !backpressured(c)) {
+    while (c->state != ST_LINGER && !backpressured(c)) {
+        if (c->state == ST_HANDLER) {
+            if (c->answer != AN_DONE || c->takeover != NULL)
+                break;
+            request_reset(c);
+            progress = true;
+        }
+        if (c->close_after)
+            break;
         if (c->state == ST_HEAD) {
             if (c->rlen == 0)
                 break;
             struct avila_http1_error err = {0};
             int rc = avila_http1_parse_request(&c->parser, c->rbuf, c->rlen, c->headers,
-                                               AVILA_HTTP_SERVER_MAX_HEADERS, &c->req, &err);
+                                               AVILA_HTTP_SERVER_MAX_HEADERS, &c->ctx->req, &err);
             if (rc == AVILA_EAGAIN)
                 break;
             progress = true;
             if (rc < 0) {
                 send_error(c, avila_http1_error_status(err.reason));
-                break;
+                continue;
             }
             c->start_ns = avila_time_mono_ns();
             c->body_pos = (size_t)rc;
             avila_buf_init(&c->body, c->srv->a, (size_t)c->srv->cfg.max_body);
-            if (c->req.body == AVILA_HTTP1_BODY_NONE) {
+            if (c->ctx->req.body == AVILA_HTTP1_BODY_NONE) {
                 dispatch(c);
                 continue;
             }
-            avila_http1_body_init(&c->bdec, c->req.body, c->req.content_length, &c->srv->lim);
+            avila_http1_body_init(&c->bdec, c->ctx->req.body, c->ctx->req.content_length,
+                                  &c->srv->lim);
             c->state = ST_BODY;
-            if (c->req.expect_continue && c->rlen == c->body_pos &&
+            if (c->ctx->req.expect_continue && c->rlen == c->body_pos &&
                 avila_buf_append(&c->wbuf, "HTTP/1.1 100 Continue\r\n\r\n", 25) != 0) {
                 c->close_after = true;
                 break;
             }
         }
         int rc = decode_body(c);
-        if (rc < 0) {
-            progress = true;
-            break;
-        }
+        progress |= rc != 0;
+        if (rc < 0)
+            continue;
         if (rc == 0)
             break;
-        progress = true;
         dispatch(c);
     }
     return progress;
@@ -398,10 +722,33 @@ static bool process(struct conn *c)
 static void on_timer(struct avila_loop_timer *t)
 {
     struct conn *c = t->data;
+    enum timer_kind kind = c->timer_kind;
     c->timer_kind = TK_NONE;
-    if (c->state != ST_LINGER)
-        stat_add(&c->srv->stats.timeouts, 1);
-    conn_close(c);
+    if (kind == TK_LINGER) {
+        conn_close(c);
+        return;
+    }
+    stat_add(&c->srv->stats.timeouts, 1);
+    if (kind == TK_HEADER && (c->rlen > 0 || c->state == ST_BODY)) {
+        send_error(c, 408); /* RFC 9110 section 15.5.9, with "Connection: close" */
+        drive(c);
+    } else if (kind == TK_HANDLER && c->answer == AN_NONE) {
+        /* The handler is told first; from then on its ctx is ours to answer. */
+        avila_http_ctx_fn *fn = c->on_abort;
+        c->on_abort = NULL;
+        c->timed_out = true;
+        c->answer = AN_DONE;
+        if (fn != NULL)
+            fn(c->ctx);
+        c->answer = AN_NONE;
+        c->close_after = true;
+        static const char text[] = "no answer in time\n";
+        if (avila_http_respond(c->ctx, 503, NULL, 0, text, sizeof(text) - 1) != 0)
+            c->answer = AN_DONE;
+        drive(c);
+    } else {
+        conn_close(c);
+    }
 }
 
 static void set_timer(struct conn *c)
@@ -414,6 +761,12 @@ static void set_timer(struct conn *c)
     if (out_pending(c)) {
         want = TK_WRITE;
         ms = s->cfg.idle_timeout_ms;
+    } else if (c->state == ST_HANDLER && c->answer != AN_DONE) {
+        want = TK_HANDLER;
+        ms = s->cfg.handler_timeout_ms;
+        if (c->timer_kind == TK_HANDLER && !c->progress)
+            return; /* counts from the answer's last move */
+        c->progress = false;
     } else if (c->state == ST_HEAD && c->rlen == 0 && c->served) {
         want = TK_IDLE;
         ms = s->cfg.idle_timeout_ms;
@@ -441,19 +794,24 @@ static bool conn_idle(const struct conn *c)
     return c->state == ST_HEAD && c->rlen == 0 && !out_pending(c);
 }
 
-/* Bytes of a connection's input block: the header array, then the read buffer. */
-static size_t input_bytes(const struct conn *c)
+/* Bytes of a connection's input block: the request ctx, the header array, then the read buffer. */
+static size_t input_bytes(const struct avila_http_server *s)
 {
-    return AVILA_HTTP_SERVER_MAX_HEADERS * sizeof(struct avila_http1_header) + c->rcap;
+    return sizeof(struct avila_http_request_ctx) +
+           AVILA_HTTP_SERVER_MAX_HEADERS * sizeof(struct avila_http1_header) +
+           s->lim.max_head_bytes + AVILA_HTTP_SERVER_READ_SLACK;
 }
 
 /* Takes the input block before a read. Returns 0 or AVILA_ENOMEM. */
 static int input_take(struct conn *c)
 {
-    void *p = avila_alloc(c->srv->a, input_bytes(c), _Alignof(struct avila_http1_header));
+    struct avila_http_server *s = c->srv;
+    void *p =
+        s->nspare > 0 ? s->spare[--s->nspare] : avila_alloc(s->a, input_bytes(s), BLOCK_ALIGN);
     if (p == NULL)
         return AVILA_ENOMEM;
-    c->headers = p;
+    c->ctx = p;
+    c->headers = (struct avila_http1_header *)(c->ctx + 1);
     c->rbuf = (uint8_t *)(c->headers + AVILA_HTTP_SERVER_MAX_HEADERS);
     return 0;
 }
@@ -461,16 +819,78 @@ static int input_take(struct conn *c)
 /* Gives the input block back (nothing is buffered, no request refers to it), and the output's. */
 static void input_release(struct conn *c)
 {
-    if (c->headers != NULL)
-        avila_free(c->srv->a, c->headers, input_bytes(c), _Alignof(struct avila_http1_header));
+    struct avila_http_server *s = c->srv;
+    if (c->ctx != NULL && s->nspare < SPARE_BLOCKS)
+        s->spare[s->nspare++] = c->ctx;
+    else if (c->ctx != NULL)
+        avila_free(s->a, c->ctx, input_bytes(s), BLOCK_ALIGN);
+    c->ctx = NULL;
     c->headers = NULL;
     c->rbuf = NULL;
     avila_buf_release(&c->wbuf);
     c->woff = 0;
 }
 
+/* Removes c from the server's books; the caller then frees or hands over its fd. */
+static void conn_unlink(struct conn *c)
+{
+    struct avila_http_server *s = c->srv;
+    avila_io_stop(&c->io);
+    avila_loop_timer_stop(&c->timer);
+    avila_loop_defer_cancel(s->loop, &c->kick);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        s->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    s->nconns--;
+    atomic_fetch_sub_explicit(&s->stats.open, 1, memory_order_relaxed);
+}
+
+static void drain_done(struct avila_http_server *s)
+{
+    avila_loop_timer_stop(&s->drain_timer);
+    avila_loop_stop(s->loop);
+}
+
+/* Frees a connection already unlinked. */
+static void conn_free(struct conn *c)
+{
+    struct avila_http_server *s = c->srv;
+    if (c->file_fd >= 0)
+        close(c->file_fd);
+    input_release(c);
+    avila_buf_release(&c->body);
+    avila_buf_release(&c->extra);
+    avila_free(s->a, c, sizeof(*c), _Alignof(struct conn));
+    if (s->draining && s->nconns == 0)
+        drain_done(s);
+}
+
+static void conn_close(struct conn *c)
+{
+    conn_unlink(c);
+    close(c->fd);
+    c->fd = -1;
+    if (c->state == ST_HANDLER && c->answer != AN_DONE)
+        abort_request(c);
+    conn_free(c);
+}
+
+/* The takeover's head is sent: the connection becomes the callee's. */
+static void hand_over(struct conn *c)
+{
+    conn_unlink(c);
+    size_t rest = c->rlen - c->body_pos;
+    c->takeover(c->takeover_arg, c->srv->loop, c->fd, &c->peer,
+                rest > 0 ? c->rbuf + c->body_pos : NULL, rest);
+    conn_free(c);
+}
+
 static void drive(struct conn *c)
 {
+    c->in_drive = true;
     for (;;) {
         if (flush(c) < 0)
             goto close;
@@ -479,32 +899,49 @@ static void drive(struct conn *c)
             uint8_t sink[4096];
             for (;;) {
                 int n = avila_sock_read(c->fd, sink, sizeof(sink));
-                if (n == AVILA_EAGAIN)
+                if (n == AVILA_EAGAIN) {
+                    c->in_drive = false;
                     return;
+                }
                 if (n <= 0)
                     goto close;
             }
         }
-        if (c->close_after) {
+        if (c->takeover != NULL) {
+            if (pending)
+                break;
+            hand_over(c);
+            return;
+        }
+        if (c->want_drain && !backpressured(c) && c->answer == AN_STREAM) {
+            c->want_drain = false;
+            if (c->on_drain != NULL) {
+                c->on_drain(c->ctx);
+                continue;
+            }
+        }
+        if (process(c))
+            continue;
+        bool answering = c->state == ST_HANDLER && c->answer != AN_DONE;
+        if (c->close_after && !answering) {
             if (pending)
                 break;
             begin_linger(c);
             continue;
         }
-        if (process(c))
-            continue;
         if (c->srv->draining && conn_idle(c))
             goto close;
         if (c->eof) {
-            if (pending)
-                break;
+            if (pending || answering)
+                break;  /* a half-closed client still gets its answer */
             goto close; /* no complete request left, and the peer sends no more */
         }
         if (!c->readable || c->rlen == c->rcap || backpressured(c))
             break;
         if (c->rbuf == NULL && input_take(c) != 0)
             goto close;
-        int n = avila_sock_read(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen);
+        size_t room = c->rcap - c->rlen;
+        int n = avila_sock_read(c->fd, c->rbuf + c->rlen, room);
         if (n == AVILA_EAGAIN) {
             c->readable = false;
             break;
@@ -517,58 +954,39 @@ static void drive(struct conn *c)
         if (n < 0)
             goto close;
         c->rlen += (size_t)n;
+        /*
+         * A short read emptied the socket: with edge-triggered events the
+         * next byte brings a new event, so skip the read that would only
+         * say EAGAIN - unless the peer's FIN is pending, which that read
+         * must see.
+         */
+        if ((size_t)n < room && !c->hup)
+            c->readable = false;
     }
+    c->in_drive = false;
     if (conn_idle(c))
         input_release(c);
     set_timer(c);
     return;
 close:
+    c->in_drive = false;
     conn_close(c);
 }
 
 static void on_io(struct avila_io *io, unsigned events)
 {
     struct conn *c = AVILA_LOOP_CONTAINER(io, struct conn, io);
+    if (events & (AVILA_LOOP_HUP | AVILA_LOOP_ERROR))
+        c->hup = true;
     if (events & (AVILA_LOOP_READ | AVILA_LOOP_HUP | AVILA_LOOP_ERROR))
         c->readable = true;
     drive(c);
-}
-
-static void drain_done(struct avila_http_server *s)
-{
-    avila_loop_timer_stop(&s->drain_timer);
-    avila_loop_stop(s->loop);
-}
-
-static void conn_close(struct conn *c)
-{
-    struct avila_http_server *s = c->srv;
-    avila_io_stop(&c->io);
-    avila_loop_timer_stop(&c->timer);
-    close(c->fd);
-    c->fd = -1;
-    if (c->file_fd >= 0)
-        close(c->file_fd);
-    input_release(c);
-    avila_buf_release(&c->body);
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        s->conns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    s->nconns--;
-    atomic_fetch_sub_explicit(&s->stats.open, 1, memory_order_relaxed);
-    avila_free(s->a, c, sizeof(*c), _Alignof(struct conn));
-    if (s->draining && s->nconns == 0)
-        drain_done(s);
 }
 
 static void on_accept(struct avila_listener *l, int fd, const struct avila_sockaddr *peer)
 {
     struct avila_http_server *s = l->data;
     stat_add(&s->stats.accepted, 1);
-    size_t rcap = s->lim.max_head_bytes + AVILA_HTTP_SERVER_READ_SLACK;
     struct conn *c = NULL;
     if (s->nconns < s->cfg.max_connections && !s->draining)
         c = avila_alloc(s->a, sizeof(*c), _Alignof(struct conn));
@@ -582,11 +1000,12 @@ static void on_accept(struct avila_listener *l, int fd, const struct avila_socka
     c->fd = fd;
     c->file_fd = -1;
     c->peer = *peer;
-    c->rcap = rcap;
+    c->rcap = s->lim.max_head_bytes + AVILA_HTTP_SERVER_READ_SLACK;
     c->readable = true;
     avila_http1_parser_init(&c->parser, &s->lim);
     avila_buf_init(&c->wbuf, s->a, SIZE_MAX);
     avila_buf_init(&c->body, s->a, 0);
+    avila_buf_init(&c->extra, s->a, AVILA_HTTP_SERVER_MAX_EXTRA_HEADERS);
     avila_loop_timer_init(&c->timer);
     c->timer.data = c;
     (void)avila_sock_set_nodelay(fd, 1); /* Unix sockets refuse it; harmless */
@@ -613,7 +1032,7 @@ int avila_http_server_create(struct avila_http_server **out, struct avila_loop *
                              const struct avila_http_server_config *cfg, avila_http_handler_fn *fn,
                              void *arg)
 {
-    if (out == NULL || loop == NULL || a == NULL || fn == NULL)
+    if (out == NULL || loop == NULL || a == NULL)
         return AVILA_EINVAL;
     struct avila_http_server *s = AVILA_NEW(a, struct avila_http_server);
     if (s == NULL)
@@ -633,6 +1052,8 @@ int avila_http_server_create(struct avila_http_server **out, struct avila_loop *
         s->cfg.header_timeout_ms = AVILA_HTTP_SERVER_DEFAULT_HEADER_TIMEOUT;
     if (s->cfg.idle_timeout_ms == 0)
         s->cfg.idle_timeout_ms = AVILA_HTTP_SERVER_DEFAULT_IDLE_TIMEOUT;
+    if (s->cfg.handler_timeout_ms == 0)
+        s->cfg.handler_timeout_ms = AVILA_HTTP_SERVER_DEFAULT_HANDLER_TIMEOUT;
     if (s->cfg.max_connections == 0)
         s->cfg.max_connections = AVILA_HTTP_SERVER_DEFAULT_MAX_CONNECTIONS;
     if (s->cfg.max_write_buffer == 0)
@@ -644,9 +1065,42 @@ int avila_http_server_create(struct avila_http_server **out, struct avila_loop *
         s->lim.max_headers = AVILA_HTTP_SERVER_MAX_HEADERS;
     s->lim.max_content_length = s->cfg.max_body;
     avila_buf_init(&s->head, a, SIZE_MAX);
+    (void)avila_http_router_init(&s->router, a);
     avila_loop_timer_init(&s->drain_timer);
     s->drain_timer.data = s;
     *out = s;
+    return 0;
+}
+
+int avila_http_server_use(struct avila_http_server *s, const struct avila_http_middleware *m)
+{
+    if (s == NULL || m == NULL)
+        return AVILA_EINVAL;
+    if (s->listening || s->draining)
+        return AVILA_ESTATE;
+    if (s->nmw == AVILA_HTTP_SERVER_MAX_MIDDLEWARE)
+        return AVILA_ELIMIT;
+    s->mw[s->nmw++] = *m;
+    return 0;
+}
+
+int avila_http_server_route(struct avila_http_server *s, const char *method, const char *pattern,
+                            avila_http_handler_fn *fn, void *arg)
+{
+    if (s == NULL || fn == NULL)
+        return AVILA_EINVAL;
+    if (s->listening || s->draining)
+        return AVILA_ESTATE;
+    struct route *r = AVILA_NEW(s->a, struct route);
+    if (r == NULL)
+        return AVILA_ENOMEM;
+    *r = (struct route){.fn = fn, .arg = arg, .next = s->routes};
+    int rc = avila_http_router_add(&s->router, method, pattern, r);
+    if (rc != 0) {
+        AVILA_DELETE(s->a, r, struct route);
+        return rc;
+    }
+    s->routes = r;
     return 0;
 }
 
@@ -690,6 +1144,11 @@ const struct avila_http_server_stats *avila_http_server_stats(const struct avila
 size_t avila_http_server_connections(const struct avila_http_server *s)
 {
     return s->nconns;
+}
+
+struct avila_loop *avila_http_server_loop(const struct avila_http_server *s)
+{
+    return s->loop;
 }
 
 static void stop_listening(struct avila_http_server *s)
@@ -743,6 +1202,14 @@ void avila_http_server_destroy(struct avila_http_server *s)
         conn_close(s->conns);
     stop_listening(s);
     avila_loop_timer_stop(&s->drain_timer);
+    while (s->nspare > 0)
+        avila_free(s->a, s->spare[--s->nspare], input_bytes(s), BLOCK_ALIGN);
     avila_buf_release(&s->head);
+    avila_http_router_release(&s->router);
+    while (s->routes != NULL) {
+        struct route *next = s->routes->next;
+        AVILA_DELETE(s->a, s->routes, struct route);
+        s->routes = next;
+    }
     AVILA_DELETE(s->a, s, struct avila_http_server);
 }

@@ -24,15 +24,34 @@
  * with the status avila_http1_error_status gives and "Connection: close".
  * A body (Content-Length or chunked) is read whole into memory, up to
  * max_body bytes (beyond: 413 and close), before the handler runs; with
- * "Expect: 100-continue" the interim "100 Continue" is sent first. Several
- * requests in one read are answered in order. HEAD answers carry the head
+ * "Expect: 100-continue" the interim "100 Continue" is sent first. Pipelined
+ * requests are answered in order, one at a time: the next one waits until
+ * the answer to the current one is complete. HEAD answers carry the head
  * only. While the write queue holds more than max_write_buffer bytes (or a
  * file is being sent), no further request is processed and, once the read
  * buffer is full, nothing more is read.
  *
- * Handlers answer synchronously, from inside the handler call, with
- * avila_http_respond or avila_http_respond_file; a handler that returns
- * without answering gets 500 sent for it.
+ * Answers. A request goes through the middleware (avila_http_server_use)
+ * in the order added, then to the handler. Any of them may answer:
+ *   - whole, with avila_http_respond or avila_http_respond_file;
+ *   - streamed, with avila_http_respond_start, avila_http_respond_write
+ *     (repeatedly; it says when to wait for the on_drain callback) and
+ *     avila_http_respond_end;
+ *   - by taking the connection over (avila_http_takeover, for WebSocket).
+ * The answer may come from inside the handler call or later (after a
+ * timer, a work-pool job, another connection's event), always on the
+ * loop's thread. The ctx pointer the handler gets stays valid until the
+ * answer is complete (the call that completes it is the last use) or until
+ * the on_abort callback runs: that happens when the connection is lost, or
+ * when handler_timeout_ms passes without progress (no answer yet: the
+ * server answers 503 itself and closes; an answer being streamed: the
+ * connection is closed). An answer not yet complete when the handler
+ * returns is simply pending.
+ *
+ * Timeouts. A request head (or its body) that does not arrive within
+ * header_timeout_ms of its first byte gets "408 Request Timeout" and the
+ * connection is closed; a connection that never sent a byte, or an idle
+ * keep-alive one, is closed silently.
  */
 #ifndef AVILA_NET_HTTP_SERVER_H
 #define AVILA_NET_HTTP_SERVER_H
@@ -43,6 +62,7 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "net/http1.h"
+#include "net/http_router.h"
 #include "net/loop.h"
 #include "net/sock.h"
 
@@ -50,6 +70,7 @@
 #define AVILA_HTTP_SERVER_DEFAULT_MAX_BODY        ((uint64_t)1 << 20)
 #define AVILA_HTTP_SERVER_DEFAULT_HEADER_TIMEOUT  10000u
 #define AVILA_HTTP_SERVER_DEFAULT_IDLE_TIMEOUT    30000u
+#define AVILA_HTTP_SERVER_DEFAULT_HANDLER_TIMEOUT 30000u
 #define AVILA_HTTP_SERVER_DEFAULT_MAX_CONNECTIONS 10000u
 #define AVILA_HTTP_SERVER_DEFAULT_MAX_WRITE       ((size_t)256 * 1024)
 /* Read-buffer room beyond max_head_bytes, for body bytes and pipelined requests. */
@@ -58,6 +79,14 @@
 #define AVILA_HTTP_SERVER_MAX_HEADERS 100
 /* How long a closing connection waits for the peer's FIN after shutdown(SHUT_WR). */
 #define AVILA_HTTP_SERVER_LINGER_MS 2000u
+/* The most middleware a server takes. */
+#define AVILA_HTTP_SERVER_MAX_MIDDLEWARE 8
+/* Bytes of the extra answer header fields a request may collect (avila_http_add_header). */
+#define AVILA_HTTP_SERVER_MAX_EXTRA_HEADERS 1024
+/* The longest request id (characters) a request may carry. */
+#define AVILA_HTTP_REQUEST_ID_MAX 64
+/* The length of a streamed answer whose size is not known in advance. */
+#define AVILA_HTTP_LENGTH_UNKNOWN UINT64_MAX
 
 struct avila_http_server;
 struct avila_http_request_ctx;
@@ -65,32 +94,38 @@ struct avila_http_request_ctx;
 /* A request handler: answers through ctx (see avila_http_respond); runs on the loop's thread. */
 typedef void avila_http_handler_fn(struct avila_http_request_ctx *ctx);
 
+/* A callback about a request in progress (on_drain, on_abort); ctx->user is the caller's. */
+typedef void avila_http_ctx_fn(struct avila_http_request_ctx *ctx);
+
 /*
  * Server configuration; every zero field takes its default.
  *   limits              head limits for net/http1 (max_headers is capped at
  *                       AVILA_HTTP_SERVER_MAX_HEADERS)
  *   max_body            largest request body, declared or chunked (413 beyond)
  *   header_timeout_ms   a head (and then its body) must arrive within this
- *                       many ms from its first byte, or the connection is
- *                       closed (slowloris); default 10 s
+ *                       many ms from its first byte, or 408 is sent and the
+ *                       connection closed (slowloris); default 10 s
  *   idle_timeout_ms     a keep-alive connection with no request in progress
  *                       and nothing to write is closed after this; also the
  *                       limit on a peer that reads nothing; default 30 s
+ *   handler_timeout_ms  a request whose answer makes no progress (none yet,
+ *                       or a streamed one that stops writing) for this long
+ *                       is ended: 503 if nothing was sent, else a close;
+ *                       default 30 s
  *   max_connections     open connections at most; one more is accepted and
  *                       closed at once (default 10000)
  *   max_write_buffer    queued response bytes above which no further request
- *                       is processed (default 256 KiB)
- *   access_log          if not NULL, one INFO record per answered request
- *                       (method, target, status, bytes, duration_us, peer)
+ *                       is processed and a streamed answer is asked to wait
+ *                       (default 256 KiB)
  */
 struct avila_http_server_config {
     struct avila_http1_limits limits;
     uint64_t max_body;
     uint64_t header_timeout_ms;
     uint64_t idle_timeout_ms;
+    uint64_t handler_timeout_ms;
     size_t max_connections;
     size_t max_write_buffer;
-    struct avila_log *access_log;
 };
 
 /*
@@ -106,46 +141,114 @@ struct avila_http_server_config {
 /* Counters, updated with relaxed atomics; any thread may read them. */
 struct avila_http_server_stats {
     atomic_uint_fast64_t requests[6]; /* answered requests by status class: [1] 1xx .. [5] 5xx */
+    atomic_uint_fast64_t aborted;     /* requests whose connection was lost before the answer */
     atomic_uint_fast64_t bytes_sent;  /* bytes written to sockets (heads, bodies, files) */
     atomic_uint_fast64_t accepted;    /* connections accepted */
     atomic_uint_fast64_t rejected;    /* connections closed at once (max_connections) */
-    atomic_uint_fast64_t timeouts;    /* connections closed by a header or idle timeout */
+    atomic_uint_fast64_t timeouts;    /* requests or connections ended by a timeout */
     atomic_uint_fast64_t open;        /* connections open now */
-    atomic_uint_fast64_t duration_us; /* sum of request durations, head to answer queued */
+    atomic_uint_fast64_t duration_us; /* sum of request durations, head to answer complete */
     /* requests by duration: [i] counts those <= bound i (not cumulative) */
     atomic_uint_fast64_t latency[AVILA_HTTP_SERVER_LATENCY_BUCKETS];
 };
 
 /*
- * One request, as the handler sees it. Public fields are read-only and live
- * until the handler returns:
- *   req     the parsed head (slices into the connection's read buffer)
- *   body    the whole decoded body (empty when there is none)
- *   peer    the client's address
- *   server  the server, and arg the pointer given to avila_http_server_create
- * The rest is private.
+ * One request, as middleware and the handler see it. Public fields are
+ * read-only unless said otherwise, valid while ctx is (see the file
+ * comment):
+ *   req         the parsed head (slices into the connection's read buffer)
+ *   path        the target's path (origin form: up to '?'; empty otherwise)
+ *   query       the target's query after '?' (empty when none)
+ *   body        the whole decoded body (empty when there is none)
+ *   peer        the client's address
+ *   server      the server, and arg the pointer given to avila_http_server_create
+ *   route       the route that matched: its pattern and its parameters
+ *               (see avila_http_param); empty when no route matched
+ *   request_id  set by the request-id middleware (empty without it)
+ *   user        free for the handler and middleware (NULL at first)
+ * The rest is private. The server keeps a request's ctx with its read
+ * buffer, taken only while a request is in progress.
  */
 struct avila_http_request_ctx {
     struct avila_http1_request req;
+    struct avila_slice path;
+    struct avila_slice query;
     struct avila_slice body;
     const struct avila_sockaddr *peer;
     struct avila_http_server *server;
     void *arg;
+    char request_id[AVILA_HTTP_REQUEST_ID_MAX + 1];
+    size_t request_id_len;
+    void *user;
+    struct avila_http_router_match route; /* last: only param_count is reset per request */
     /* private */
     void *conn_;
-    int answered_;
+};
+
+/* How a request ended, for a middleware's on_done. */
+struct avila_http_outcome {
+    unsigned status;      /* the answer's status (101 for a takeover); 0 if aborted unanswered */
+    bool aborted;         /* the connection was lost, or a timeout ended the answer */
+    uint64_t bytes;       /* head and body bytes queued for the client */
+    uint64_t duration_us; /* from the complete head to the complete answer (or the abort) */
+};
+
+/*
+ * Middleware: hooks around every request, run in the order added.
+ *   on_request  before the handler; may read the request, set ctx fields it
+ *               owns (request_id), add answer fields (avila_http_add_header)
+ *               or answer itself, which skips the later middleware and the
+ *               handler. NULL to skip.
+ *   on_done     once per request, when its answer is complete or it was
+ *               aborted; ctx is still readable. NULL to skip.
+ *   arg         given to both.
+ */
+struct avila_http_middleware {
+    void (*on_request)(struct avila_http_request_ctx *ctx, void *arg);
+    void (*on_done)(struct avila_http_request_ctx *ctx, const struct avila_http_outcome *o,
+                    void *arg);
+    void *arg;
 };
 
 /*
  * Creates a server on loop (whose thread alone may use it) with handler fn
- * and its argument arg; memory from a (which MUST outlive the server); cfg
- * is copied (NULL = defaults). Returns 0 and sets *out, AVILA_EINVAL
- * (NULL loop or fn) or AVILA_ENOMEM.
+ * and its argument arg for the requests no route matches (NULL: they get
+ * 404); memory from a (which MUST outlive the server); cfg is copied (NULL
+ * = defaults). Returns 0 and sets *out, AVILA_EINVAL (NULL loop or
+ * allocator) or AVILA_ENOMEM.
  */
 int avila_http_server_create(struct avila_http_server **out, struct avila_loop *loop,
                              const struct avila_allocator *a,
                              const struct avila_http_server_config *cfg, avila_http_handler_fn *fn,
                              void *arg);
+
+/*
+ * Adds middleware *m (copied) after those already added; before the server
+ * listens. Returns 0, AVILA_ELIMIT (AVILA_HTTP_SERVER_MAX_MIDDLEWARE
+ * reached), AVILA_ESTATE (already listening) or AVILA_EINVAL.
+ */
+int avila_http_server_use(struct avila_http_server *s, const struct avila_http_middleware *m);
+
+/*
+ * Routes requests for method (a token; NULL for any method) whose path
+ * matches pattern to fn with arg (as ctx->arg), before the server listens.
+ * Patterns and matching are net/http_router's: "/users/:id", a wildcard
+ * such as "*path" as the last segment, literal before parameter before
+ * wildcard, a GET route also answers HEAD. A path that some route matches but not for this
+ * method gets 405 with an Allow field; a path no route matches goes to the
+ * server's handler (or 404). Matching happens after the middleware's
+ * on_request. Returns 0, AVILA_ESTATE (already listening), or an error of
+ * avila_http_router_add (AVILA_EINVAL, AVILA_EEXIST, AVILA_ENOMEM).
+ */
+int avila_http_server_route(struct avila_http_server *s, const char *method, const char *pattern,
+                            avila_http_handler_fn *fn, void *arg);
+
+/*
+ * Sets *value to the raw (still percent-encoded) text of the matched
+ * route's parameter name. Returns 0 or AVILA_ENOTFOUND.
+ */
+int avila_http_param(const struct avila_http_request_ctx *ctx, const char *name,
+                     struct avila_slice *value);
 
 /*
  * Starts accepting on lfd, a listening stream socket. The server owns lfd
@@ -172,6 +275,9 @@ const struct avila_http_server_stats *avila_http_server_stats(const struct avila
 /* Open connections now. */
 size_t avila_http_server_connections(const struct avila_http_server *s);
 
+/* The loop the server runs on (for handlers that answer later). */
+struct avila_loop *avila_http_server_loop(const struct avila_http_server *s);
+
 /*
  * Graceful shutdown, on the loop's thread: closes the listener, closes idle
  * connections, lets every request in progress finish (its connection then
@@ -182,20 +288,23 @@ size_t avila_http_server_connections(const struct avila_http_server *s);
 void avila_http_server_shutdown(struct avila_http_server *s, uint64_t deadline_ms);
 
 /*
- * Closes every connection and the listener at once and frees the server;
- * NULL does nothing. On the loop's thread, not from inside its callbacks'
- * handler call.
+ * Closes every connection (pending requests get on_abort) and the listener
+ * at once and frees the server; NULL does nothing. On the loop's thread,
+ * not from inside one of the server's callbacks.
  */
 void avila_http_server_destroy(struct avila_http_server *s);
+
+/* ------------------------------------------------------------ answers */
 
 /*
  * Answers the request: status (200..599; 1xx is refused), count header
  * fields (validated as by avila_http1_write_header; the server adds Date,
- * Content-Length and Connection itself, so do not pass those) and the len
- * body bytes at body (copied; not sent for HEAD, nor for 204 and 304, which
- * get no Content-Length either). Returns 0, AVILA_ESTATE if the request was
- * already answered, AVILA_EINVAL for a bad status or header (nothing is
- * queued; the handler may answer again), or AVILA_ENOMEM.
+ * Server, Content-Length and Connection itself, so do not pass those) and
+ * the len body bytes at body (copied; not sent for HEAD, nor for 204 and
+ * 304, which get no Content-Length either). This completes the request.
+ * Returns 0, AVILA_ESTATE if the request was already answered, AVILA_EINVAL
+ * for a bad status or header (nothing is queued; the caller may answer
+ * again), or AVILA_ENOMEM (the connection will close).
  */
 int avila_http_respond(struct avila_http_request_ctx *ctx, unsigned status,
                        const struct avila_http1_header *headers, size_t count, const void *body,
@@ -209,5 +318,76 @@ int avila_http_respond(struct avila_http_request_ctx *ctx, unsigned status,
 int avila_http_respond_file(struct avila_http_request_ctx *ctx, unsigned status,
                             const struct avila_http1_header *headers, size_t count, int fd,
                             uint64_t offset, uint64_t len);
+
+/*
+ * Starts a streamed answer: queues the head (as avila_http_respond) for a
+ * body of length bytes, or of AVILA_HTTP_LENGTH_UNKNOWN bytes: chunked for
+ * HTTP/1.1, delimited by the close for HTTP/1.0. Then call
+ * avila_http_respond_write for the body and avila_http_respond_end. Returns
+ * as avila_http_respond.
+ */
+int avila_http_respond_start(struct avila_http_request_ctx *ctx, unsigned status,
+                             const struct avila_http1_header *headers, size_t count,
+                             uint64_t length);
+
+/*
+ * Queues len body bytes of a started answer (copied; dropped for HEAD, 204
+ * and 304). Returns 0 (write more), 1 (queued, but the write buffer is
+ * above max_write_buffer: write again after the on_drain callback),
+ * AVILA_ESTATE (no streamed answer in progress), AVILA_EINVAL (more bytes
+ * than the declared length; nothing queued) or AVILA_ENOMEM (the connection
+ * will close).
+ */
+int avila_http_respond_write(struct avila_http_request_ctx *ctx, const void *data, size_t len);
+
+/*
+ * Completes a streamed answer, with count trailer fields for a chunked one
+ * (ignored otherwise). If a declared length was not reached the client
+ * cannot trust the body: the connection is closed after it and
+ * AVILA_ERANGE returned. Returns 0, AVILA_ESTATE, AVILA_EINVAL (a bad
+ * trailer; the answer is still in progress) or AVILA_ENOMEM.
+ */
+int avila_http_respond_end(struct avila_http_request_ctx *ctx,
+                           const struct avila_http1_header *trailers, size_t count);
+
+/*
+ * Adds a header field to the answer still to be sent (both copied; the
+ * fields of all calls together must fit AVILA_HTTP_SERVER_MAX_EXTRA_HEADERS
+ * bytes). For middleware (X-Request-Id, CORS, ...). Returns 0,
+ * AVILA_EINVAL (a bad name or value), AVILA_ELIMIT, AVILA_ESTATE (the head
+ * is already queued) or AVILA_ENOMEM.
+ */
+int avila_http_add_header(struct avila_http_request_ctx *ctx, struct avila_slice name,
+                          struct avila_slice value);
+
+/* Sets the callback run when a streamed answer may write again (after a 1 from write). */
+void avila_http_on_drain(struct avila_http_request_ctx *ctx, avila_http_ctx_fn *fn);
+
+/*
+ * Sets the callback run when the request ends without the caller completing
+ * it (lost connection, handler timeout, server destroyed); ctx MUST NOT be
+ * used after it returns.
+ */
+void avila_http_on_abort(struct avila_http_request_ctx *ctx, avila_http_ctx_fn *fn);
+
+/*
+ * Called with the connection a takeover hands over: its socket fd (now the
+ * callee's, non-blocking, still registered nowhere), the peer's address,
+ * and the rest bytes the client sent after the request (valid during the
+ * call only).
+ */
+typedef void avila_http_takeover_fn(void *arg, struct avila_loop *loop, int fd,
+                                    const struct avila_sockaddr *peer, const uint8_t *rest,
+                                    size_t rest_len);
+
+/*
+ * Answers with the complete response head at head[0..len) (e.g. "101
+ * Switching Protocols" from avila_ws_server_handshake; copied, sent as is)
+ * and, once it is sent, hands the connection to fn and forgets it. This
+ * completes the request. Refused with AVILA_ESTATE for a request with a
+ * body or one already answered; AVILA_EINVAL for NULL fn or empty head.
+ */
+int avila_http_takeover(struct avila_http_request_ctx *ctx, const void *head, size_t len,
+                        avila_http_takeover_fn *fn, void *arg);
 
 #endif

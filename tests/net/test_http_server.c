@@ -15,12 +15,14 @@
 #include "tests/support/unit.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include "core/time.h"
+#include "net/http_middleware.h"
 #include "net/http_server.h"
 
 struct fixture {
@@ -31,15 +33,162 @@ struct fixture {
     struct avila_loop_task task;
 };
 
-#define BIG_LEN (8u << 20)
+#define BIG_LEN   (8u << 20)
+#define FLOOD_LEN (4u << 20)
 
-/* Echoes "METHOD TARGET|BODY"; /none does not answer; /big answers 8 MiB. */
+/* Requests answered later, from a loop timer: the handler keeps ctx until then. */
+struct later {
+    struct avila_loop_timer timer;
+    struct avila_http_request_ctx *ctx;
+    int step; /* /stream: parts written so far */
+    bool busy;
+};
+static struct later laters[8];
+static atomic_int aborts;      /* on_abort calls */
+static atomic_uint last_done;  /* status seen by the test middleware's on_done */
+static atomic_uint done_count; /* on_done calls */
+static char log_text[1 << 16]; /* the access log's lines */
+static size_t log_len;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t flood_sent; /* /flood: body bytes written so far */
+
+static void log_sink(void *ctx, const char *line, size_t len)
+{
+    (void)ctx;
+    pthread_mutex_lock(&log_lock);
+    if (log_len + len < sizeof(log_text)) {
+        memcpy(log_text + log_len, line, len);
+        log_len += len;
+        log_text[log_len] = '\0';
+    }
+    pthread_mutex_unlock(&log_lock);
+}
+
+static void on_abort(struct avila_http_request_ctx *ctx)
+{
+    struct later *l = ctx->user;
+    if (l != NULL) {
+        avila_loop_timer_stop(&l->timer);
+        l->busy = false;
+    }
+    atomic_fetch_add(&aborts, 1);
+}
+
+/* /later answers 50 ms after the request; /stream writes five parts 10 ms apart. */
+static void later_fire(struct avila_loop_timer *t)
+{
+    struct later *l = t->data;
+    struct avila_http_request_ctx *ctx = l->ctx;
+    if (avila_slice_equal(ctx->path, avila_slice_from_cstr("/later"))) {
+        l->busy = false;
+        assert_int_equal(avila_http_respond(ctx, 200, NULL, 0, "late", 4), 0);
+        return;
+    }
+    if (l->step == 5) {
+        struct avila_http1_header tr = {avila_slice_from_cstr("X-Parts"),
+                                        avila_slice_from_cstr("5")};
+        l->busy = false;
+        assert_int_equal(avila_http_respond_end(ctx, &tr, 1), 0);
+        return;
+    }
+    char part[16];
+    int n = snprintf(part, sizeof(part), "part%d;", l->step++);
+    assert_int_equal(avila_http_respond_write(ctx, part, (size_t)n), 0);
+    avila_loop_timer_start(avila_http_server_loop(ctx->server), &l->timer, 10, later_fire);
+}
+
+static void answer_later(struct avila_http_request_ctx *ctx, uint64_t ms)
+{
+    struct later *l = NULL;
+    for (size_t i = 0; i < AVILA_ARRAY_LEN(laters) && l == NULL; i++)
+        if (!laters[i].busy)
+            l = &laters[i];
+    assert_non_null(l);
+    l->busy = true;
+    l->ctx = ctx;
+    l->step = 0;
+    l->timer.data = l;
+    ctx->user = l;
+    avila_http_on_abort(ctx, on_abort);
+    avila_loop_timer_start(avila_http_server_loop(ctx->server), &l->timer, ms, later_fire);
+}
+
+/* /flood: FLOOD_LEN bytes of a counting pattern, written whenever the server has room. */
+static void flood_more(struct avila_http_request_ctx *ctx)
+{
+    static uint8_t piece[65536];
+    while (flood_sent < FLOOD_LEN) {
+        for (size_t i = 0; i < sizeof(piece); i++)
+            piece[i] = (uint8_t)((flood_sent + i) * 7);
+        flood_sent += sizeof(piece);
+        int rc = avila_http_respond_write(ctx, piece, sizeof(piece));
+        assert_true(rc == 0 || rc == 1);
+        if (rc == 1)
+            return; /* on_drain calls again */
+    }
+    assert_int_equal(avila_http_respond_end(ctx, NULL, 0), 0);
+}
+
+/* The rest of the connection after /upgrade: says what came after the request, then closes. */
+static void took_over(void *arg, struct avila_loop *loop, int fd, const struct avila_sockaddr *peer,
+                      const uint8_t *rest, size_t rest_len)
+{
+    (void)arg;
+    (void)loop;
+    (void)peer;
+    char out[256];
+    int n = snprintf(out, sizeof(out), "rest:%.*s", (int)rest_len, (const char *)rest);
+    assert_int_equal(send(fd, out, (size_t)n, MSG_NOSIGNAL), n);
+    close(fd);
+}
+
+/*
+ * Echoes "METHOD TARGET|BODY"; /none does not answer; /big answers 8 MiB;
+ * /later and /stream answer from a timer; /hang never answers but wants
+ * to hear of an abort; /flood streams FLOOD_LEN bytes under back-pressure;
+ * /short declares 10 bytes and sends 3; /upgrade takes the connection over.
+ */
 static void handler(struct avila_http_request_ctx *ctx)
 {
     const struct avila_http1_request *r = &ctx->req;
-    if (avila_slice_equal(r->target, avila_slice_from_cstr("/none")))
+    struct avila_slice path = ctx->path;
+    if (avila_slice_equal(path, avila_slice_from_cstr("/none")))
         return;
-    if (avila_slice_equal(r->target, avila_slice_from_cstr("/big"))) {
+    if (avila_slice_equal(path, avila_slice_from_cstr("/hang"))) {
+        avila_http_on_abort(ctx, on_abort);
+        return;
+    }
+    if (avila_slice_equal(path, avila_slice_from_cstr("/later"))) {
+        answer_later(ctx, 50);
+        return;
+    }
+    if (avila_slice_equal(path, avila_slice_from_cstr("/stream"))) {
+        assert_int_equal(avila_http_respond_start(ctx, 200, NULL, 0, AVILA_HTTP_LENGTH_UNKNOWN), 0);
+        assert_int_equal(avila_http_respond(ctx, 200, NULL, 0, NULL, 0), AVILA_ESTATE);
+        answer_later(ctx, 10);
+        return;
+    }
+    if (avila_slice_equal(path, avila_slice_from_cstr("/flood"))) {
+        flood_sent = 0;
+        avila_http_on_drain(ctx, flood_more);
+        assert_int_equal(avila_http_respond_start(ctx, 200, NULL, 0, FLOOD_LEN), 0);
+        flood_more(ctx);
+        return;
+    }
+    if (avila_slice_equal(path, avila_slice_from_cstr("/short"))) {
+        assert_int_equal(avila_http_respond_start(ctx, 200, NULL, 0, 10), 0);
+        assert_int_equal(avila_http_respond_write(ctx, "abc", 3), 0);
+        assert_int_equal(avila_http_respond_write(ctx, "0123456789", 10), AVILA_EINVAL);
+        assert_int_equal(avila_http_respond_end(ctx, NULL, 0), AVILA_ERANGE);
+        return;
+    }
+    if (avila_slice_equal(path, avila_slice_from_cstr("/upgrade"))) {
+        static const char head[] = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\n"
+                                   "Connection: Upgrade\r\n\r\n";
+        assert_int_equal(avila_http_takeover(ctx, head, sizeof(head) - 1, took_over, NULL), 0);
+        return;
+    }
+    if (avila_slice_equal(path, avila_slice_from_cstr("/big"))) {
         static uint8_t big[BIG_LEN];
         memset(big, 'b', sizeof(big));
         assert_int_equal(avila_http_respond(ctx, 200, NULL, 0, big, sizeof(big)), 0);
@@ -53,6 +202,47 @@ static void handler(struct avila_http_request_ctx *ctx)
     struct avila_http1_header h = {avila_slice_from_cstr("X-Test"), avila_slice_from_cstr("1")};
     assert_int_equal(avila_http_respond(ctx, 200, &h, 1, out, (size_t)n), 0);
     assert_int_equal(avila_http_respond(ctx, 200, NULL, 0, NULL, 0), AVILA_ESTATE);
+}
+
+/* Routed: "ROUTE PATTERN name=value..." */
+static void routed(struct avila_http_request_ctx *ctx)
+{
+    char out[512];
+    size_t n = (size_t)snprintf(out, sizeof(out), "%s %.*s", (const char *)ctx->arg,
+                                (int)ctx->route.pattern.len, (const char *)ctx->route.pattern.ptr);
+    for (size_t i = 0; i < ctx->route.param_count; i++) {
+        const struct avila_http_router_param *p = &ctx->route.params[i];
+        n += (size_t)snprintf(out + n, sizeof(out) - n, " %.*s=%.*s", (int)p->name.len,
+                              (const char *)p->name.ptr, (int)p->value.len,
+                              (const char *)p->value.ptr);
+    }
+    struct avila_slice id;
+    if (avila_http_param(ctx, "id", &id) == 0)
+        n += (size_t)snprintf(out + n, sizeof(out) - n, " (id %.*s)", (int)id.len,
+                              (const char *)id.ptr);
+    assert_int_equal(avila_http_respond(ctx, 200, NULL, 0, out, n), 0);
+}
+
+/* Test middleware: /deny is answered 403 before the handler; every answer gets "X-Mw: on". */
+static void mw_request(struct avila_http_request_ctx *ctx, void *arg)
+{
+    (void)arg;
+    assert_int_equal(
+        avila_http_add_header(ctx, avila_slice_from_cstr("X-Mw"), avila_slice_from_cstr("on")), 0);
+    assert_int_equal(
+        avila_http_add_header(ctx, avila_slice_from_cstr("Bad Name"), avila_slice_from_cstr("x")),
+        AVILA_EINVAL);
+    if (avila_slice_equal(ctx->path, avila_slice_from_cstr("/deny")))
+        assert_int_equal(avila_http_respond(ctx, 403, NULL, 0, "no", 2), 0);
+}
+
+static void mw_done(struct avila_http_request_ctx *ctx, const struct avila_http_outcome *o,
+                    void *arg)
+{
+    (void)ctx;
+    (void)arg;
+    atomic_store(&last_done, o->status);
+    atomic_fetch_add(&done_count, 1);
 }
 
 static void *run_loop(void *arg)
@@ -73,9 +263,29 @@ static int setup(void **state)
         .idle_timeout_ms = 2000,
         .max_write_buffer = (size_t)64 * 1024,
         .max_connections = 8,
+        .handler_timeout_ms = 300,
     };
     assert_int_equal(
         avila_http_server_create(&f.srv, f.loop, avila_allocator_libc(), &cfg, handler, NULL), 0);
+    static struct avila_http_request_ids ids;
+    static struct avila_log log;
+    struct avila_log_config lc = {
+        .min_level = AVILA_LOG_LEVEL_INFO, .format = AVILA_LOG_FORMAT_LOGFMT, .sink = log_sink};
+    assert_int_equal(avila_log_init(&log, &lc), 0);
+    struct avila_http_middleware m;
+    assert_int_equal(avila_http_request_id_middleware(&m, &ids), 0);
+    assert_int_equal(avila_http_server_use(f.srv, &m), 0);
+    avila_http_access_log_middleware(&m, &log);
+    assert_int_equal(avila_http_server_use(f.srv, &m), 0);
+    m = (struct avila_http_middleware){.on_request = mw_request, .on_done = mw_done};
+    assert_int_equal(avila_http_server_use(f.srv, &m), 0);
+    assert_int_equal(avila_http_server_route(f.srv, "GET", "/users/:id", routed, "get"), 0);
+    assert_int_equal(avila_http_server_route(f.srv, "POST", "/users/:id", routed, "post"), 0);
+    assert_int_equal(avila_http_server_route(f.srv, "GET", "/users/new", routed, "new"), 0);
+    assert_int_equal(avila_http_server_route(f.srv, NULL, "/files/*rest", routed, "any"), 0);
+    assert_int_equal(avila_http_server_route(f.srv, "GET", "/users/:id", routed, "again"),
+                     AVILA_EEXIST);
+    assert_int_equal(avila_http_server_route(f.srv, "GET", "no-slash", routed, NULL), AVILA_EINVAL);
     struct avila_sockaddr a;
     assert_int_equal(avila_sockaddr_parse(&a, "127.0.0.1:0", 11), 0);
     assert_int_equal(avila_http_server_listen(f.srv, &a, 0), 0);
@@ -131,33 +341,77 @@ static size_t client_fill(struct client *c)
 }
 
 /*
- * Reads one response to a request of method m: returns its status, copies
- * its body (NUL-ended) to body, and sets *keep_alive.
+ * Reads one response to a request of method m, in any framing (length,
+ * chunked, until close): returns its status, copies its body (NUL-ended)
+ * to body, the last header or trailer line named X-Parts or X-Request-Id
+ * or X-Mw into the globals below, and sets *keep_alive.
  */
+static char got_request_id[128];
+static char got_mw[16];
+static char got_parts[16];
+
+static void copy_field(char *dst, size_t cap, struct avila_slice v)
+{
+    size_t n = v.len < cap - 1 ? v.len : cap - 1;
+    memcpy(dst, v.ptr, n);
+    dst[n] = '\0';
+}
+
+static void note_field(const struct avila_http1_header *h)
+{
+    if (avila_slice_equal(h->name, avila_slice_from_cstr("X-Request-Id")))
+        copy_field(got_request_id, sizeof(got_request_id), h->value);
+    if (avila_slice_equal(h->name, avila_slice_from_cstr("X-Mw")))
+        copy_field(got_mw, sizeof(got_mw), h->value);
+    if (avila_slice_equal(h->name, avila_slice_from_cstr("X-Parts")))
+        copy_field(got_parts, sizeof(got_parts), h->value);
+}
+
 static unsigned client_response(struct client *c, enum avila_http1_method m, char *body, size_t cap,
                                 bool *keep_alive)
 {
     struct avila_http1_header hs[32];
     struct avila_http1_response resp;
     int rc;
+    got_request_id[0] = got_mw[0] = got_parts[0] = '\0';
     while ((rc = avila_http1_parse_response(NULL, c->buf, c->len, m, hs, 32, &resp, NULL)) ==
            AVILA_EAGAIN)
         if (client_fill(c) == 0)
             fail_msg("connection closed before a response head");
     assert_true(rc > 0);
-    size_t head = (size_t)rc;
-    assert_true(resp.body == AVILA_HTTP1_BODY_LENGTH || resp.body == AVILA_HTTP1_BODY_NONE);
-    size_t blen = resp.body == AVILA_HTTP1_BODY_LENGTH ? (size_t)resp.content_length : 0;
-    assert_true(blen < cap);
-    while (c->len < head + blen)
-        if (client_fill(c) == 0)
-            fail_msg("connection closed inside a body");
-    memcpy(body, c->buf + head, blen);
+    for (size_t i = 0; i < resp.header_count; i++)
+        note_field(&hs[i]);
+    size_t pos = (size_t)rc, blen = 0;
+    struct avila_http1_body d;
+    avila_http1_body_init(&d, resp.body, resp.content_length, NULL);
+    for (;;) {
+        struct avila_http1_body_event ev;
+        int n = avila_http1_body_decode(&d, c->buf + pos, c->len - pos, &ev, NULL);
+        assert_true(n >= 0);
+        pos += (size_t)n;
+        if (ev.kind == AVILA_HTTP1_EV_DATA) {
+            assert_true(blen + ev.data.len < cap);
+            memcpy(body + blen, ev.data.ptr, ev.data.len);
+            blen += ev.data.len;
+        } else if (ev.kind == AVILA_HTTP1_EV_TRAILER) {
+            note_field(&ev.trailer);
+        } else if (ev.kind == AVILA_HTTP1_EV_DONE) {
+            break;
+        } else {
+            memmove(c->buf, c->buf + pos, c->len - pos); /* keep an incomplete trailer line */
+            c->len -= pos;
+            pos = 0;
+            if (client_fill(c) == 0) {
+                assert_int_equal(avila_http1_body_eof(&d, NULL), 0);
+                break;
+            }
+        }
+    }
     body[blen] = '\0';
     if (keep_alive != NULL)
         *keep_alive = resp.keep_alive;
-    memmove(c->buf, c->buf + head + blen, c->len - head - blen);
-    c->len -= head + blen;
+    memmove(c->buf, c->buf + pos, c->len - pos);
+    c->len -= pos;
     return resp.status;
 }
 
@@ -325,6 +579,10 @@ static void header_timeout(void **state)
     client_send(&c, "GET / HTTP/1.1\r\n");
     avila_time_sleep_ns(100 * 1000000ull);
     client_send(&c, "Host: x\r\n"); /* trickling bytes do not extend the deadline */
+    char body[256];
+    bool ka = true;
+    assert_int_equal(client_response(&c, AVILA_HTTP1_METHOD_GET, body, sizeof(body), &ka), 408);
+    assert_false(ka);
     client_expect_close(&c);
     uint64_t took = avila_time_mono_ms() - t0;
     assert_true(took >= 250 && took < 2500);
@@ -393,9 +651,12 @@ static void chunked_body(void **state)
     close(c.fd);
 }
 
-static void head_and_500(void **state)
+/* HEAD framing; a handler that never answers gets 503 after handler_timeout_ms, then a close. */
+static void head_and_503(void **state)
 {
     struct fixture *f = *state;
+    const struct avila_http_server_stats *st = avila_http_server_stats(f->srv);
+    uint64_t timeouts = stat_of(&st->timeouts);
     struct client c;
     char body[256];
     client_open(&c, f);
@@ -405,9 +666,240 @@ static void head_and_500(void **state)
      */
     assert_int_equal(client_response(&c, AVILA_HTTP1_METHOD_GET, body, sizeof(body), NULL), 200);
     assert_string_equal(body, "GET /h|");
+    uint64_t t0 = avila_time_mono_ms();
     client_send(&c, "GET /none HTTP/1.1\r\nHost: x\r\n\r\n");
-    assert_int_equal(client_response(&c, AVILA_HTTP1_METHOD_GET, body, sizeof(body), NULL), 500);
+    bool ka = true;
+    assert_int_equal(client_response(&c, AVILA_HTTP1_METHOD_GET, body, sizeof(body), &ka), 503);
+    uint64_t took = avila_time_mono_ms() - t0;
+    assert_true(took >= 250 && took < 2500);
+    assert_false(ka);
+    assert_int_equal(atomic_load(&last_done), 503);
+    client_expect_close(&c);
+    assert_int_equal(stat_of(&st->timeouts), timeouts + 1);
     close(c.fd);
+}
+
+/* Answers given later keep pipelined requests in order; a half-closed client still gets its answer.
+ */
+static void async_answers(void **state)
+{
+    struct fixture *f = *state;
+    struct client c;
+    char body[256];
+    client_open(&c, f);
+    uint64_t t0 = avila_time_mono_ms();
+    client_send(&c, "GET /later HTTP/1.1\r\nHost: x\r\n\r\nGET /now HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_int_equal(client_response(&c, AVILA_HTTP1_METHOD_GET, body, sizeof(body), NULL), 200);
+    assert_string_equal(body, "late");
+    assert_true(avila_time_mono_ms() - t0 >= 45);
+    assert_int_equal(client_response(&c, AVILA_HTTP1_METHOD_GET, body, sizeof(body), NULL), 200);
+    assert_string_equal(body, "GET /now|");
+    client_send(&c, "GET /later HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_int_equal(shutdown(c.fd, SHUT_WR), 0);
+    assert_int_equal(client_response(&c, AVILA_HTTP1_METHOD_GET, body, sizeof(body), NULL), 200);
+    assert_string_equal(body, "late");
+    client_expect_close(&c);
+    close(c.fd);
+}
+
+/* A streamed answer: chunked with a trailer for HTTP/1.1, until close for HTTP/1.0. */
+static void streamed_answers(void **state)
+{
+    struct fixture *f = *state;
+    struct client c;
+    char body[256];
+    bool ka = false;
+    client_open(&c, f);
+    client_send(&c, "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_int_equal(client_response(&c, AVILA_HTTP1_METHOD_GET, body, sizeof(body), &ka), 200);
+    assert_string_equal(body, "part0;part1;part2;part3;part4;");
+    assert_string_equal(got_parts, "5");
+    assert_true(ka);
+    /* HEAD of a streamed answer: the head only, and the connection stays usable. */
+    client_send(&c, "HEAD /stream HTTP/1.1\r\nHost: x\r\n\r\nGET /x HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_int_equal(client_response(&c, AVILA_HTTP1_METHOD_HEAD, body, sizeof(body), NULL), 200);
+    assert_int_equal(client_response(&c, AVILA_HTTP1_METHOD_GET, body, sizeof(body), NULL), 200);
+    assert_string_equal(body, "GET /x|");
+    close(c.fd);
+    client_open(&c, f);
+    client_send(&c, "GET /stream HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    assert_int_equal(client_response(&c, AVILA_HTTP1_METHOD_GET, body, sizeof(body), &ka), 200);
+    assert_string_equal(body, "part0;part1;part2;part3;part4;");
+    assert_false(ka);
+    close(c.fd);
+    /* Fewer bytes than declared: the answer is cut and the connection closed. */
+    client_open(&c, f);
+    client_send(&c, "GET /short HTTP/1.1\r\nHost: x\r\n\r\n");
+    c.len = 0;
+    size_t got = 0;
+    while (client_fill(&c) != 0)
+        got = c.len;
+    assert_non_null(memmem(c.buf, got, "Content-Length: 10\r\n", 20));
+    assert_memory_equal(c.buf + got - 3, "abc", 3);
+    close(c.fd);
+}
+
+/* A streamed answer larger than the write buffer waits for on_drain and arrives whole. */
+static void streamed_back_pressure(void **state)
+{
+    struct fixture *f = *state;
+    struct client c;
+    client_open(&c, f);
+    client_send(&c, "GET /flood HTTP/1.1\r\nHost: x\r\n\r\n");
+    avila_time_sleep_ns(100 * 1000000ull); /* let the server fill its buffer and wait */
+    assert_true(flood_sent < FLOOD_LEN);
+    struct avila_http1_header hs[16];
+    struct avila_http1_response resp;
+    int rc;
+    while ((rc = avila_http1_parse_response(NULL, c.buf, c.len, AVILA_HTTP1_METHOD_GET, hs, 16,
+                                            &resp, NULL)) == AVILA_EAGAIN)
+        assert_true(client_fill(&c) > 0);
+    assert_true(rc > 0);
+    assert_int_equal(resp.content_length, FLOOD_LEN);
+    uint64_t pos = 0;
+    size_t have = c.len - (size_t)rc;
+    memmove(c.buf, c.buf + rc, have);
+    for (;;) {
+        for (size_t i = 0; i < have; i++)
+            if (c.buf[i] != (uint8_t)((pos + i) * 7))
+                fail_msg("byte %llu differs", (unsigned long long)(pos + i));
+        pos += have;
+        if (pos == FLOOD_LEN)
+            break;
+        ssize_t n = recv(c.fd, c.buf, sizeof(c.buf), 0);
+        assert_true(n > 0);
+        have = (size_t)n;
+    }
+    close(c.fd);
+}
+
+/* A client that vanishes while its answer is pending: the handler hears of it. */
+static void abort_on_vanish(void **state)
+{
+    struct fixture *f = *state;
+    const struct avila_http_server_stats *st = avila_http_server_stats(f->srv);
+    uint64_t aborted = stat_of(&st->aborted);
+    int before = atomic_load(&aborts);
+    struct client c;
+    client_open(&c, f);
+    client_send(&c, "GET /hang HTTP/1.1\r\nHost: x\r\n\r\n");
+    avila_time_sleep_ns(20 * 1000000ull);
+    struct linger lg = {.l_onoff = 1, .l_linger = 0}; /* a reset, as a crashed client sends */
+    setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    close(c.fd);
+    for (int i = 0; i < 200 && atomic_load(&aborts) == before; i++)
+        avila_time_sleep_ns(5 * 1000000ull);
+    assert_int_equal(atomic_load(&aborts), before + 1);
+    assert_int_equal(stat_of(&st->aborted), aborted + 1);
+    /* One that vanishes in the middle of a request head or body costs nothing more. */
+    client_open(&c, f);
+    client_send(&c, "POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc");
+    close(c.fd);
+    for (int i = 0; i < 200 && avila_http_server_connections(f->srv) > 0; i++)
+        avila_time_sleep_ns(5 * 1000000ull);
+    assert_int_equal(avila_http_server_connections(f->srv), 0);
+    assert_int_equal(atomic_load(&aborts), before + 1);
+}
+
+/* The middleware: request ids (made or carried over), added fields, an early answer, the log. */
+static void middleware(void **state)
+{
+    struct fixture *f = *state;
+    struct client c;
+    char body[256];
+    client_open(&c, f);
+    unsigned done = atomic_load(&done_count);
+    client_send(&c, "GET /m HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_int_equal(client_response(&c, AVILA_HTTP1_METHOD_GET, body, sizeof(body), NULL), 200);
+    assert_string_equal(got_mw, "on");
+    /* 16 hex digits, '-', a count */
+    assert_true(strlen(got_request_id) > 17);
+    assert_int_equal(strspn(got_request_id, "0123456789abcdef"), 16);
+    assert_int_equal(got_request_id[16], '-');
+    assert_int_equal(strspn(got_request_id + 17, "0123456789"), strlen(got_request_id) - 17);
+    char first[128];
+    memcpy(first, got_request_id, sizeof(first));
+    client_send(&c, "GET /m HTTP/1.1\r\nHost: x\r\nX-Request-Id: trace-42.a:b_c\r\n\r\n");
+    assert_int_equal(client_response(&c, AVILA_HTTP1_METHOD_GET, body, sizeof(body), NULL), 200);
+    assert_string_equal(got_request_id, "trace-42.a:b_c");
+    client_send(&c, "GET /m HTTP/1.1\r\nHost: x\r\nX-Request-Id: has space\r\n\r\n");
+    assert_int_equal(client_response(&c, AVILA_HTTP1_METHOD_GET, body, sizeof(body), NULL), 200);
+    assert_memory_equal(got_request_id, first, 17); /* a fresh one, same prefix */
+    assert_string_not_equal(got_request_id, first);
+    client_send(&c, "GET /deny?q=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_int_equal(client_response(&c, AVILA_HTTP1_METHOD_GET, body, sizeof(body), NULL), 403);
+    assert_string_equal(body, "no");
+    assert_string_equal(got_mw, "on");
+    assert_int_equal(atomic_load(&done_count), done + 4);
+    close(c.fd);
+    pthread_mutex_lock(&log_lock);
+    bool logged = strstr(log_text, "target=\"/deny?q=1\" status=403") != NULL ||
+                  strstr(log_text, "target=/deny?q=1 status=403") != NULL;
+    bool id_logged = strstr(log_text, "id=trace-42.a:b_c") != NULL;
+    pthread_mutex_unlock(&log_lock);
+    assert_true(logged);
+    assert_true(id_logged);
+}
+
+/* Routes: parameters, literal before parameter, any method, 405 with Allow, the fallback handler.
+ */
+static void routes(void **state)
+{
+    struct fixture *f = *state;
+    struct client c;
+    char body[512];
+    client_open(&c, f);
+    static const struct {
+        const char *req, *body;
+        unsigned status;
+    } cases[] = {
+        {"GET /users/42?x=1 HTTP/1.1", "get /users/:id id=42 (id 42)", 200},
+        {"POST /users/7 HTTP/1.1\r\nContent-Length: 0", "post /users/:id id=7 (id 7)", 200},
+        {"GET /users/new HTTP/1.1", "new /users/new", 200},
+        {"HEAD /users/9 HTTP/1.1", "", 200},
+        {"PUT /files/a/b%20c HTTP/1.1\r\nContent-Length: 0", "any /files/*rest rest=a/b%20c", 200},
+        {"GET /files/ HTTP/1.1", "any /files/*rest rest=", 200},
+        {"DELETE /users/42 HTTP/1.1", "method not allowed\n", 405},
+        {"GET /users HTTP/1.1", "GET /users|", 200}, /* no route: the server's handler */
+        {"GET http://x/users/5 HTTP/1.1", "get /users/:id id=5 (id 5)", 200},
+    };
+    for (size_t i = 0; i < AVILA_ARRAY_LEN(cases); i++) {
+        char req[256];
+        snprintf(req, sizeof(req), "%s\r\nHost: x\r\n\r\n", cases[i].req);
+        client_send(&c, req);
+        enum avila_http1_method m =
+            strncmp(req, "HEAD", 4) == 0 ? AVILA_HTTP1_METHOD_HEAD : AVILA_HTTP1_METHOD_GET;
+        unsigned st = client_response(&c, m, body, sizeof(body), NULL);
+        if (st != cases[i].status || strcmp(body, cases[i].body) != 0)
+            fail_msg("case %zu: %u '%s', want %u '%s'", i, st, body, cases[i].status,
+                     cases[i].body);
+    }
+    client_send(&c, "DELETE /users/1 HTTP/1.1\r\nHost: x\r\n\r\n");
+    while (memmem(c.buf, c.len, "\r\n\r\n", 4) == NULL)
+        assert_true(client_fill(&c) > 0);
+    assert_non_null(memmem(c.buf, c.len, "\r\nAllow: GET, HEAD, POST\r\n", 26));
+    close(c.fd);
+}
+
+/* A takeover: the 101 head goes out, then the callee owns the socket and the bytes after it. */
+static void takeover(void **state)
+{
+    struct fixture *f = *state;
+    struct client c;
+    client_open(&c, f);
+    client_send(&c, "GET /upgrade HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n"
+                    "\r\nhello");
+    c.len = 0;
+    while (client_fill(&c) != 0)
+        ;
+    static const char want[] = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\n"
+                               "Connection: Upgrade\r\n\r\nrest:hello";
+    assert_int_equal(c.len, sizeof(want) - 1);
+    assert_memory_equal(c.buf, want, sizeof(want) - 1);
+    close(c.fd);
+    for (int i = 0; i < 100 && avila_http_server_connections(f->srv) > 0; i++)
+        avila_time_sleep_ns(5 * 1000000ull);
+    assert_int_equal(avila_http_server_connections(f->srv), 0);
 }
 
 /* A client that asks for 8 MiB ten times and reads nothing: the server stops processing. */
@@ -511,7 +1003,14 @@ int main(void)
         cmocka_unit_test(idle_timeout),
         cmocka_unit_test(expect_continue),
         cmocka_unit_test(chunked_body),
-        cmocka_unit_test(head_and_500),
+        cmocka_unit_test(head_and_503),
+        cmocka_unit_test(async_answers),
+        cmocka_unit_test(streamed_answers),
+        cmocka_unit_test(streamed_back_pressure),
+        cmocka_unit_test(abort_on_vanish),
+        cmocka_unit_test(middleware),
+        cmocka_unit_test(routes),
+        cmocka_unit_test(takeover),
         cmocka_unit_test(back_pressure),
         cmocka_unit_test(graceful_shutdown),
     };

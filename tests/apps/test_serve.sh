@@ -4,7 +4,9 @@
 # several ranges as multipart/byteranges (parsed by python's email
 # package), keep-alive reuse, pipelining, index.html and the redirect for a
 # directory without its slash, traversal attempts (raw "..", %2e%2e, %2f,
-# symlinks out of the root) refused with 403/404, /healthz, /metrics (and
+# symlinks out of the root) refused with 403/404 while relative links inside
+# it are followed, small files from the in-memory cache (ranges, 304, a
+# change seen after a second), /healthz, /metrics (and
 # its histogram against the request counters), the access log, the
 # built-in page without --root, usage errors, and a graceful stop on
 # SIGTERM and SIGINT (exit 0). Only 127.0.0.1; every server started here is
@@ -51,6 +53,10 @@ printf '<p>index</p>\n' >"$root/sub/index.html"
 printf 'secret\n' >"$tmp/outside.txt"
 ln -s "$tmp/outside.txt" "$root/link.txt"
 ln -s /etc "$root/etc"
+ln -s ../outside.txt "$root/up.txt"        # relative, but leaves the root
+ln -s a.txt "$root/alias.txt"              # relative, stays inside: followed
+ln -s ../a.txt "$root/sub/back.txt"        # up one level, still inside: followed
+head -c 5000 /dev/urandom >"$root/small.bin" # small enough for the in-memory cache
 c=(curl -s --max-time 5)
 
 if start_server "$tmp/err" --root "$root" --threads 2; then pass "serve prints 'listening on ADDR'"; else
@@ -171,7 +177,7 @@ grep -q '^HTTP/1.1 301' "$tmp/h.txt" && grep -qi '^location: /sub/' "$tmp/h.txt"
 
 # Traversal: every attempt is refused and never yields the file's bytes.
 for t in "/../etc/passwd" "/sub/../../etc/passwd" "/%2e%2e/etc/passwd" "/%2E%2E%2Fetc%2Fpasswd" \
-    "/sub/%2e%2e/a.txt" "/link.txt" "/etc/passwd" "/..%2f..%2fetc/passwd"; do
+    "/sub/%2e%2e/a.txt" "/link.txt" "/etc/passwd" "/..%2f..%2fetc/passwd" "/up.txt"; do
     got=$(curl -s --max-time 5 --path-as-is -o "$tmp/t.out" -w '%{http_code}' "$base$t")
     if { [ "$got" = 403 ] || [ "$got" = 404 ]; } && ! grep -q 'root:\|secret' "$tmp/t.out"; then
         pass "traversal $t refused ($got)"
@@ -179,6 +185,29 @@ for t in "/../etc/passwd" "/sub/../../etc/passwd" "/%2e%2e/etc/passwd" "/%2E%2E%
         fail "traversal $t refused" "status $got: $(head -c 100 "$tmp/t.out")"
     fi
 done
+[ "$("${c[@]}" "$base/alias.txt")" = "hello, world" ] && [ "$("${c[@]}" "$base/sub/back.txt")" = "hello, world" ] &&
+    pass "relative symlinks that stay under the root are followed" || fail "symlinks inside the root"
+
+# Small files come from the per-thread cache: same answers, and a change is seen within a second.
+"${c[@]}" -o "$tmp/got.bin" "$base/small.bin" && "${c[@]}" -o "$tmp/got2.bin" "$base/small.bin"
+cmp -s "$tmp/got.bin" "$root/small.bin" && cmp -s "$tmp/got2.bin" "$root/small.bin" &&
+    pass "small file, twice (cache): byte-exact" || fail "small file, twice (cache): byte-exact"
+"${c[@]}" -r 100-199 -o "$tmp/part.bin" "$base/small.bin"
+dd if="$root/small.bin" bs=1 skip=100 count=100 2>/dev/null | cmp -s - "$tmp/part.bin" &&
+    pass "cached file: Range 100-199" || fail "cached file: Range 100-199"
+setag=$("${c[@]}" -I "$base/small.bin" | grep -i '^etag:' | cut -d' ' -f2 | tr -d '\r')
+[ "$(code -H "If-None-Match: $setag" "$base/small.bin")" = 304 ] && pass "cached file: If-None-Match 304" ||
+    fail "cached file: If-None-Match 304" "etag=$setag"
+"${c[@]}" -r 0-9,20-29 -o "$tmp/mp.bin" -D "$tmp/h.txt" "$base/small.bin"
+grep -qi '^content-type: multipart/byteranges' "$tmp/h.txt" && pass "cached file: multipart ranges" ||
+    fail "cached file: multipart ranges" "$(cat "$tmp/h.txt")"
+printf 'changed\n' >"$root/a.txt"
+sleep 1.2
+for _ in 1 2 3 4; do "${c[@]}" "$base/a.txt" >"$tmp/a.out"; done # every thread revalidates
+[ "$(cat "$tmp/a.out")" = "changed" ] && pass "a changed small file is served new after a second" ||
+    fail "a changed small file is served new" "$(cat "$tmp/a.out")"
+printf 'hello, world\n' >"$root/a.txt"
+sleep 1.2
 [ "$(code --path-as-is "$base/%00")" = 400 ] && pass "NUL in the path: 400" || fail "NUL in the path: 400"
 [ "$(code -X POST "$base/a.txt")" = 405 ] && pass "POST: 405" || fail "POST: 405"
 

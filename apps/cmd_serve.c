@@ -28,6 +28,7 @@
 #include "net/http_server.h"
 #include "net/loop.h"
 #include "net/sock.h"
+#include "net/work.h"
 
 #define CMD "serve"
 
@@ -70,6 +71,7 @@ struct serve {
     int lfds[SERVE_MAX_THREADS];
     struct avila_loop_task stop_tasks[SERVE_MAX_THREADS];
     struct serve_thread threads[SERVE_MAX_THREADS];
+    struct avila_work_pool *pool; /* file reads off the loops */
     struct avila_log log;
     bool quiet;
 };
@@ -203,7 +205,7 @@ static int make_server(struct serve *sv, size_t i, struct avila_loop *loop)
 {
     struct serve_thread *t = &sv->threads[i];
     t->sv = sv;
-    serve_files_init(&t->files, sv->root_fd);
+    serve_files_init(&t->files, sv->root_fd, sv->pool);
     struct avila_http_server *s = NULL;
     int rc = avila_http_server_create(&s, loop, avila_allocator_libc(), NULL, handle, t);
     if (rc != 0)
@@ -316,10 +318,13 @@ int cmd_serve(int argc, char **argv)
 
     struct avila_loop_group *g = NULL;
     const struct avila_allocator *a = avila_allocator_libc();
-    int grc = avila_loop_group_create(&g, a, sv.n, NULL);
+    struct avila_work_config wc = {.threads = 2};
+    int grc = sv.root_fd >= 0 ? avila_work_pool_create(&sv.pool, a, &wc) : 0;
+    if (grc == 0)
+        grc = avila_loop_group_create(&g, a, sv.n, NULL);
     if (grc != 0) {
         cli_fail(CMD, "cannot create the event loops: %s", avila_strerror(grc));
-        goto out_close;
+        goto out_loops;
     }
     size_t made = 0;
     for (; made < sv.n; made++) {
@@ -356,6 +361,9 @@ int cmd_serve(int argc, char **argv)
 out_servers:
     for (size_t i = 0; i < made; i++)
         avila_http_server_destroy(sv.servers[i]);
+out_loops:
+    /* Jobs still queued are cancelled; their completions go to stopped loops and are dropped. */
+    avila_work_pool_destroy(sv.pool, AVILA_WORK_CANCEL);
     avila_loop_group_destroy(g);
 out_close:
     for (size_t i = 0; i < opened; i++)

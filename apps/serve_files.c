@@ -57,9 +57,10 @@ void serve_reply_text(struct avila_http_request_ctx *ctx, unsigned status, const
     (void)avila_http_respond(ctx, status, &h, 1, text, strlen(text));
 }
 
-void serve_files_init(struct serve_files *fs, int root_fd)
+void serve_files_init(struct serve_files *fs, int root_fd, struct avila_work_pool *pool)
 {
     fs->root_fd = root_fd;
+    fs->pool = pool;
     fs->slots = NULL;
 }
 
@@ -351,26 +352,24 @@ static bool view_read(const struct file_view *v, void *buf, size_t n, uint64_t o
 }
 
 /*
- * Answers several ranges as multipart/byteranges (RFC 9110 section 14.6),
- * built in memory: each part is the delimiter, its Content-Type and
- * Content-Range, and its bytes. Returns false (nothing sent) if the parts
- * would exceed SERVE_MULTIPART_MAX or cannot be read.
+ * Builds several ranges of the view as a multipart/byteranges body (RFC
+ * 9110 section 14.6) into b, and its Content-Type into ctype: each part is
+ * the delimiter, its Content-Type and Content-Range, and its bytes.
+ * Returns false if the parts would exceed SERVE_MULTIPART_MAX or cannot be
+ * read. Any thread (it only reads the view).
  */
-static bool send_multipart(struct avila_http_request_ctx *ctx, const struct file_view *v,
-                           const struct byte_range *r, size_t n, struct avila_http1_header *h,
-                           size_t nh)
+static bool multipart_build(const struct file_view *v, const struct byte_range *r, size_t n,
+                            struct avila_buf *b, char *ctype, size_t cap)
 {
     uint64_t total = 0;
     for (size_t i = 0; i < n; i++)
         total += r[i].last - r[i].first + 1;
     if (total > SERVE_MULTIPART_MAX)
         return false;
-    char boundary[80], ctype[128];
+    char boundary[80];
     snprintf(boundary, sizeof(boundary), "avila-byteranges-%.*s", (int)strlen(v->etag) - 2,
              v->etag + 1);
-    snprintf(ctype, sizeof(ctype), "multipart/byteranges; boundary=%s", boundary);
-    struct avila_buf b;
-    avila_buf_init(&b, avila_allocator_libc(), SERVE_MULTIPART_MAX * 2);
+    snprintf(ctype, cap, "multipart/byteranges; boundary=%s", boundary);
     bool ok = true;
     for (size_t i = 0; ok && i < n; i++) {
         char part[512];
@@ -381,16 +380,111 @@ static bool send_multipart(struct avila_http_request_ctx *ctx, const struct file
                      i == 0 ? "" : "\r\n", boundary, v->type, (unsigned long long)r[i].first,
                      (unsigned long long)r[i].last, (unsigned long long)v->size);
         ok = plen > 0 && (size_t)plen < sizeof(part) &&
-             avila_buf_append(&b, part, (size_t)plen) == 0 && avila_buf_reserve(&b, len) == 0 &&
-             view_read(v, b.data + b.len, len, r[i].first);
+             avila_buf_append(b, part, (size_t)plen) == 0 && avila_buf_reserve(b, len) == 0 &&
+             view_read(v, b->data + b->len, len, r[i].first);
         if (ok)
-            b.len += len;
+            b->len += len;
     }
     if (ok) {
         char end[100];
         int elen = snprintf(end, sizeof(end), "\r\n--%s--\r\n", boundary);
-        ok = elen > 0 && avila_buf_append(&b, end, (size_t)elen) == 0;
+        ok = elen > 0 && avila_buf_append(b, end, (size_t)elen) == 0;
     }
+    return ok;
+}
+
+/* Several ranges of a file on disk, read on the work pool while the loop goes on. */
+struct multipart_job {
+    struct avila_work_job job;
+    struct avila_http_request_ctx *ctx; /* NULL once the request was aborted */
+    struct file_view view;              /* its fd is the job's */
+    struct byte_range ranges[SERVE_MAX_RANGES];
+    size_t n;
+    char etag[64];
+    char lastmod[AVILA_HTTP1_DATE_LEN + 1];
+    char ctype[128];
+    struct avila_buf body;
+    bool ok;
+};
+
+static void multipart_work(struct avila_work_job *job)
+{
+    struct multipart_job *m = job->data;
+    m->ok = multipart_build(&m->view, m->ranges, m->n, &m->body, m->ctype, sizeof(m->ctype));
+}
+
+static void multipart_abort(struct avila_http_request_ctx *ctx)
+{
+    struct multipart_job *m = ctx->user;
+    m->ctx = NULL; /* the job still runs; its completion frees it */
+}
+
+static void multipart_done(struct avila_work_job *job, int status)
+{
+    struct multipart_job *m = job->data;
+    if (m->ctx != NULL) {
+        struct avila_http1_header h[5];
+        size_t nh = 0;
+        h[nh++] = hdr("ETag", m->etag);
+        if (m->lastmod[0] != '\0')
+            h[nh++] = hdr("Last-Modified", m->lastmod);
+        h[nh++] = hdr("Accept-Ranges", "bytes");
+        if (status == 0 && m->ok) {
+            h[nh++] = hdr("Content-Type", m->ctype);
+            (void)avila_http_respond(m->ctx, 206, h, nh, m->body.data, m->body.len);
+        } else { /* too large, unreadable, or the pool is closing: the whole file */
+            h[nh++] = hdr("Content-Type", m->view.type);
+            (void)avila_http_respond_file(m->ctx, 200, h, nh, m->view.fd, 0, m->view.size);
+            m->view.fd = -1;
+        }
+    }
+    if (m->view.fd >= 0)
+        close(m->view.fd);
+    avila_buf_release(&m->body);
+    free(m);
+}
+
+/*
+ * Hands several ranges of an open file to the work pool; the answer comes
+ * from multipart_done. Takes the view's fd and returns true, or returns
+ * false (nothing taken) when the job cannot be queued.
+ */
+static bool multipart_later(struct avila_http_request_ctx *ctx, struct avila_work_pool *pool,
+                            struct file_view *v, const struct byte_range *r, size_t n)
+{
+    struct multipart_job *m = calloc(1, sizeof(*m));
+    if (m == NULL)
+        return false;
+    m->ctx = ctx;
+    m->view = *v;
+    memcpy(m->ranges, r, n * sizeof(*r));
+    m->n = n;
+    snprintf(m->etag, sizeof(m->etag), "%s", v->etag);
+    snprintf(m->lastmod, sizeof(m->lastmod), "%s", v->lastmod);
+    m->view.etag = m->etag;
+    m->view.lastmod = m->lastmod;
+    avila_buf_init(&m->body, avila_allocator_libc(), SERVE_MULTIPART_MAX * 2);
+    m->job.data = m;
+    if (avila_work_submit(pool, avila_http_server_loop(ctx->server), &m->job, multipart_work,
+                          multipart_done) != 0) {
+        free(m);
+        return false;
+    }
+    ctx->user = m;
+    avila_http_on_abort(ctx, multipart_abort);
+    v->fd = -1;
+    return true;
+}
+
+/* Several ranges built here and now (a cached file, or no pool); false if they cannot be. */
+static bool multipart_now(struct avila_http_request_ctx *ctx, const struct file_view *v,
+                          const struct byte_range *r, size_t n, struct avila_http1_header *h,
+                          size_t nh)
+{
+    char ctype[128];
+    struct avila_buf b;
+    avila_buf_init(&b, avila_allocator_libc(), SERVE_MULTIPART_MAX * 2);
+    bool ok = multipart_build(v, r, n, &b, ctype, sizeof(ctype));
     if (ok) {
         h[nh++] = hdr("Content-Type", ctype);
         (void)avila_http_respond(ctx, 206, h, nh, b.data, b.len);
@@ -411,8 +505,12 @@ static void send_view(struct avila_http_request_ctx *ctx, struct file_view *v, u
     }
 }
 
-/* Answers from the view: conditional requests, ranges, the body. Takes the view's fd. */
-static void answer_view(struct avila_http_request_ctx *ctx, struct file_view *v)
+/*
+ * Answers from the view: conditional requests, ranges, the body. Takes the
+ * view's fd. Several ranges of a file on disk are read on fs's work pool.
+ */
+static void answer_view(struct avila_http_request_ctx *ctx, const struct serve_files *fs,
+                        struct file_view *v)
 {
     const struct avila_http1_request *r = &ctx->req;
     char crange[96];
@@ -446,8 +544,10 @@ static void answer_view(struct avila_http_request_ctx *ctx, struct file_view *v)
         snprintf(crange, sizeof(crange), "bytes */%llu", (unsigned long long)v->size);
         h[nh++] = hdr("Content-Range", crange);
         (void)avila_http_respond(ctx, 416, h, nh, NULL, 0);
-    } else if (nr > 1 && send_multipart(ctx, v, ranges, (size_t)nr, h, nh)) {
-        /* answered */
+    } else if (nr > 1 && ((v->fd >= 0 && fs->pool != NULL &&
+                           multipart_later(ctx, fs->pool, v, ranges, (size_t)nr)) ||
+                          multipart_now(ctx, v, ranges, (size_t)nr, h, nh))) {
+        /* answered, now or from the pool */
     } else if (nr == 1) {
         h[nh++] = hdr("Content-Type", v->type);
         snprintf(crange, sizeof(crange), "bytes %llu-%llu/%llu",
@@ -540,7 +640,7 @@ void serve_file(struct avila_http_request_ctx *ctx, struct serve_files *fs, char
     struct file_view v;
     if (cached && now - slot->checked_ms < SERVE_CACHE_VALID_MS) {
         view_of_slot(slot, &v);
-        answer_view(ctx, &v);
+        answer_view(ctx, fs, &v);
         return;
     }
     char key[SERVE_PATH_MAX];
@@ -589,7 +689,7 @@ void serve_file(struct avila_http_request_ctx *ctx, struct serve_files *fs, char
         close(fd);
         slot->checked_ms = now;
         view_of_slot(slot, &v);
-        answer_view(ctx, &v);
+        answer_view(ctx, fs, &v);
         return;
     }
     char etag[64], lastmod[AVILA_HTTP1_DATE_LEN + 1] = "";
@@ -604,7 +704,7 @@ void serve_file(struct avila_http_request_ctx *ctx, struct serve_files *fs, char
                            .etag = etag,
                            .lastmod = lastmod,
                            .type = type};
-    answer_view(ctx, &v);
+    answer_view(ctx, fs, &v);
     return;
 not_found:
     if (fd >= 0)

@@ -4,7 +4,10 @@
  * (RFC 9110 section 13), byte ranges (section 14: one range as is, up to
  * SERVE_MAX_RANGES as multipart/byteranges of at most SERVE_MULTIPART_MAX
  * bytes, else the whole file), MIME types by extension, index.html for
- * directories, and a per-thread cache of small files.
+ * directories, and a per-thread cache of small files. Opening a file and
+ * its metadata happen on the loop thread (as nginx does without aio
+ * threads: they hit the page cache); reading several ranges of a file into
+ * a multipart answer, up to 1 MiB of reads, goes to a work pool.
  *
  * The cache: files up to SERVE_CACHE_FILE_MAX bytes are kept in memory, in
  * SERVE_CACHE_SLOTS slots per thread (so at most slots x file max bytes),
@@ -17,6 +20,7 @@
 #define AVILA_APPS_SERVE_FILES_H
 
 #include "net/http_server.h"
+#include "net/work.h"
 
 #define SERVE_PATH_MAX 4096
 /* Ranges in one request at most, and the most bytes a multipart answer carries. */
@@ -31,11 +35,15 @@ struct serve_cache_slot;
 /* One thread's view of the root: the directory and its cache. Fields private. */
 struct serve_files {
     int root_fd;
+    struct avila_work_pool *pool;   /* reads several ranges of a file off the loop; may be NULL */
     struct serve_cache_slot *slots; /* SERVE_CACHE_SLOTS of them, or NULL before the first use */
 };
 
-/* Starts fs over root_fd (borrowed: it must outlive fs). Allocates nothing yet. */
-void serve_files_init(struct serve_files *fs, int root_fd);
+/*
+ * Starts fs over root_fd and pool (borrowed: they must outlive fs; pool may
+ * be NULL, then everything runs on the loop). Allocates nothing yet.
+ */
+void serve_files_init(struct serve_files *fs, int root_fd, struct avila_work_pool *pool);
 
 /* Frees the cache. */
 void serve_files_release(struct serve_files *fs);

@@ -39,8 +39,12 @@ enum body_mode { BM_DISCARD, BM_LENGTH, BM_CHUNKED, BM_CLOSE };
 /* Alignment of an input block (it starts with the request's ctx). */
 #define BLOCK_ALIGN _Alignof(struct avila_http_request_ctx)
 
-/* Input blocks kept for reuse by each server, so busy connections do not allocate per request. */
-#define SPARE_BLOCKS 32
+/*
+ * Input blocks and small write buffers kept for reuse by each server, so
+ * busy connections do not allocate per request.
+ */
+#define SPARE_BLOCKS   32
+#define SPARE_WBUF_CAP ((size_t)16384)
 
 struct conn {
     struct avila_io io;
@@ -123,6 +127,8 @@ struct avila_http_server {
     size_t nconns;
     void *spare[SPARE_BLOCKS]; /* input blocks to reuse */
     size_t nspare;
+    struct avila_buf spare_wbuf[SPARE_BLOCKS]; /* small empty write buffers to reuse */
+    size_t nspare_wbuf;
     struct avila_buf head; /* scratch for building a response head */
     int64_t date_sec;
     char date[AVILA_HTTP1_DATE_LEN + 1];
@@ -811,6 +817,8 @@ static int input_take(struct conn *c)
     if (p == NULL)
         return AVILA_ENOMEM;
     c->ctx = p;
+    if (c->wbuf.data == NULL && s->nspare_wbuf > 0)
+        c->wbuf = s->spare_wbuf[--s->nspare_wbuf];
     c->headers = (struct avila_http1_header *)(c->ctx + 1);
     c->rbuf = (uint8_t *)(c->headers + AVILA_HTTP_SERVER_MAX_HEADERS);
     return 0;
@@ -827,6 +835,11 @@ static void input_release(struct conn *c)
     c->ctx = NULL;
     c->headers = NULL;
     c->rbuf = NULL;
+    if (c->wbuf.data != NULL && c->wbuf.len == 0 && avila_buf_avail(&c->wbuf) <= SPARE_WBUF_CAP &&
+        s->nspare_wbuf < SPARE_BLOCKS) {
+        s->spare_wbuf[s->nspare_wbuf++] = c->wbuf; /* moved: the struct owns its bytes */
+        avila_buf_init(&c->wbuf, s->a, SIZE_MAX);
+    }
     avila_buf_release(&c->wbuf);
     c->woff = 0;
 }
@@ -1204,6 +1217,8 @@ void avila_http_server_destroy(struct avila_http_server *s)
     avila_loop_timer_stop(&s->drain_timer);
     while (s->nspare > 0)
         avila_free(s->a, s->spare[--s->nspare], input_bytes(s), BLOCK_ALIGN);
+    while (s->nspare_wbuf > 0)
+        avila_buf_release(&s->spare_wbuf[--s->nspare_wbuf]);
     avila_buf_release(&s->head);
     avila_http_router_release(&s->router);
     while (s->routes != NULL) {

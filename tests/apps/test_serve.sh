@@ -247,6 +247,46 @@ else
     fail "no --root: server starts" "$(cat "$tmp/err2")"
 fi
 
+# Descriptor exhaustion: with 48 descriptors, 80 idle clients cannot all be
+# accepted; the server neither spins nor dies, and serves again once they go.
+printf '#!/bin/sh\nulimit -n 48\nexec "$0.real" "$@"\n' >"$tmp/lowfd"
+chmod +x "$tmp/lowfd"
+ln -s "$(command -v "$avila" || echo "$avila")" "$tmp/lowfd.real"
+if avila=$tmp/lowfd start_server "$tmp/err3" --root "$root"; then
+    out=$(python3 - "$port" "$pid" <<'EOF2'
+import socket, sys, time
+port, pid = int(sys.argv[1]), sys.argv[2]
+def cpu():
+    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / 100.0
+socks = []
+for _ in range(80):
+    s = socket.create_connection(("127.0.0.1", port), timeout=2)
+    socks.append(s)
+time.sleep(0.3)
+import os
+fds = len(os.listdir(f"/proc/{pid}/fd"))
+t0 = cpu()
+time.sleep(1.0)
+spent = cpu() - t0
+for s in socks:
+    s.close()
+time.sleep(0.3)
+print("%.2f %d" % (spent, fds))
+EOF2
+)
+    set -- $out
+    awk -v s="$1" -v f="$2" 'BEGIN { exit !(s < 0.3 && f >= 46) }' &&
+        pass "80 clients on 48 descriptors ($2 open): no busy loop ($1 s CPU in 1 s)" ||
+        fail "descriptor exhaustion: no busy loop" "CPU s, fds: $out"
+    [ "$("${c[@]}" "http://127.0.0.1:$port/a.txt")" = "hello, world" ] &&
+        pass "descriptor exhaustion: serves again once clients go" || fail "serves again after exhaustion" "$(tail -3 "$tmp/err3")"
+    kill -TERM "$pid"
+    wait "$pid"
+else
+    fail "server with 48 descriptors starts" "$(cat "$tmp/err3")"
+fi
+
 # Usage errors.
 "$avila" serve --threads 0 >/dev/null 2>&1
 [ $? = 2 ] && pass "--threads 0: exit 2" || fail "--threads 0: exit 2"

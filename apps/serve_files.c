@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "apps/serve_files.h"
+#include "core/encoding.h"
 #include "core/hash.h"
 #include "core/time.h"
 
@@ -115,17 +116,6 @@ static const char *mime_type(const char *path)
     return "application/octet-stream";
 }
 
-static int hexval(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 unsigned serve_decode_path(struct avila_slice target, char *out, size_t cap)
 {
     size_t o = 0;
@@ -134,11 +124,10 @@ unsigned serve_decode_path(struct avila_slice target, char *out, size_t cap)
     for (size_t i = 0; i < target.len && target.ptr[i] != '?'; i++) {
         uint8_t ch = target.ptr[i];
         if (ch == '%') {
-            int hi = i + 2 < target.len ? hexval(target.ptr[i + 1]) : -1;
-            int lo = hi >= 0 ? hexval(target.ptr[i + 2]) : -1;
-            if (lo < 0)
+            size_t got;
+            if (i + 2 >= target.len ||
+                avila_hex_decode(&ch, 1, (const char *)target.ptr + i + 1, 2, &got) != 0)
                 return 400;
-            ch = (uint8_t)(hi * 16 + lo);
             i += 2;
         }
         if (ch == 0)

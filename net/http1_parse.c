@@ -716,12 +716,39 @@ static int request_head(const struct avila_http1_parser *p, const uint8_t *b, si
                         struct avila_http1_header *headers, size_t cap,
                         struct avila_http1_request *req, struct avila_http1_error *err);
 
-int avila_http1_parse_request(struct avila_http1_parser *p, const void *buf, size_t len,
-                              struct avila_http1_header *headers, size_t headers_cap,
-                              struct avila_http1_request *req, struct avila_http1_error *err)
+static int response_head(const struct avila_http1_parser *p, const uint8_t *b, size_t n,
+                         enum avila_http1_method request_method, struct avila_http1_header *headers,
+                         size_t cap, struct avila_http1_response *resp,
+                         struct avila_http1_error *err);
+
+/* Which head parse_head reads: a request (req set) or a response to request_method. */
+struct head_kind {
+    struct avila_http1_request *req;
+    struct avila_http1_response *resp;
+    enum avila_http1_method request_method;
+};
+
+static int head_of_kind(const struct avila_http1_parser *p, const uint8_t *b, size_t n,
+                        struct avila_http1_header *headers, size_t cap, const struct head_kind *k,
+                        struct avila_http1_error *err)
+{
+    if (k->req != NULL)
+        return request_head(p, b, n, headers, cap, k->req, err);
+    return response_head(p, b, n, k->request_method, headers, cap, k->resp, err);
+}
+
+/*
+ * The incremental driver both public parsers share: usually the whole head
+ * is there, so it is parsed in one pass without searching for its end
+ * first; otherwise find_end scans incrementally and the head is parsed
+ * once complete.
+ */
+static int parse_head(struct avila_http1_parser *p, const void *buf, size_t len,
+                      struct avila_http1_header *headers, size_t headers_cap,
+                      const struct head_kind *k, struct avila_http1_error *err)
 {
     struct avila_http1_parser local;
-    if (!req || (!buf && len) || (!headers && headers_cap))
+    if ((!buf && len) || (!headers && headers_cap))
         return AVILA_EINVAL;
     if (!p) {
         avila_http1_parser_init(&local, NULL);
@@ -730,18 +757,27 @@ int avila_http1_parse_request(struct avila_http1_parser *p, const void *buf, siz
     const uint8_t *b = buf;
     size_t cap = min_size(headers_cap, p->lim.max_headers);
     if (p->scanned == 0) {
-        /* Usually the whole head is there: one pass, no search for its end first. */
-        int rc = request_head(p, b, len, headers, cap, req, NULL);
+        int rc = head_of_kind(p, b, len, headers, cap, k, NULL);
         if (rc > 0)
             return rc;
     }
-    int rc = find_end(p, b, len, true, cap, err);
+    int rc = find_end(p, b, len, k->req != NULL, cap, err);
     if (rc == AVILA_EAGAIN)
         return rc;
     avila_http1_parser_reset(p);
     if (rc < 0)
         return rc;
-    return request_head(p, b, (size_t)rc, headers, cap, req, err);
+    return head_of_kind(p, b, (size_t)rc, headers, cap, k, err);
+}
+
+int avila_http1_parse_request(struct avila_http1_parser *p, const void *buf, size_t len,
+                              struct avila_http1_header *headers, size_t headers_cap,
+                              struct avila_http1_request *req, struct avila_http1_error *err)
+{
+    if (!req)
+        return AVILA_EINVAL;
+    struct head_kind kind = {.req = req};
+    return parse_head(p, buf, len, headers, headers_cap, &kind, err);
 }
 
 /*
@@ -905,25 +941,8 @@ int avila_http1_parse_response(struct avila_http1_parser *p, const void *buf, si
                                struct avila_http1_header *headers, size_t headers_cap,
                                struct avila_http1_response *resp, struct avila_http1_error *err)
 {
-    struct avila_http1_parser local;
-    if (!resp || (!buf && len) || (!headers && headers_cap))
+    if (!resp)
         return AVILA_EINVAL;
-    if (!p) {
-        avila_http1_parser_init(&local, NULL);
-        p = &local;
-    }
-    const uint8_t *b = buf;
-    size_t cap = min_size(headers_cap, p->lim.max_headers);
-    if (p->scanned == 0) {
-        int rc = response_head(p, b, len, request_method, headers, cap, resp, NULL);
-        if (rc > 0)
-            return rc;
-    }
-    int rc = find_end(p, b, len, false, cap, err);
-    if (rc == AVILA_EAGAIN)
-        return rc;
-    avila_http1_parser_reset(p);
-    if (rc < 0)
-        return rc;
-    return response_head(p, b, (size_t)rc, request_method, headers, cap, resp, err);
+    struct head_kind kind = {.resp = resp, .request_method = request_method};
+    return parse_head(p, buf, len, headers, headers_cap, &kind, err);
 }

@@ -86,7 +86,7 @@ static struct avila_http1_header hdr(const char *name, const char *value)
 static void metrics(struct avila_http_request_ctx *ctx)
 {
     const struct serve *sv = ctx->arg;
-    uint64_t req[6] = {0}, bytes = 0, open = 0, accepted = 0, timeouts = 0, dur = 0;
+    uint64_t req[6] = {0}, bytes = 0, open = 0, accepted = 0, timeouts = 0, aborted = 0, dur = 0;
     uint64_t lat[AVILA_HTTP_SERVER_LATENCY_BUCKETS] = {0};
     static const uint64_t bounds[] = AVILA_HTTP_SERVER_LATENCY_BOUNDS_US;
     for (size_t i = 0; i < sv->n; i++) {
@@ -97,6 +97,7 @@ static void metrics(struct avila_http_request_ctx *ctx)
         open += atomic_load_explicit(&st->open, memory_order_relaxed);
         accepted += atomic_load_explicit(&st->accepted, memory_order_relaxed);
         timeouts += atomic_load_explicit(&st->timeouts, memory_order_relaxed);
+        aborted += atomic_load_explicit(&st->aborted, memory_order_relaxed);
         dur += atomic_load_explicit(&st->duration_us, memory_order_relaxed);
         for (size_t k = 0; k < AVILA_HTTP_SERVER_LATENCY_BUCKETS; k++)
             lat[k] += atomic_load_explicit(&st->latency[k], memory_order_relaxed);
@@ -120,14 +121,20 @@ static void metrics(struct avila_http_request_ctx *ctx)
                         "# HELP avila_http_connections_accepted_total Connections accepted.\n"
                         "# TYPE avila_http_connections_accepted_total counter\n"
                         "avila_http_connections_accepted_total %llu\n"
-                        "# HELP avila_http_timeouts_total Connections closed by a timeout.\n"
+                        "# HELP avila_http_timeouts_total Requests or connections ended by a "
+                        "timeout.\n"
                         "# TYPE avila_http_timeouts_total counter\n"
                         "avila_http_timeouts_total %llu\n"
+                        "# HELP avila_http_requests_aborted_total Requests ended before an "
+                        "answer.\n"
+                        "# TYPE avila_http_requests_aborted_total counter\n"
+                        "avila_http_requests_aborted_total %llu\n"
                         "# HELP avila_http_request_duration_seconds Time from a complete head to "
-                        "its answer queued.\n"
+                        "its answer complete.\n"
                         "# TYPE avila_http_request_duration_seconds histogram\n",
                         (unsigned long long)bytes, (unsigned long long)open,
-                        (unsigned long long)accepted, (unsigned long long)timeouts);
+                        (unsigned long long)accepted, (unsigned long long)timeouts,
+                        (unsigned long long)aborted);
     uint64_t cum = 0;
     for (size_t k = 0; k < AVILA_HTTP_SERVER_LATENCY_BUCKETS; k++) {
         cum += lat[k];

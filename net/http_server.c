@@ -221,16 +221,17 @@ static void finish(struct conn *c, bool aborted)
 {
     struct avila_http_server *s = c->srv;
     uint64_t us = (avila_time_mono_ns() - c->start_ns) / 1000;
-    if (c->status != 0)
+    if (c->status != 0) { /* answered: counted by class and in the duration histogram */
         stat_add(&s->stats.requests[c->status / 100 < 6 ? c->status / 100 : 5], 1);
-    else
+        stat_add(&s->stats.duration_us, us);
+        static const uint64_t bounds[] = AVILA_HTTP_SERVER_LATENCY_BOUNDS_US;
+        size_t b = 0;
+        while (b < AVILA_ARRAY_LEN(bounds) && us > bounds[b])
+            b++;
+        stat_add(&s->stats.latency[b], 1);
+    } else {
         stat_add(&s->stats.aborted, 1);
-    stat_add(&s->stats.duration_us, us);
-    static const uint64_t bounds[] = AVILA_HTTP_SERVER_LATENCY_BOUNDS_US;
-    size_t b = 0;
-    while (b < AVILA_ARRAY_LEN(bounds) && us > bounds[b])
-        b++;
-    stat_add(&s->stats.latency[b], 1);
+    }
     struct avila_http_outcome o = {
         .status = c->status,
         .aborted = aborted || c->timed_out,

@@ -141,14 +141,15 @@ struct avila_http_server_config {
 /* Counters, updated with relaxed atomics; any thread may read them. */
 struct avila_http_server_stats {
     atomic_uint_fast64_t requests[6]; /* answered requests by status class: [1] 1xx .. [5] 5xx */
-    atomic_uint_fast64_t aborted;     /* requests whose connection was lost before the answer */
+    atomic_uint_fast64_t aborted;     /* requests ended before any answer was queued */
     atomic_uint_fast64_t bytes_sent;  /* bytes written to sockets (heads, bodies, files) */
     atomic_uint_fast64_t accepted;    /* connections accepted */
     atomic_uint_fast64_t rejected;    /* connections closed at once (max_connections) */
     atomic_uint_fast64_t timeouts;    /* requests or connections ended by a timeout */
     atomic_uint_fast64_t open;        /* connections open now */
-    atomic_uint_fast64_t duration_us; /* sum of request durations, head to answer complete */
-    /* requests by duration: [i] counts those <= bound i (not cumulative) */
+    atomic_uint_fast64_t
+        duration_us; /* sum of answered request durations, head to answer complete */
+    /* answered requests by duration: [i] counts those <= bound i (not cumulative) */
     atomic_uint_fast64_t latency[AVILA_HTTP_SERVER_LATENCY_BUCKETS];
 };
 

@@ -8,7 +8,8 @@
 # it are followed, small files from the in-memory cache (ranges, 304, a
 # change seen after a second), /healthz, /metrics (and
 # its histogram against the request counters), the access log, the
-# built-in page without --root, usage errors, and a graceful stop on
+# built-in page without --root, 80 clients against 48 descriptors (no busy
+# loop, service resumes), usage errors, and a graceful stop on
 # SIGTERM and SIGINT (exit 0). Only 127.0.0.1; every server started here is
 # killed at the end.
 . "$AVILA_ROOT/tests/support/tap.sh"

@@ -90,6 +90,10 @@ struct conn {
     struct avila_buf extra; /* answer header lines added by middleware */
     avila_http_ctx_fn *on_drain;
     avila_http_ctx_fn *on_abort;
+    avila_http_body_fn *on_body;
+    bool body_stream; /* the route takes the body as a stream: on_body, from the head on */
+    bool body_paused;
+    int route_rc; /* the router's verdict for the request: 0, ENOTFOUND or EMETHOD */
     avila_http_takeover_fn *takeover;
     void *takeover_arg;
     /* output */
@@ -104,6 +108,7 @@ struct conn {
 struct route {
     avila_http_handler_fn *fn;
     void *arg;
+    bool stream_body;
     struct route *next;
 };
 
@@ -111,7 +116,9 @@ struct avila_http_server {
     struct avila_loop *loop;
     const struct avila_allocator *a;
     struct avila_http_server_config cfg;
-    struct avila_http1_limits lim; /* cfg.limits with max_content_length = max_body */
+    struct avila_http1_limits lim;        /* the head parser's: bodies up to the larger max */
+    struct avila_http1_limits lim_body;   /* a buffered body's decoder: max_body */
+    struct avila_http1_limits lim_stream; /* a streamed body's decoder: max_stream_body */
     avila_http_handler_fn *fn;
     void *arg;
     struct avila_http_middleware mw[AVILA_HTTP_SERVER_MAX_MIDDLEWARE];
@@ -256,6 +263,7 @@ static void complete(struct conn *c)
 static void abort_request(struct conn *c)
 {
     c->answer = AN_DONE; /* any answer attempt from on_abort is refused */
+    c->on_body = NULL;
     if (c->on_abort != NULL)
         c->on_abort(c->ctx);
     finish(c, true);
@@ -556,19 +564,17 @@ static void split_target(struct avila_http_request_ctx *ctx)
         ctx->query = avila_slice_make(t.ptr + q + 1, t.len - q - 1);
 }
 
-/* Finds the request's route and runs its handler, or answers 404 / 405 for the router. */
-static void route_and_handle(struct avila_http_request_ctx *ctx)
+/* Runs the matched route's handler, or answers 404 / 405 for the router. */
+static void route_and_handle(struct conn *c)
 {
-    struct avila_http_server *s = ctx->server;
+    struct avila_http_request_ctx *ctx = c->ctx;
+    struct avila_http_server *s = c->srv;
     avila_http_handler_fn *fn = s->fn;
-    int rc = AVILA_ENOTFOUND;
-    if (avila_http_router_count(&s->router) > 0)
-        rc = avila_http_router_match(&s->router, ctx->req.method, ctx->path, &ctx->route);
-    if (rc == 0) {
+    if (c->route_rc == 0) {
         const struct route *r = ctx->route.value;
         fn = r->fn;
         ctx->arg = r->arg;
-    } else if (rc == AVILA_HTTP_ROUTER_EMETHOD) {
+    } else if (c->route_rc == AVILA_HTTP_ROUTER_EMETHOD) {
         char allow[256];
         int n = avila_http_router_allow(&s->router, ctx->path, allow, sizeof(allow));
         struct avila_http1_header h[2] = {
@@ -593,33 +599,51 @@ int avila_http_param(const struct avila_http_request_ctx *ctx, const char *name,
     return avila_http_router_param(&ctx->route, name, value);
 }
 
-/* Hands the complete request to the middleware and the handler. */
-static void dispatch(struct conn *c)
+/*
+ * A request head is in: readies its ctx (target split, route matched) and
+ * says whether its route takes the body as a stream.
+ */
+static bool prepare(struct conn *c)
 {
     struct avila_http_server *s = c->srv;
     struct avila_http_request_ctx *ctx = c->ctx;
     struct avila_http1_request req = ctx->req;
     memset(ctx, 0, offsetof(struct avila_http_request_ctx, route.params));
     ctx->req = req;
-    ctx->body = avila_slice_make(c->body.data, c->body.len);
     ctx->peer = &c->peer;
     ctx->server = s;
     ctx->arg = s->arg;
     ctx->conn_ = c;
     split_target(ctx);
-    c->state = ST_HANDLER;
+    c->route_rc = AVILA_ENOTFOUND;
+    if (avila_http_router_count(&s->router) > 0)
+        c->route_rc = avila_http_router_match(&s->router, req.method, ctx->path, &ctx->route);
     c->answer = AN_NONE;
     c->status = 0;
     c->bytes = 0;
     c->timed_out = false;
     c->on_drain = NULL;
     c->on_abort = NULL;
+    c->on_body = NULL;
+    c->body_paused = false;
+    c->body_stream = c->route_rc == 0 && req.body != AVILA_HTTP1_BODY_NONE &&
+                     ((const struct route *)ctx->route.value)->stream_body;
+    return c->body_stream;
+}
+
+/* Hands the request (complete, or its head for a streamed body) to the middleware and handler. */
+static void dispatch(struct conn *c)
+{
+    struct avila_http_server *s = c->srv;
+    struct avila_http_request_ctx *ctx = c->ctx;
+    ctx->body = avila_slice_make(c->body.data, c->body.len);
+    c->state = ST_HANDLER;
     c->progress = true;
     for (size_t i = 0; i < s->nmw && c->answer == AN_NONE; i++)
         if (s->mw[i].on_request != NULL)
             s->mw[i].on_request(ctx, s->mw[i].arg);
     if (c->answer == AN_NONE)
-        route_and_handle(ctx);
+        route_and_handle(c);
 }
 
 /* The answer is out of our hands: the next request's bytes move to the front. */
@@ -634,6 +658,8 @@ static void request_reset(struct conn *c)
     c->ctx->conn_ = NULL; /* a late call on a stale ctx is refused */
     avila_http1_parser_reset(&c->parser);
     c->state = ST_HEAD;
+    c->body_stream = false;
+    c->on_body = NULL;
     c->served = true;
     if (c->timer_kind == TK_HEADER || c->timer_kind == TK_HANDLER) {
         avila_loop_timer_stop(&c->timer);
@@ -641,9 +667,26 @@ static void request_reset(struct conn *c)
     }
 }
 
+/* A body the client sent cannot be decoded: tell the handler of a streamed one, answer status. */
+static void body_failed(struct conn *c, unsigned status)
+{
+    if (!c->body_stream || (c->answer == AN_NONE && c->status == 0)) {
+        if (c->body_stream)
+            abort_request(c);
+        send_error(c, status);
+        return;
+    }
+    if (c->answer != AN_DONE)
+        abort_request(c); /* an answer was on its way: it is cut short */
+    c->state = ST_HANDLER;
+    c->close_after = true;
+}
+
 /*
- * Decodes the body bytes in the read buffer. Returns 1 when the body is
- * complete, 0 when more input is needed, or -1 after answering an error.
+ * Decodes the body bytes in the read buffer: appended to the body buffer,
+ * or handed to the handler's on_body for a streamed one. Returns 1 when
+ * the body is complete, 0 when more input is needed (or a streamed body is
+ * paused), or -1 after answering an error.
  */
 static int decode_body(struct conn *c)
 {
@@ -653,22 +696,53 @@ static int decode_body(struct conn *c)
         size_t avail = c->rlen - c->body_pos;
         int n = avila_http1_body_decode(&c->bdec, c->rbuf + c->body_pos, avail, &ev, &err);
         if (n < 0) {
-            send_error(c, avila_http1_error_status(err.reason));
+            body_failed(c, avila_http1_error_status(err.reason));
             return -1;
         }
-        if (ev.kind == AVILA_HTTP1_EV_DATA && ev.data.len > 0 &&
-            avila_buf_append(&c->body, ev.data.ptr, ev.data.len) != 0) {
-            send_error(c, 413);
-            return -1;
+        if (ev.kind == AVILA_HTTP1_EV_DATA && ev.data.len > 0) {
+            if (!c->body_stream && avila_buf_append(&c->body, ev.data.ptr, ev.data.len) != 0) {
+                send_error(c, 413);
+                return -1;
+            }
+            c->progress = true;
+            if (c->body_stream && c->on_body != NULL && c->answer != AN_DONE)
+                c->on_body(c->ctx, ev.data.ptr, ev.data.len, false);
         }
         /* Drop the consumed bytes, keeping the head in place before them. */
         memmove(c->rbuf + c->body_pos, c->rbuf + c->body_pos + n, avail - (size_t)n);
         c->rlen -= (size_t)n;
-        if (ev.kind == AVILA_HTTP1_EV_DONE)
+        if (ev.kind == AVILA_HTTP1_EV_DONE) {
+            if (c->body_stream && c->on_body != NULL && c->answer != AN_DONE)
+                c->on_body(c->ctx, NULL, 0, true);
             return 1;
-        if (ev.kind == AVILA_HTTP1_EV_NONE)
+        }
+        if (ev.kind == AVILA_HTTP1_EV_NONE || c->body_paused)
             return 0;
     }
+}
+
+/* Starts reading the body of the request whose head was just parsed (or answers 413). */
+static void begin_body(struct conn *c, bool stream)
+{
+    struct avila_http_server *s = c->srv;
+    const struct avila_http1_request *r = &c->ctx->req;
+    if (!stream && r->body == AVILA_HTTP1_BODY_LENGTH && r->content_length > s->cfg.max_body) {
+        send_error(c, 413); /* a streaming route may take more, so the parser let it pass */
+        return;
+    }
+    avila_http1_body_init(&c->bdec, r->body, r->content_length,
+                          stream ? &s->lim_stream : &s->lim_body);
+    bool early = false;
+    if (stream) {
+        dispatch(c); /* the handler sees the head now and the body through on_body */
+        early = c->answer != AN_NONE;
+    }
+    c->state = ST_BODY;
+    if (!r->expect_continue || c->rlen != c->body_pos)
+        return;
+    /* The client waits for "100 Continue"; after an early answer it may never send the body. */
+    if (early || avila_buf_append(&c->wbuf, "HTTP/1.1 100 Continue\r\n\r\n", 25) != 0)
+        c->close_after = true;
 }
 
 /* Processes the buffered requests it can. Returns true if it made progress. */
@@ -682,10 +756,8 @@ static bool process(struct conn *c)
             request_reset(c);
             progress = true;
         }
-        if (c->close_after)
-            break;
         if (c->state == ST_HEAD) {
-            if (c->rlen == 0)
+            if (c->rlen == 0 || c->close_after)
                 break;
             struct avila_http1_error err = {0};
             int rc = avila_http1_parse_request(&c->parser, c->rbuf, c->rlen, c->headers,
@@ -699,32 +771,38 @@ static bool process(struct conn *c)
             }
             c->start_ns = avila_time_mono_ns();
             c->body_pos = (size_t)rc;
-            avila_buf_init(&c->body, c->srv->a, (size_t)c->srv->cfg.max_body);
-            if (c->ctx->req.body == AVILA_HTTP1_BODY_NONE) {
+            bool stream = prepare(c);
+            avila_buf_init(&c->body, c->srv->a, stream ? 0 : (size_t)c->srv->cfg.max_body);
+            if (c->ctx->req.body == AVILA_HTTP1_BODY_NONE)
                 dispatch(c);
-                continue;
-            }
-            avila_http1_body_init(&c->bdec, c->ctx->req.body, c->ctx->req.content_length,
-                                  &c->srv->lim);
-            c->state = ST_BODY;
-            if (c->ctx->req.expect_continue && c->rlen == c->body_pos &&
-                avila_buf_append(&c->wbuf, "HTTP/1.1 100 Continue\r\n\r\n", 25) != 0) {
-                c->close_after = true;
-                break;
-            }
+            else
+                begin_body(c, stream);
+            continue;
         }
+        if (c->body_paused && c->body_stream)
+            break;
         int rc = decode_body(c);
         progress |= rc != 0;
         if (rc < 0)
             continue;
         if (rc == 0)
             break;
-        dispatch(c);
+        if (c->body_stream)
+            c->state = ST_HANDLER; /* the handler had the request since its head */
+        else
+            dispatch(c);
     }
     return progress;
 }
 
 /* ------------------------------------------------------------ connection */
+
+/* The handler holds the request: its answer is not complete (a streamed body may still come). */
+static bool request_open(const struct conn *c)
+{
+    return (c->state == ST_HANDLER || (c->state == ST_BODY && c->body_stream)) &&
+           c->answer != AN_DONE;
+}
 
 static void on_timer(struct avila_loop_timer *t)
 {
@@ -768,7 +846,7 @@ static void set_timer(struct conn *c)
     if (out_pending(c)) {
         want = TK_WRITE;
         ms = s->cfg.idle_timeout_ms;
-    } else if (c->state == ST_HANDLER && c->answer != AN_DONE) {
+    } else if (request_open(c) || (c->state == ST_BODY && c->body_stream)) {
         want = TK_HANDLER;
         ms = s->cfg.handler_timeout_ms;
         if (c->timer_kind == TK_HANDLER && !c->progress)
@@ -887,7 +965,7 @@ static void conn_close(struct conn *c)
     conn_unlink(c);
     close(c->fd);
     c->fd = -1;
-    if (c->state == ST_HANDLER && c->answer != AN_DONE)
+    if (request_open(c))
         abort_request(c);
     conn_free(c);
 }
@@ -936,7 +1014,7 @@ static void drive(struct conn *c)
         }
         if (process(c))
             continue;
-        bool answering = c->state == ST_HANDLER && c->answer != AN_DONE;
+        bool answering = request_open(c);
         if (c->close_after && !answering) {
             if (pending)
                 break;
@@ -1077,7 +1155,13 @@ int avila_http_server_create(struct avila_http_server **out, struct avila_loop *
         s->lim.max_head_bytes = AVILA_HTTP1_DEFAULT_MAX_HEAD_BYTES;
     if (s->lim.max_headers == 0 || s->lim.max_headers > AVILA_HTTP_SERVER_MAX_HEADERS)
         s->lim.max_headers = AVILA_HTTP_SERVER_MAX_HEADERS;
-    s->lim.max_content_length = s->cfg.max_body;
+    if (s->cfg.max_stream_body == 0)
+        s->cfg.max_stream_body = AVILA_HTTP_SERVER_DEFAULT_MAX_STREAM_BODY;
+    s->lim_body = s->lim_stream = s->lim;
+    s->lim_body.max_content_length = s->cfg.max_body;
+    s->lim_stream.max_content_length = s->cfg.max_stream_body;
+    s->lim.max_content_length =
+        s->cfg.max_body > s->cfg.max_stream_body ? s->cfg.max_body : s->cfg.max_stream_body;
     avila_buf_init(&s->head, a, SIZE_MAX);
     (void)avila_http_router_init(&s->router, a);
     avila_loop_timer_init(&s->drain_timer);
@@ -1098,8 +1182,9 @@ int avila_http_server_use(struct avila_http_server *s, const struct avila_http_m
     return 0;
 }
 
-int avila_http_server_route(struct avila_http_server *s, const char *method, const char *pattern,
-                            avila_http_handler_fn *fn, void *arg)
+/* Adds a route; stream_body: the handler runs at the head and takes the body through on_body. */
+static int add_route(struct avila_http_server *s, const char *method, const char *pattern,
+                     avila_http_handler_fn *fn, void *arg, bool stream_body)
 {
     if (s == NULL || fn == NULL)
         return AVILA_EINVAL;
@@ -1108,7 +1193,7 @@ int avila_http_server_route(struct avila_http_server *s, const char *method, con
     struct route *r = AVILA_NEW(s->a, struct route);
     if (r == NULL)
         return AVILA_ENOMEM;
-    *r = (struct route){.fn = fn, .arg = arg, .next = s->routes};
+    *r = (struct route){.fn = fn, .arg = arg, .stream_body = stream_body, .next = s->routes};
     int rc = avila_http_router_add(&s->router, method, pattern, r);
     if (rc != 0) {
         AVILA_DELETE(s->a, r, struct route);
@@ -1116,6 +1201,32 @@ int avila_http_server_route(struct avila_http_server *s, const char *method, con
     }
     s->routes = r;
     return 0;
+}
+
+int avila_http_server_route(struct avila_http_server *s, const char *method, const char *pattern,
+                            avila_http_handler_fn *fn, void *arg)
+{
+    return add_route(s, method, pattern, fn, arg, false);
+}
+
+int avila_http_server_route_stream(struct avila_http_server *s, const char *method,
+                                   const char *pattern, avila_http_handler_fn *fn, void *arg)
+{
+    return add_route(s, method, pattern, fn, arg, true);
+}
+
+void avila_http_on_body(struct avila_http_request_ctx *ctx, avila_http_body_fn *fn)
+{
+    struct conn *c = ctx->conn_;
+    c->on_body = fn;
+}
+
+void avila_http_body_pause(struct avila_http_request_ctx *ctx, bool paused)
+{
+    struct conn *c = ctx->conn_;
+    if (c->body_paused && !paused)
+        kick(c);
+    c->body_paused = paused;
 }
 
 int avila_http_server_listen_fd(struct avila_http_server *s, int lfd)

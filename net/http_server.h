@@ -23,8 +23,12 @@
  * Requests. The head is parsed incrementally; a refused head is answered
  * with the status avila_http1_error_status gives and "Connection: close".
  * A body (Content-Length or chunked) is read whole into memory, up to
- * max_body bytes (beyond: 413 and close), before the handler runs; with
- * "Expect: 100-continue" the interim "100 Continue" is sent first. Pipelined
+ * max_body bytes (beyond: 413 and close), before the handler runs - unless
+ * the request's route streams bodies (avila_http_server_route_stream):
+ * then the handler runs at the head and takes the body piece by piece,
+ * up to max_stream_body. With "Expect: 100-continue" the interim "100
+ * Continue" is sent first (not after an early answer: the connection then
+ * closes after it). Pipelined
  * requests are answered in order, one at a time: the next one waits until
  * the answer to the current one is complete. HEAD answers carry the head
  * only. While the write queue holds more than max_write_buffer bytes (or a
@@ -68,6 +72,7 @@
 
 /* Defaults for the zero fields of struct avila_http_server_config. */
 #define AVILA_HTTP_SERVER_DEFAULT_MAX_BODY        ((uint64_t)1 << 20)
+#define AVILA_HTTP_SERVER_DEFAULT_MAX_STREAM_BODY ((uint64_t)1 << 30)
 #define AVILA_HTTP_SERVER_DEFAULT_HEADER_TIMEOUT  10000u
 #define AVILA_HTTP_SERVER_DEFAULT_IDLE_TIMEOUT    30000u
 #define AVILA_HTTP_SERVER_DEFAULT_HANDLER_TIMEOUT 30000u
@@ -98,10 +103,18 @@ typedef void avila_http_handler_fn(struct avila_http_request_ctx *ctx);
 typedef void avila_http_ctx_fn(struct avila_http_request_ctx *ctx);
 
 /*
+ * Gets the next len bytes of a streamed request body (valid during the
+ * call only), in order; last is true once, at the end (len 0 then).
+ */
+typedef void avila_http_body_fn(struct avila_http_request_ctx *ctx, const uint8_t *data, size_t len,
+                                bool last);
+
+/*
  * Server configuration; every zero field takes its default.
  *   limits              head limits for net/http1 (max_headers is capped at
  *                       AVILA_HTTP_SERVER_MAX_HEADERS)
  *   max_body            largest request body, declared or chunked (413 beyond)
+ *   max_stream_body     the same for a route that streams bodies (default 1 GiB)
  *   header_timeout_ms   a head (and then its body) must arrive within this
  *                       many ms from its first byte, or 408 is sent and the
  *                       connection closed (slowloris); default 10 s
@@ -121,6 +134,7 @@ typedef void avila_http_ctx_fn(struct avila_http_request_ctx *ctx);
 struct avila_http_server_config {
     struct avila_http1_limits limits;
     uint64_t max_body;
+    uint64_t max_stream_body;
     uint64_t header_timeout_ms;
     uint64_t idle_timeout_ms;
     uint64_t handler_timeout_ms;
@@ -243,6 +257,27 @@ int avila_http_server_use(struct avila_http_server *s, const struct avila_http_m
  */
 int avila_http_server_route(struct avila_http_server *s, const char *method, const char *pattern,
                             avila_http_handler_fn *fn, void *arg);
+
+/*
+ * As avila_http_server_route, but the route takes request bodies as a
+ * stream: its handler runs as soon as the head is in (ctx->body is empty),
+ * sets avila_http_on_body to receive the body, and may answer at any time
+ * (before, during or after the body; the body is read to its end either
+ * way, and dropped once the answer is complete). Bodies up to
+ * max_stream_body. For uploads larger than memory.
+ */
+int avila_http_server_route_stream(struct avila_http_server *s, const char *method,
+                                   const char *pattern, avila_http_handler_fn *fn, void *arg);
+
+/* Sets the receiver of a streamed request body (see avila_http_server_route_stream). */
+void avila_http_on_body(struct avila_http_request_ctx *ctx, avila_http_body_fn *fn);
+
+/*
+ * Pauses (paused true) or resumes a streamed request body: while paused no
+ * bytes come to on_body, and once the read buffer is full nothing more is
+ * read from the client (TCP flow control then holds it back).
+ */
+void avila_http_body_pause(struct avila_http_request_ctx *ctx, bool paused);
 
 /*
  * Sets *value to the raw (still percent-encoded) text of the matched

@@ -223,6 +223,67 @@ static void routed(struct avila_http_request_ctx *ctx)
     assert_int_equal(avila_http_respond(ctx, 200, NULL, 0, out, n), 0);
 }
 
+/*
+ * Streamed uploads to /upload: the body's length and a checksum come back
+ * at its end; ?deny answers 403 at the head; ?pause holds the body 30 ms
+ * after its first piece; ?echo streams the body straight back (chunked).
+ */
+static struct {
+    uint64_t count, sum;
+    bool echo;
+    struct avila_loop_timer resume;
+    struct avila_http_request_ctx *ctx;
+} up;
+
+static void upload_resume(struct avila_loop_timer *t)
+{
+    (void)t;
+    avila_http_body_pause(up.ctx, false);
+}
+
+static void upload_body(struct avila_http_request_ctx *ctx, const uint8_t *data, size_t len,
+                        bool last)
+{
+    if (up.echo) {
+        if (len > 0)
+            assert_true(avila_http_respond_write(ctx, data, len) >= 0);
+        if (last)
+            assert_int_equal(avila_http_respond_end(ctx, NULL, 0), 0);
+        return;
+    }
+    bool first = up.count == 0;
+    for (size_t i = 0; i < len; i++)
+        up.sum = up.sum * 31 + data[i];
+    up.count += len;
+    if (first && len > 0 && avila_slice_equal(ctx->query, avila_slice_from_cstr("pause"))) {
+        avila_http_body_pause(ctx, true);
+        up.ctx = ctx;
+        up.resume.data = NULL;
+        avila_loop_timer_start(avila_http_server_loop(ctx->server), &up.resume, 30, upload_resume);
+    }
+    if (last) {
+        char out[96];
+        int n = snprintf(out, sizeof(out), "count=%llu sum=%llu", (unsigned long long)up.count,
+                         (unsigned long long)up.sum);
+        assert_int_equal(avila_http_respond(ctx, 200, NULL, 0, out, (size_t)n), 0);
+    }
+}
+
+static void upload(struct avila_http_request_ctx *ctx)
+{
+    assert_int_equal(ctx->body.len, 0);
+    up.count = up.sum = 0;
+    up.echo = avila_slice_equal(ctx->query, avila_slice_from_cstr("echo"));
+    if (avila_slice_equal(ctx->query, avila_slice_from_cstr("deny"))) {
+        assert_int_equal(avila_http_respond(ctx, 403, NULL, 0, "no", 2), 0);
+        return;
+    }
+    avila_http_on_abort(ctx, on_abort);
+    avila_http_on_body(ctx, upload_body);
+    if (up.echo)
+        assert_int_equal(avila_http_respond_start(ctx, 200, NULL, 0, AVILA_HTTP_LENGTH_UNKNOWN), 0);
+}
+
 /* Test middleware: /deny is answered 403 before the handler; every answer gets "X-Mw: on". */
 static void mw_request(struct avila_http_request_ctx *ctx, void *arg)
 {
@@ -264,6 +325,7 @@ static int setup(void **state)
         .max_write_buffer = (size_t)64 * 1024,
         .max_connections = 8,
         .handler_timeout_ms = 300,
+        .max_stream_body = (uint64_t)8 << 20,
     };
     assert_int_equal(
         avila_http_server_create(&f.srv, f.loop, avila_allocator_libc(), &cfg, handler, NULL), 0);
@@ -286,6 +348,8 @@ static int setup(void **state)
     assert_int_equal(avila_http_server_route(f.srv, "GET", "/users/:id", routed, "again"),
                      AVILA_EEXIST);
     assert_int_equal(avila_http_server_route(f.srv, "GET", "no-slash", routed, NULL), AVILA_EINVAL);
+    assert_int_equal(avila_http_server_route_stream(f.srv, "POST", "/upload", upload, NULL), 0);
+    avila_loop_timer_init(&up.resume);
     struct avila_sockaddr a;
     assert_int_equal(avila_sockaddr_parse(&a, "127.0.0.1:0", 11), 0);
     assert_int_equal(avila_http_server_listen(f.srv, &a, 0), 0);
@@ -881,6 +945,99 @@ static void routes(void **state)
     close(c.fd);
 }
 
+/* The checksum upload_body computes, over n bytes of the pattern (i * 7 + 3). */
+static uint64_t pattern_sum(size_t n)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum = sum * 31 + (uint8_t)(i * 7 + 3);
+    return sum;
+}
+
+/* Sends n bytes of the pattern in pieces of varying sizes; chunked adds chunk framing. */
+static void send_pattern(struct client *c, size_t n, bool chunked)
+{
+    static uint8_t piece[70000];
+    char line[32];
+    size_t off = 0, step = 1;
+    while (off < n) {
+        size_t len = step % sizeof(piece);
+        if (len == 0 || len > n - off)
+            len = n - off < sizeof(piece) ? n - off : sizeof(piece) - 1;
+        for (size_t i = 0; i < len; i++)
+            piece[i] = (uint8_t)((off + i) * 7 + 3);
+        if (chunked) {
+            snprintf(line, sizeof(line), "%zx\r\n", len);
+            client_send(c, line);
+        }
+        assert_int_equal(send(c->fd, piece, len, MSG_NOSIGNAL), (ssize_t)len);
+        if (chunked)
+            client_send(c, "\r\n");
+        off += len;
+        step = step * 3 + 1;
+    }
+    if (chunked)
+        client_send(c, "0\r\n\r\n");
+}
+
+/* Streamed request bodies: beyond max_body, chunked, paused, answered early, echoed, too large,
+ * lost. */
+static void streamed_uploads(void **state)
+{
+    struct fixture *f = *state;
+    struct client c;
+    static char body[1 << 16];
+    char want[96], head[160];
+    client_open(&c, f);
+    size_t n = (size_t)3 << 20; /* 3 MiB, past max_body (1000) */
+    snprintf(head, sizeof(head), "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n\r\n",
+             n);
+    client_send(&c, head);
+    send_pattern(&c, n, false);
+    snprintf(want, sizeof(want), "count=%zu sum=%llu", n, (unsigned long long)pattern_sum(n));
+    assert_int_equal(client_response(&c, AVILA_HTTP1_METHOD_POST, body, sizeof(body), NULL), 200);
+    assert_string_equal(body, want);
+    n = 500000;
+    client_send(&c, "POST /upload?pause HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+    send_pattern(&c, n, true);
+    snprintf(want, sizeof(want), "count=%zu sum=%llu", n, (unsigned long long)pattern_sum(n));
+    assert_int_equal(client_response(&c, AVILA_HTTP1_METHOD_POST, body, sizeof(body), NULL), 200);
+    assert_string_equal(body, want);
+    /* Answered at the head: the body is read and dropped, the connection goes on. */
+    client_send(&c, "POST /upload?deny HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n");
+    send_pattern(&c, 100000, false);
+    client_send(&c, "GET /after HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_int_equal(client_response(&c, AVILA_HTTP1_METHOD_POST, body, sizeof(body), NULL), 403);
+    assert_int_equal(client_response(&c, AVILA_HTTP1_METHOD_GET, body, sizeof(body), NULL), 200);
+    assert_string_equal(body, "GET /after|");
+    /* Full duplex: the body streams back while it comes in. */
+    n = 40000;
+    client_send(&c, "POST /upload?echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+    send_pattern(&c, n, true);
+    assert_int_equal(client_response(&c, AVILA_HTTP1_METHOD_POST, body, sizeof(body), NULL), 200);
+    for (size_t i = 0; i < n; i++)
+        if ((uint8_t)body[i] != (uint8_t)(i * 7 + 3))
+            fail_msg("echoed byte %zu differs", i);
+    /* A non-streaming path keeps max_body; a streaming one max_stream_body. */
+    client_send(&c, "POST /other HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\n\r\n");
+    assert_int_equal(client_response(&c, AVILA_HTTP1_METHOD_POST, body, sizeof(body), NULL), 413);
+    close(c.fd);
+    client_open(&c, f);
+    client_send(&c, "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 9000000\r\n\r\n");
+    assert_int_equal(client_response(&c, AVILA_HTTP1_METHOD_POST, body, sizeof(body), NULL), 413);
+    close(c.fd);
+    /* A client that vanishes mid-upload: the handler hears of it. */
+    int before = atomic_load(&aborts);
+    client_open(&c, f);
+    client_send(&c, "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n");
+    send_pattern(&c, 5000, false);
+    avila_time_sleep_ns(20 * 1000000ull);
+    close(c.fd);
+    for (int i = 0; i < 200 && atomic_load(&aborts) == before; i++)
+        avila_time_sleep_ns(5 * 1000000ull);
+    assert_int_equal(atomic_load(&aborts), before + 1);
+}
+
 /* A takeover: the 101 head goes out, then the callee owns the socket and the bytes after it. */
 static void takeover(void **state)
 {
@@ -1010,6 +1167,7 @@ int main(void)
         cmocka_unit_test(abort_on_vanish),
         cmocka_unit_test(middleware),
         cmocka_unit_test(routes),
+        cmocka_unit_test(streamed_uploads),
         cmocka_unit_test(takeover),
         cmocka_unit_test(back_pressure),
         cmocka_unit_test(graceful_shutdown),

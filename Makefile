@@ -44,7 +44,8 @@ LAYERS := core crypto net data dist math geo media
 core_OS := core/alloc_libc.c core/cpu_env.c core/id_gen.c core/log_stderr.c core/random.c \
 	core/time.c
 crypto_OS := crypto/csprng_os.c
-net_OS := net/http_client.c net/http_middleware.c net/http_server.c net/loop.c net/resolve.c net/sock.c net/work.c
+net_OS := net/http_client.c net/http_middleware.c net/http_server.c net/loop.c net/resolve.c net/sock.c \
+	net/work.c net/ws_client.c net/ws_conn.c
 
 define layer_vars
 $(1)_SRCS := $$(sort $$(wildcard $(1)/*.c $(1)/*/*.c))
@@ -180,10 +181,11 @@ bench: $(BENCH_BINS) $(AVILA)
 # ---------------------------------------------------------------- checks
 # `test` makes sure the test packages are there, then runs `check`.
 # clang: freestanding check; valgrind: constant-time check; xxhash, b3sum,
-# openssl, argon2, python3(-cryptography, -bcrypt, -dnspython), signify-openbsd, age,
-# dnsmasq, curl: peers the tests compare with.
+# openssl, argon2, python3(-cryptography, -bcrypt, -dnspython, -websockets), signify-openbsd,
+# age, dnsmasq, curl, nginx: peers the tests compare with.
 TEST_PACKAGES := libcmocka-dev clang valgrind pkg-config xxhash b3sum openssl argon2 python3 \
-	python3-cryptography signify-openbsd age python3-bcrypt python3-dnspython dnsmasq-base curl nginx
+	python3-cryptography signify-openbsd age python3-bcrypt python3-dnspython dnsmasq-base curl nginx \
+	python3-websockets
 
 test:
 	@tools/need $(TEST_PACKAGES)

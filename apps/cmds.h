@@ -18,6 +18,7 @@ int cmd_age_keygen(int argc, char **argv);
 int cmd_json(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_ws(int argc, char **argv);
 
 extern const char cmd_help_usage[];
 extern const char cmd_version_usage[];
@@ -35,5 +36,6 @@ extern const char cmd_age_keygen_usage[];
 extern const char cmd_json_usage[];
 extern const char cmd_fetch_usage[];
 extern const char cmd_serve_usage[];
+extern const char cmd_ws_usage[];
 
 #endif

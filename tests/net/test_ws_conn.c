@@ -97,7 +97,8 @@ static void on_close(struct avila_ws_conn *c, void *arg, uint16_t code, const ui
     s->closed++;
     s->code = code;
     assert_true(len < sizeof(s->reason));
-    memcpy(s->reason, reason, len);
+    if (len > 0) /* reason is NULL when there is none */
+        memcpy(s->reason, reason, len);
     s->reason[len] = '\0';
     s->clean = clean;
     /* Everything is refused now (and must not schedule anything on the freed connection). */

@@ -29,6 +29,7 @@ static const struct {
     {AVILA_CPU_VAES, "vaes"},
     {AVILA_CPU_VPCLMUL, "vpclmul"},
     {AVILA_CPU_AVX512IFMA, "avx512ifma"},
+    {AVILA_CPU_AVX512VBMI2, "avx512vbmi2"},
 };
 
 #if AVILA_X86_64
@@ -90,6 +91,8 @@ static uint32_t detect(void)
                 f |= AVILA_CPU_AVX512VL;
             if (ebx & (1u << 21))
                 f |= AVILA_CPU_AVX512IFMA;
+            if (ecx & (1u << 6))
+                f |= AVILA_CPU_AVX512VBMI2;
         }
     }
     return f;

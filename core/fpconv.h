@@ -15,6 +15,8 @@
 #ifndef AVILA_CORE_FPCONV_H
 #define AVILA_CORE_FPCONV_H
 
+#include <stdbool.h>
+
 #include "core/platform.h"
 
 /*
@@ -82,5 +84,74 @@ size_t avila_fp_format(double v, char *buf);
  * out, which holds AVILA_FP_U64_MAX bytes, and returns the digit count.
  */
 size_t avila_fp_format_u64(uint64_t v, char *out);
+
+/* ------------------------------------------------------------ inline fast path */
+
+/*
+ * avila_fp_pow5[j - AVILA_FP_POW5_MIN] holds 5^j scaled by a power of two
+ * into [2^127, 2^128), high word first: the scaled value is
+ * 5^j * 2^(127 - floor(log2(5^j))). It is exact for 0 <= j <= 55 (5^55 <
+ * 2^128) and rounded up otherwise (floor + 1), so entry - 1 < exact <= entry
+ * for every j. tools/gen/fpconv_tables.py makes the table. Public so that
+ * parsers can inline the fast path below.
+ */
+/* (x86-64 compilers all have it; the second test only helps analysers that miss the macro.) */
+#if !defined(__SIZEOF_INT128__) && !defined(__x86_64__)
+#error "core/fpconv: this compiler has no unsigned __int128"
+#endif
+
+/* Parsing needs 10^-343 (19 digits times it is the smallest value not
+ * rounding to zero outright); printing needs up to 10^325 (for 2^-1074). */
+#define AVILA_FP_POW5_MIN       (-343)
+#define AVILA_FP_POW5_MAX       325
+#define AVILA_FP_POW5_EXACT_MAX 55
+
+extern const uint64_t avila_fp_pow5[AVILA_FP_POW5_MAX - AVILA_FP_POW5_MIN + 1][2];
+
+/* floor(log2(5^j)) for |j| <= 400 (checked by the generator over that range). */
+static inline int avila_fp_log2_pow5(int j)
+{
+    /* 1217359 / 2^19 ~ log2(5); the offset keeps the shift on a non-negative value. */
+    return (int)(((int64_t)j * 1217359 + ((int64_t)1000 << 19)) >> 19) - 1000;
+}
+
+/*
+ * The common case of avila_fp_from_decimal, inline for parsers: an
+ * exact mantissa w (1 <= w < 2^64, all the literal's significant digits)
+ * times 10^q whose double is normal and not near a rounding boundary. The
+ * same computation as core/fpconv.c's (w normalised times the 128-bit entry
+ * of avila_fp_pow5, rounded to nearest even from the 192-bit product, the
+ * product accepted when subtracting the entry's rounding error from it
+ * cannot change the result), so the answer is the correctly rounded one.
+ * Returns true and *bits (magnitude only), or false when the caller must
+ * ask avila_fp_from_decimal (subnormal or overflowing results, products
+ * whose bits below the round bit are too close to zero).
+ */
+static inline bool avila_fp_from_decimal_inline(uint64_t w, int64_t q, uint64_t *bits)
+{
+    if (AVILA_UNLIKELY(q < -300 || q > 300))
+        return false;
+    int lz = __builtin_clzll(w);
+    uint64_t wn = w << lz;
+    const uint64_t *t = avila_fp_pow5[q - AVILA_FP_POW5_MIN];
+    unsigned __int128 low = (unsigned __int128)wn * t[1];
+    unsigned __int128 high = (unsigned __int128)wn * t[0] + (uint64_t)(low >> 64);
+    uint64_t hi = (uint64_t)(high >> 64), mid = (uint64_t)high, lo = (uint64_t)low;
+    /* wn >= 2^63 and the entry >= 2^127: the product's top bit is 190 or 191. */
+    unsigned top63 = (unsigned)(hi >> 63);
+    int shift = 10 + (int)top63; /* hi's bits under the 53 kept ones */
+    /* 10^q = 5^q 2^q, 5^q = entry 2^(log2_pow5(q) - 127); 2^e <= value < 2^(e+1). */
+    int64_t e = 190 + (int64_t)top63 + q + avila_fp_log2_pow5((int)q) - 127 - lz;
+    if (AVILA_UNLIKELY(e < -1000 || e > 1000))
+        return false;
+    uint64_t m = hi >> shift, round = hi >> (shift - 1) & 1;
+    uint64_t below = hi & (((uint64_t)1 << (shift - 1)) - 1);
+    if (AVILA_UNLIKELY(below == 0 && mid == 0) && !(q >= 0 && q <= AVILA_FP_POW5_EXACT_MAX))
+        return false;
+    m += round & ((uint64_t)((below | mid | lo) != 0) | (m & 1));
+    /* m in [2^52, 2^53]: its top bit carries into the exponent field. */
+    *bits = ((uint64_t)(e + 1022) << 52) + m;
+    return true;
+}
 
 #endif

@@ -2,8 +2,9 @@
  * data/json_int.h - internals of data/json.h shared by the document parser
  * and, later, the streaming parser and the writer: the node kinds, the
  * string-scan kernels (portable and SIMD, exposed so tests can compare
- * them), the RFC 8259 section 7 escape decoder and the section 6 number
- * scanner. Not installed.
+ * them), the structural index of the indexed parser, the RFC 8259 section
+ * 7 escape decoder and the section 6 number scanner with its inlined
+ * decimal-to-double fast path. Not installed.
  */
 #ifndef AVILA_DATA_JSON_INT_H
 #define AVILA_DATA_JSON_INT_H
@@ -61,6 +62,69 @@ size_t avila_json_scan_avx512(const uint8_t *s, size_t n, unsigned *high); /* AV
 /* The kernel core/cpu.h allows now, and its name ("avx512", "avx2", "portable"). */
 typedef size_t (*avila_json_scan_fn)(const uint8_t *s, size_t n, unsigned *high);
 avila_json_scan_fn avila_json_scan_pick(const char **name);
+
+/* ---------------------------------------------------------------- structural index */
+
+/*
+ * Stage 1 of the indexed parser (data/json_parse.c): a pass over the text
+ * in 64-byte blocks that lists, in order, the offset of every structural
+ * byte ('{' '}' '[' ']' ':' ',' outside strings), of both quotes of every
+ * string, and of the first byte of every other run of non-whitespace bytes
+ * outside strings (literals, numbers, and anything that is not JSON). A
+ * quote preceded by an odd run of backslashes does not count; a string
+ * runs from its opening quote to the next quote that counts. The index is
+ * made a piece at a time (avila_json_index_fill_avx512) so its memory
+ * stays small. It is trusted only for well-formed text: whatever it lists
+ * for malformed text, stage 2 meets a token it does not expect at or
+ * before the first error, and then the one-pass parser runs to report it.
+ */
+struct avila_json_index {
+    const uint8_t *text;
+    size_t len;
+    size_t pos;          /* next block starts here */
+    uint64_t escaped;    /* 1: the byte at pos is escaped by a backslash run */
+    uint64_t in_string;  /* all ones: pos is inside a string */
+    uint64_t scalar;     /* 1: the byte before pos belongs to a scalar run */
+    uint64_t *backslash; /* one bit per input byte, where it is a backslash */
+    size_t string_bytes; /* bytes indexed so far that lie inside strings */
+    bool bad;            /* a control byte inside a string, or a string left open */
+};
+
+/* Room the output of one avila_json_index_fill call may use beyond `room`. */
+#define AVILA_JSON_INDEX_SLACK 128
+
+/*
+ * Indexes blocks from ix->pos on, writing offsets to out and the bytes at
+ * them to chars, until fewer than 64 + AVILA_JSON_INDEX_SLACK entries of
+ * room are left or the text ends (ix->pos >= ix->len); out and chars must
+ * hold room entries. Returns the entries written. Sets ix->bad for a
+ * control byte in a string or a string still open at the end. Needs
+ * AVILA_CPU_AVX512BW, AVILA_CPU_AVX512VBMI2 and AVILA_CPU_PCLMUL; in
+ * data/json_x86.c.
+ */
+#if AVILA_X86_64
+size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, uint8_t *chars,
+                                    size_t room);
+#endif
+
+/*
+ * Which parser avila_json_parse_path runs: AVILA_JSON_PATH_AUTO is what
+ * avila_json_parse does (the indexed parser where the CPU allows it and
+ * the first piece of the text is mostly strings, where indexing pays off;
+ * the one-pass parser otherwise), the others force one of them (INDEXED
+ * still falls back to the one-pass parser where the CPU or the options do
+ * not allow it, and to report errors). For the tests, which compare them.
+ */
+enum avila_json_path {
+    AVILA_JSON_PATH_AUTO = 0,
+    AVILA_JSON_PATH_ONE_PASS,
+    AVILA_JSON_PATH_INDEXED,
+};
+
+/* avila_json_parse (data/json.h) with the choice of parser above. */
+int avila_json_parse_path(struct avila_json_doc *doc, const void *text, size_t len,
+                          const struct avila_json_options *opt, const struct avila_allocator *a,
+                          struct avila_json_error *err, enum avila_json_path path);
 
 /* ---------------------------------------------------------------- escapes */
 
@@ -161,19 +225,66 @@ static inline bool json_is_digit(uint8_t c)
     return (unsigned)(c - '0') < 10;
 }
 
-/* True if the 8 bytes of the little-endian word w are all ASCII digits. */
-static inline bool json_eight_digits(uint64_t w)
-{
-    return ((w & 0xF0F0F0F0F0F0F0F0u) | (((w + 0x0606060606060606u) & 0xF0F0F0F0F0F0F0F0u) >> 4)) ==
-           0x3333333333333333u;
-}
-
 /* The value of 8 ASCII digits loaded little-endian (first digit in the low byte). */
-static inline uint32_t json_eight_value(uint64_t w)
+static inline __attribute__((always_inline)) uint32_t json_eight_value(uint64_t w)
 {
     w = (w & 0x0F0F0F0F0F0F0F0Fu) * 2561 >> 8;
     w = (w & 0x00FF00FF00FF00FFu) * 6553601 >> 16;
     return (uint32_t)((w & 0x0000FFFF0000FFFFu) * 42949672960001u >> 32);
+}
+
+/* 10^0 .. 10^8. */
+static const uint32_t json_pow10_8[9] = {1,      10,      100,      1000,     10000,
+                                         100000, 1000000, 10000000, 100000000};
+
+/*
+ * How many of the 8 bytes of the little-endian word w, from the low one, are
+ * ASCII digits before the first one that is not (8 if all are). A byte
+ * whose value minus '0' is 10 or more gets its top bit set by adding 0x76
+ * (or has it already); carries only run upwards, past the first such byte.
+ */
+static inline __attribute__((always_inline)) size_t json_digit_run(uint64_t w)
+{
+    uint64_t t = w ^ 0x3030303030303030u;
+    uint64_t nd = ((t + 0x7676767676767676u) | t) & 0x8080808080808080u;
+    return nd ? (size_t)__builtin_ctzll(nd) / 8 : 8;
+}
+
+/* The value of the first k (1..8) digits of w (as json_digit_run counted them). */
+static inline uint32_t json_run_value(uint64_t w, size_t k)
+{
+    /* Shifted to the top, the bytes below are zero and count as leading zeros. */
+    return json_eight_value(w << (64 - 8 * k));
+}
+
+/*
+ * The run of digits at p, up to 16 of them (p[0..16) readable): returns
+ * how many digits lead (0..16) and sets *m = *m * 10^k + their value.
+ * Short runs (up to 4 digits, most integer parts) take two multiplications
+ * instead of three, and the second word is read only when the first is all
+ * digits: the multiplier is what a number-heavy text waits for.
+ */
+static inline __attribute__((always_inline)) size_t json_digits16(const uint8_t *p, uint64_t *m)
+{
+    uint64_t w1 = avila_load_le64(p);
+    size_t k1 = json_digit_run(w1);
+    if (k1 <= 4) {
+        /* Up to 4 digits (integer parts mostly): two multiplications, not three. */
+        unsigned s4 = (unsigned)(32 - 8 * k1);
+        uint64_t x = s4 == 32 ? 0 : (uint64_t)((uint32_t)w1 << (s4 & 31));
+        x = (x & 0x0F0F0F0Fu) * 2561 >> 8;
+        *m = *m * json_pow10_8[k1] + ((x & 0x00FF00FFu) * 6553601 >> 16 & 0xFFFFu);
+        return k1;
+    }
+    *m = *m * json_pow10_8[k1] + json_eight_value(w1 << (64 - 8 * k1));
+    if (k1 < 8)
+        return k1;
+    uint64_t w2 = avila_load_le64(p + 8);
+    size_t k2 = json_digit_run(w2);
+    unsigned s2 = (unsigned)(64 - 8 * k2);
+    uint64_t x2 = s2 == 64 ? 0 : w2 << (s2 & 63);
+    *m = *m * json_pow10_8[k2] + json_eight_value(x2);
+    return 8 + k2;
 }
 
 /*
@@ -182,8 +293,9 @@ static inline uint32_t json_eight_value(uint64_t w)
  * continue it. Returns 0 and fills *num, or AVILA_EFORMAT with *bad = offset
  * of the offending byte and *reason set.
  */
-static inline int avila_json_scan_number(const uint8_t *p, size_t n, struct avila_json_number *num,
-                                         size_t *bad, const char **reason)
+static inline __attribute__((always_inline)) int
+avila_json_scan_number(const uint8_t *p, size_t n, struct avila_json_number *num, size_t *bad,
+                       const char **reason)
 {
     size_t i = 0;
     uint64_t m = 0;
@@ -206,14 +318,22 @@ static inline int avila_json_scan_number(const uint8_t *p, size_t n, struct avil
             return AVILA_EFORMAT;
         }
     } else {
-        /* Up to 19 digits fit m exactly; 8 at a time while they last. */
-        while (n - i >= 8 && sig <= 11) {
+        /* Up to 19 digits fit m exactly; up to 16 at once, then 8 at a time. */
+        if (AVILA_LIKELY(n - i >= 16)) {
+            size_t k = json_digits16(p + i, &m);
+            sig = (int)k;
+            i += k;
+        }
+        while (sig == 16 && n - i >= 8) {
             uint64_t w = avila_load_le64(p + i);
-            if (!json_eight_digits(w))
+            size_t k = json_digit_run(w);
+            if (k == 0 || sig + (int)k > 19)
                 break;
-            m = m * 100000000u + json_eight_value(w);
-            sig += 8;
-            i += 8;
+            m = m * json_pow10_8[k] + json_run_value(w, k);
+            sig += (int)k;
+            i += k;
+            if (k < 8)
+                break;
         }
         while (i < n && json_is_digit(p[i]) && sig < 19) {
             m = m * 10 + (p[i] - '0');
@@ -243,14 +363,23 @@ static inline int avila_json_scan_number(const uint8_t *p, size_t n, struct avil
                 i++;
             }
         }
-        while (n - i >= 8 && sig <= 11) {
+        if (AVILA_LIKELY(n - i >= 16 && sig <= 3)) {
+            size_t k = json_digits16(p + i, &m);
+            sig += (int)k;
+            exp10 -= (int64_t)k;
+            i += k;
+        }
+        while (n - i >= 8) {
             uint64_t w = avila_load_le64(p + i);
-            if (!json_eight_digits(w))
+            size_t k = json_digit_run(w);
+            if (k == 0 || sig + (int)k > 19)
                 break;
-            m = m * 100000000u + json_eight_value(w);
-            sig += 8;
-            exp10 -= 8;
-            i += 8;
+            m = m * json_pow10_8[k] + json_run_value(w, k);
+            sig += (int)k;
+            exp10 -= (int64_t)k;
+            i += k;
+            if (k < 8)
+                break;
         }
         while (i < n && json_is_digit(p[i]) && sig < 19) {
             m = m * 10 + (p[i] - '0');
@@ -325,9 +454,9 @@ struct avila_json_numval {
  * value) under AVILA_JSON_BIG_TEXT, else integers become DOUBLEs and an
  * overflow is AVILA_ERANGE. Returns 0 or AVILA_ERANGE.
  */
-static inline int avila_json_number_value(const uint8_t *text, const struct avila_json_number *num,
-                                          enum avila_json_big_numbers big,
-                                          struct avila_json_numval *out)
+static inline __attribute__((always_inline)) int
+avila_json_number_value(const uint8_t *text, const struct avila_json_number *num,
+                        enum avila_json_big_numbers big, struct avila_json_numval *out)
 {
     if (num->fits64) {
         uint64_t m = num->mantissa;
@@ -352,6 +481,11 @@ static inline int avila_json_number_value(const uint8_t *text, const struct avil
         avila_fp_parse((const char *)text, num->len, &d, &overflow);
     } else if (num->mantissa == 0) {
         d = num->negative ? -0.0 : 0.0;
+    } else if (AVILA_LIKELY(num->exact) &&
+               avila_fp_from_decimal_inline(num->mantissa, num->exp10, &bits)) {
+        out->v.u = bits | (uint64_t)num->negative << 63; /* the double's bits */
+        out->type = AVILA_JSON_DOUBLE;
+        return 0;
     } else if (!avila_fp_from_decimal(num->negative, num->mantissa, num->exp10, num->exact, &d)) {
         avila_fp_parse((const char *)text, num->len, &d, &overflow);
     }

@@ -13,6 +13,19 @@
  * escape, to the size of the rest of the input (a decoded string is never
  * longer than its source), so pointers into it never move. UTF-8 is checked
  * (core/utf8) only over the string bytes that are not ASCII.
+ *
+ * With AVX-512 (BW, VBMI2) and PCLMULQDQ there is a second parser, used
+ * when the text is mostly strings: stage 1 (data/json_x86.c) lists the
+ * offsets of the structural bytes, string quotes and scalar starts a piece
+ * at a time, and stage 2 (parse_indexed) walks that list with the same
+ * grammar, never looking at whitespace or inside plain strings; UTF-8 is
+ * validated over the whole text first. It handles the default and every
+ * other policy except comments, trailing commas and a byte order mark. It
+ * makes the same document as the one-pass parser for every text that one
+ * accepts; at the first token it does not expect it gives up, and the
+ * one-pass parser runs from the start to report the error, so errors are
+ * the one-pass parser's, byte for byte. Duplicate keys are checked in
+ * both from signatures taken when each key is parsed (push_member).
  */
 #include "core/cpu.h"
 #include "core/endian.h"
@@ -43,6 +56,8 @@ struct parser {
     size_t stack_cap;
     uint8_t *strings; /* decoded strings; reserved at the first escape */
     size_t strings_cap, strings_used;
+    struct member *members; /* the indexed parser's keys of open objects */
+    size_t members_cap;
     struct member *scratch; /* 2 * scratch_cap entries (merge sort) */
     size_t scratch_cap;
     uint32_t *table; /* hash table of members, table_cap slots */
@@ -340,8 +355,9 @@ parse_string(struct parser *ps, const uint8_t *p, struct avila_json_node *node)
  * or AVILA_ERANGE (error recorded) when it overflows the doubles and the
  * policy wants doubles.
  */
-static int make_number(struct parser *ps, const uint8_t *p, const struct avila_json_number *num,
-                       struct avila_json_node *node)
+static inline __attribute__((always_inline)) int make_number(struct parser *ps, const uint8_t *p,
+                                                             const struct avila_json_number *num,
+                                                             struct avila_json_node *node)
 {
     struct avila_json_numval nv;
     unsigned kind;
@@ -464,21 +480,30 @@ static const uint8_t *member_key_at(struct parser *ps, const uint8_t *open, size
     return open;
 }
 
-/* The signature of a member's key: (len, a, b) spell out every byte of a key up to 16 bytes. */
-static inline void key_signature(struct member *e)
+/*
+ * The signature of a member's key: (len, a, b) spell out every byte of a key
+ * up to 16 bytes. a is the first 8 bytes (little-endian, zero-padded when
+ * shorter), b the last 8 for keys of 8 bytes or more, else 0. limit is the
+ * end of the readable memory around the key: with 8 bytes readable from
+ * the key on, shorter keys are read whole and masked (no branch on the
+ * length, which varies from key to key).
+ */
+static inline __attribute__((always_inline)) void key_signature(struct member *e,
+                                                                const uint8_t *limit)
 {
     const uint8_t *k = e->key;
     size_t n = e->len;
-    if (n >= 8) {
-        e->a = avila_load_le64(k);
-        e->b = avila_load_le64(k + n - 8);
-    } else if (n >= 4) {
-        e->a = avila_load_le32(k);
-        e->b = avila_load_le32(k + n - 4);
-    } else {
-        e->a = n ? (uint64_t)k[0] | (uint64_t)k[n / 2] << 8 | (uint64_t)k[n - 1] << 16 : 0;
-        e->b = 0;
+    if (AVILA_LIKELY(limit - k >= 8)) {
+        bool big = n >= 8;
+        uint64_t keep = big ? ~(uint64_t)0 : ((uint64_t)1 << (8 * n & 63)) - 1;
+        e->a = avila_load_le64(k) & keep;
+        e->b = avila_load_le64(big ? k + n - 8 : k) & ((uint64_t)0 - (uint64_t)big);
+        return;
     }
+    uint8_t pad[8] = {0};
+    memcpy(pad, k, n < 8 ? n : 8);
+    e->a = avila_load_le64(pad);
+    e->b = n >= 8 ? avila_load_le64(k + n - 8) : 0;
 }
 
 static inline bool same_signature(const struct member *x, const struct member *y)
@@ -489,9 +514,12 @@ static inline bool same_signature(const struct member *x, const struct member *y
 /* Grows the scratch arrays to hold m members (twice: merge sort) and a hash table for them. */
 static int scratch_for(struct parser *ps, size_t m)
 {
-    if (m <= ps->scratch_cap)
+    /* (A table that failed to grow earlier is smaller than twice the scratch.) */
+    if (m <= ps->scratch_cap && 2 * ps->scratch_cap <= ps->table_cap)
         return 0;
     size_t cap = m < 64 ? 64 : m, bytes, tbytes;
+    if (cap < ps->scratch_cap)
+        cap = ps->scratch_cap;
     while (cap < m)
         cap *= 2;
     size_t tsize = 1;
@@ -570,28 +598,18 @@ static int dups_by_sorting(struct parser *ps, size_t obj, struct member *e, size
  * Applies the duplicate-key policy to the object at node index obj (closed,
  * at least 2 members): rejects (naming the earliest repeat in document
  * order), or turns the losing members' keys into JSON_K_DELETED and lowers
- * the member count. Members go into a hash table on their key signature;
+ * the member count. e[0..m) are its members in document order, with their
+ * signatures, as push_member recorded them (e is not the scratch array,
+ * which this may use). Up to 8 members are compared pairwise; more go
+ * into a hash table on their key signature;
  * keys longer than 16 bytes with equal signatures are compared in full.
  * Should probing or full comparisons run past a budget linear in m (keys
  * crafted to collide), the work so far is undone and the members sorted
  * instead, so the worst case is O(m log m) comparisons.
  */
-static int check_dups(struct parser *ps, size_t obj)
+static int check_dups(struct parser *ps, size_t obj, struct member *e, size_t m)
 {
     struct avila_json_node *nodes = ps->nodes;
-    size_t m = nodes[obj].n;
-    if (scratch_for(ps, m) != 0)
-        return fail(ps, ps->text + JSON_SRC_OFFSET(&nodes[obj]), AVILA_ENOMEM, "out of memory");
-    struct member *e = ps->scratch;
-    size_t i = obj + 1;
-    for (size_t k = 0; k < m; k++) {
-        e[k].key = nodes[i].v.s;
-        e[k].len = nodes[i].n;
-        e[k].ord = (uint32_t)k;
-        e[k].node = (uint32_t)i;
-        key_signature(&e[k]);
-        i += 1 + avila_json_span(&nodes[i + 1]);
-    }
     if (m <= 8) {
         /* Few members: compare every pair, skipping members already dropped. */
         size_t dropped = 0;
@@ -611,6 +629,8 @@ static int check_dups(struct parser *ps, size_t obj)
         nodes[obj].n -= (uint32_t)dropped;
         return 0;
     }
+    if (e != ps->scratch && scratch_for(ps, m) != 0)
+        return fail(ps, ps->text + JSON_SRC_OFFSET(&nodes[obj]), AVILA_ENOMEM, "out of memory");
     unsigned bits = 4;
     while (((size_t)1 << bits) < 2 * m)
         bits++;
@@ -640,6 +660,10 @@ static int check_dups(struct parser *ps, size_t obj)
             if (budget-- == 0) {
                 for (size_t r = 0; r < m; r++)
                     nodes[e[r].node].tag = JSON_K_STRING;
+                if (e != ps->scratch) {
+                    memcpy(ps->scratch, e, m * sizeof *e);
+                    e = ps->scratch;
+                }
                 return dups_by_sorting(ps, obj, e, m);
             }
             slot = (slot + 1) & mask;
@@ -649,7 +673,61 @@ static int check_dups(struct parser *ps, size_t obj)
     return 0;
 }
 
+/* Makes room for one more entry on the stack of open objects' keys. */
+static int grow_members(struct parser *ps)
+{
+    size_t cap = ps->members_cap ? 2 * ps->members_cap : 256, bytes;
+    if (avila_size_mul(cap, sizeof(struct member), &bytes) != 0)
+        return AVILA_ENOMEM;
+    void *p = avila_realloc(ps->a, ps->members, ps->members_cap * sizeof(struct member), bytes,
+                            _Alignof(struct member));
+    if (!p)
+        return AVILA_ENOMEM;
+    ps->members = p;
+    ps->members_cap = cap;
+    return 0;
+}
+
+/*
+ * Records the key at node index key of the innermost open object (node
+ * obj) on the stack of open objects' keys, with its signature, for the
+ * duplicate check when the object closes (the key's bytes are in cache
+ * now, and the check needs no walk over the object's nodes then). Returns
+ * 0 or AVILA_ENOMEM.
+ */
+static inline __attribute__((always_inline)) int
+push_member(struct parser *ps, size_t *mtop, struct avila_json_node *obj, size_t key)
+{
+    if (AVILA_UNLIKELY(*mtop == ps->members_cap) && grow_members(ps) != 0)
+        return AVILA_ENOMEM;
+    struct member *e = &ps->members[(*mtop)++];
+    e->key = ps->nodes[key].v.s;
+    e->len = ps->nodes[key].n;
+    e->ord = obj->n++;
+    e->node = (uint32_t)key;
+    /* Keys lie in the text or in the string buffer, each readable up to its end. */
+    bool in_text = (uintptr_t)e->key - (uintptr_t)ps->text < (uintptr_t)(ps->end - ps->text);
+    key_signature(e, in_text ? ps->end : ps->strings + ps->strings_cap);
+    return 0;
+}
+
 /* ---------------------------------------------------------------- the parser */
+
+/*
+ * Nodes to make room for when count nodes came from the text before offset
+ * at (of len): the same density over the rest, and a little more, so that
+ * the array grows (and is copied) once or twice, not at every half.
+ */
+static size_t more_nodes(size_t count, size_t at, size_t len)
+{
+    size_t est = count + 2;
+    if (at > 0 && at < len) {
+        /* count * (len - at) / at without a 128-bit division (offsets fit 32 bits). */
+        size_t extra = count / at * (len - at) + count % at * (len - at) / at;
+        est += extra + extra / 16 + 64;
+    }
+    return est;
+}
 
 /* A first guess at the node count: one node per 16 bytes, never beyond the maximum. */
 static size_t estimate_nodes(size_t len)
@@ -669,7 +747,7 @@ static int parse(struct parser *ps)
      * parser struct): count is written back before any call that reads it.
      */
     struct avila_json_node *nodes = ps->nodes, *node;
-    size_t count = 0, cap = ps->cap, depth = 0;
+    size_t count = 0, cap = ps->cap, depth = 0, mtop = 0;
     bool in_object = false; /* the innermost open container is an object */
     int rc;
 
@@ -685,10 +763,14 @@ static int parse(struct parser *ps)
     do {                                                                                           \
         size_t idx_ = stack[--depth];                                                              \
         nodes[idx_].v.skip |= (uint32_t)(count - idx_);                                            \
-        if (in_object && nodes[idx_].n >= 2) {                                                     \
-            ps->count = count;                                                                     \
-            if ((rc = check_dups(ps, idx_)) != 0)                                                  \
-                return rc;                                                                         \
+        if (in_object) {                                                                           \
+            size_t m_ = nodes[idx_].n;                                                             \
+            mtop -= m_;                                                                            \
+            if (m_ >= 2) {                                                                         \
+                ps->count = count;                                                                 \
+                if ((rc = check_dups(ps, idx_, ps->members + mtop, m_)) != 0)                      \
+                    return rc;                                                                     \
+            }                                                                                      \
         }                                                                                          \
         in_object = depth > 0 && JSON_KIND(&nodes[stack[depth - 1]]) == JSON_K_OBJECT;             \
     } while (0)
@@ -704,7 +786,8 @@ value:
     /* A value starts at p (whitespace skipped). Room for a key and a value node. */
     if (AVILA_UNLIKELY(count + 2 > cap)) {
         ps->count = count;
-        if ((rc = grow_nodes(ps, count + 2)) != 0)
+        if ((rc = grow_nodes(
+                 ps, more_nodes(count, (size_t)(p - ps->text), (size_t)(end - ps->text)))) != 0)
             return fail(ps, p, rc, "out of memory");
         nodes = ps->nodes;
         cap = ps->cap;
@@ -805,8 +888,9 @@ member:
                       PEEK() == '}' ? "trailing comma (not allowed)" : "expected string key");
     if (!(p = parse_string(ps, p + 1, &nodes[count])))
         return ps->rc;
+    if (push_member(ps, &mtop, &nodes[stack[depth - 1]], count) != 0)
+        return fail(ps, p, AVILA_ENOMEM, "out of memory");
     count++;
-    nodes[stack[depth - 1]].n++;
     if (AVILA_LIKELY(p < end && *p == ':')) {
         p++;
     } else {
@@ -856,7 +940,8 @@ close:
 value_then_member:
     /* Grow before a key so that member: always has room for the key and its value. */
     ps->count = count;
-    if ((rc = grow_nodes(ps, count + 2)) != 0)
+    if ((rc = grow_nodes(ps,
+                         more_nodes(count, (size_t)(p - ps->text), (size_t)(end - ps->text)))) != 0)
         return fail(ps, p, rc, "out of memory");
     nodes = ps->nodes;
     cap = ps->cap;
@@ -872,6 +957,334 @@ done:
 #undef PEEK
 #undef CLOSE
 }
+
+/* ---------------------------------------------------------------- the indexed parser */
+
+#if AVILA_X86_64
+/* Entries of the structural index made at a time (plus AVILA_JSON_INDEX_SLACK). */
+#define INDEX_ROOM ((size_t)1024)
+
+/* Bytes that may follow a literal or a number: whitespace, structural bytes, a quote. */
+static const uint8_t delimiter[256] = {
+    [' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, ['{'] = 1, ['}'] = 1,
+    ['['] = 1, [']'] = 1,  [':'] = 1,  [','] = 1,  ['"'] = 1};
+
+/* The state of stage 2's reading of the index. */
+struct tokens {
+    uint32_t *buf;
+    uint8_t *chars;
+    size_t i, n;
+    struct avila_json_index ix;
+};
+
+/*
+ * The next entry once buf is used up: indexes the next piece of the text.
+ * Returns the offset and *c the byte there, or the text's length and 0 at
+ * its end or when the index found a control byte in a string (stage 2 then
+ * meets an unexpected end).
+ */
+static __attribute__((noinline)) size_t next_piece(struct tokens *tk, uint8_t *c)
+{
+    *c = 0;
+    if (tk->ix.pos >= tk->ix.len || tk->ix.bad)
+        return tk->ix.len;
+    tk->n = avila_json_index_fill_avx512(&tk->ix, tk->buf, tk->chars,
+                                         INDEX_ROOM + AVILA_JSON_INDEX_SLACK);
+    tk->i = 0;
+    if (tk->ix.bad || tk->n == 0)
+        return tk->ix.len;
+    *c = tk->chars[0];
+    return tk->buf[tk->i++];
+}
+
+/* True if the backslash bitmap has a bit in [from, to). */
+static inline bool has_backslash(const uint64_t *bm, size_t from, size_t to)
+{
+    if (from >= to)
+        return false;
+    size_t wa = from >> 6, wb = (to - 1) >> 6;
+    uint64_t first = bm[wa] & (~(uint64_t)0 << (from & 63));
+    uint64_t last_mask = ~(uint64_t)0 >> (63 - ((to - 1) & 63));
+    if (wa == wb)
+        return (first & last_mask) != 0;
+    if (first)
+        return true;
+    for (size_t w = wa + 1; w < wb; w++)
+        if (bm[w])
+            return true;
+    return (bm[wb] & last_mask) != 0;
+}
+
+/*
+ * Stage 2: the grammar of parse() walked over the structural index instead
+ * of the bytes (whitespace is never looked at). Makes the same nodes as
+ * parse() for every text parse() accepts, and returns nonzero (its work to
+ * be discarded) for every other text, at the first token it does not
+ * expect; parse() then runs and reports the error. The text must be valid
+ * UTF-8 (checked before) and must not need comments, trailing commas or a
+ * byte order mark.
+ */
+static int parse_indexed(struct parser *ps, struct tokens *tk)
+{
+    const uint8_t *text = ps->text, *end = ps->end;
+    const size_t len = (size_t)(end - text), max_depth = ps->opt.max_depth;
+    const size_t max_string = ps->opt.max_string_len, max_number = ps->opt.max_number_len;
+    const uint64_t *bm = tk->ix.backslash;
+    uint32_t *const stack = ps->stack;
+    struct avila_json_node *nodes = ps->nodes, *node;
+    size_t count = 0, cap = ps->cap, depth = 0, t, mtop = 0;
+    bool in_object = false;
+    uint8_t c;
+    /* The index in locals (stores into nodes could alias *tk). */
+    const uint32_t *const tbuf = tk->buf;
+    const uint8_t *const tchars = tk->chars;
+    size_t ti = tk->i, tn = tk->n;
+
+/* The next entry: t its offset, c the byte there (0 at the end). */
+#define NEXT()                                                                                     \
+    do {                                                                                           \
+        if (AVILA_LIKELY(ti < tn)) {                                                               \
+            c = tchars[ti];                                                                        \
+            t = tbuf[ti++];                                                                        \
+        } else {                                                                                   \
+            t = next_piece(tk, &c);                                                                \
+            ti = tk->i;                                                                            \
+            tn = tk->n;                                                                            \
+        }                                                                                          \
+    } while (0)
+#define ENDS(at) ((at) >= len || delimiter[text[at]])
+#define STRING(nd)                                                                                 \
+    do {                                                                                           \
+        size_t open_ = t, close_;                                                                  \
+        NEXT();                                                                                    \
+        close_ = t;                                                                                \
+        t = open_;                                                                                 \
+        if (AVILA_UNLIKELY(close_ >= len))                                                         \
+            return AVILA_EFORMAT;                                                                  \
+        if (AVILA_LIKELY(!has_backslash(bm, t + 1, close_))) {                                     \
+            if (AVILA_UNLIKELY(close_ - t - 1 > max_string))                                       \
+                return AVILA_ELIMIT;                                                               \
+            (nd)->tag = JSON_K_STRING;                                                             \
+            (nd)->n = (uint32_t)(close_ - t - 1);                                                  \
+            (nd)->v.s = text + t + 1;                                                              \
+        } else {                                                                                   \
+            ps->count = count;                                                                     \
+            if (parse_string(ps, text + t + 1, (nd)) != text + close_ + 1)                         \
+                return AVILA_EFORMAT;                                                              \
+        }                                                                                          \
+    } while (0)
+#define CLOSE()                                                                                    \
+    do {                                                                                           \
+        size_t idx_ = stack[--depth];                                                              \
+        nodes[idx_].v.skip |= (uint32_t)(count - idx_);                                            \
+        if (in_object) {                                                                           \
+            size_t m_ = nodes[idx_].n;                                                             \
+            mtop -= m_;                                                                            \
+            if (m_ >= 2) {                                                                         \
+                ps->count = count;                                                                 \
+                if (check_dups(ps, idx_, ps->members + mtop, m_) != 0)                             \
+                    return AVILA_EFORMAT;                                                          \
+            }                                                                                      \
+        }                                                                                          \
+        in_object = depth > 0 && JSON_KIND(&nodes[stack[depth - 1]]) == JSON_K_OBJECT;             \
+    } while (0)
+
+    NEXT();
+value:
+    if (AVILA_UNLIKELY(count + 2 > cap)) {
+        ps->count = count;
+        if (grow_nodes(ps, more_nodes(count, t, len)) != 0)
+            return AVILA_ENOMEM;
+        nodes = ps->nodes;
+        cap = ps->cap;
+    }
+    node = &nodes[count];
+    switch (c) {
+    case '{':
+    case '[':
+        if (AVILA_UNLIKELY(depth == max_depth))
+            return AVILA_ELIMIT;
+        in_object = c == '{';
+        node->tag = in_object ? JSON_K_OBJECT : JSON_K_ARRAY;
+        node->n = 0;
+        node->v.skip = (uint64_t)t << 32;
+        stack[depth++] = (uint32_t)count++;
+        NEXT();
+        if (c == (in_object ? '}' : ']')) {
+            CLOSE();
+            goto after;
+        }
+        if (in_object)
+            goto member;
+        node->n = 1;
+        goto value;
+    case '"':
+        STRING(node);
+        count++;
+        goto after;
+    case 't':
+        if (end - (text + t) < 4 || memcmp(text + t, "true", 4) != 0 || !ENDS(t + 4))
+            return AVILA_EFORMAT;
+        node->tag = JSON_K_TRUE;
+        count++;
+        goto after;
+    case 'f':
+        if (end - (text + t) < 5 || memcmp(text + t, "false", 5) != 0 || !ENDS(t + 5))
+            return AVILA_EFORMAT;
+        node->tag = JSON_K_FALSE;
+        count++;
+        goto after;
+    case 'n':
+        if (end - (text + t) < 4 || memcmp(text + t, "null", 4) != 0 || !ENDS(t + 4))
+            return AVILA_EFORMAT;
+        node->tag = JSON_K_NULL;
+        count++;
+        goto after;
+    case '-':
+    case '0':
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+    case '5':
+    case '6':
+    case '7':
+    case '8':
+    case '9': {
+        struct avila_json_number num;
+        size_t bad;
+        const char *why;
+        if (avila_json_scan_number(text + t, len - t, &num, &bad, &why) != 0 ||
+            !ENDS(t + num.len) || num.len > max_number)
+            return AVILA_EFORMAT;
+        if (make_number(ps, text + t, &num, node) != 0)
+            return AVILA_ERANGE;
+        count++;
+        goto after;
+    }
+    default:
+        return AVILA_EFORMAT;
+    }
+
+member:
+    /* A key's opening quote at t; room for the key and its value. */
+    if (AVILA_UNLIKELY(c != '"'))
+        return AVILA_EFORMAT;
+    STRING(&nodes[count]);
+    if (push_member(ps, &mtop, &nodes[stack[depth - 1]], count) != 0)
+        return AVILA_ENOMEM;
+    count++;
+    NEXT();
+    if (AVILA_UNLIKELY(c != ':'))
+        return AVILA_EFORMAT;
+    NEXT();
+    goto value;
+
+after:
+    if (AVILA_UNLIKELY(depth == 0))
+        goto done;
+    NEXT();
+    if (in_object) {
+        if (c == ',') {
+            NEXT();
+            if (AVILA_UNLIKELY(count + 2 > cap)) {
+                ps->count = count;
+                if (grow_nodes(ps, more_nodes(count, t, len)) != 0)
+                    return AVILA_ENOMEM;
+                nodes = ps->nodes;
+                cap = ps->cap;
+            }
+            goto member;
+        }
+        if (c == '}')
+            goto close;
+        return AVILA_EFORMAT;
+    }
+    if (c == ',') {
+        nodes[stack[depth - 1]].n++;
+        NEXT();
+        goto value;
+    }
+    if (c == ']')
+        goto close;
+    return AVILA_EFORMAT;
+close:
+    CLOSE();
+    goto after;
+
+done:
+    ps->count = count;
+    NEXT();
+    if (t != len || tk->ix.bad)
+        return AVILA_EFORMAT;
+    (void)ti;
+    return 0;
+#undef NEXT
+#undef ENDS
+#undef STRING
+#undef CLOSE
+}
+
+/*
+ * Runs the indexed parser when this CPU and these options allow it.
+ * Returns 0 when it made the document; nonzero when parse() must run (the
+ * parser is then as before, with no nodes and no strings).
+ */
+static int try_indexed(struct parser *ps, enum avila_json_path path)
+{
+    size_t len = (size_t)(ps->end - ps->text);
+    uint32_t f = avila_cpu_features();
+    if (path == AVILA_JSON_PATH_ONE_PASS)
+        return 1;
+    const uint32_t need = AVILA_CPU_AVX512BW | AVILA_CPU_AVX512VBMI2 | AVILA_CPU_PCLMUL;
+    if ((f & need) != need || ps->opt.allow_comments || ps->opt.allow_trailing_commas || len == 0 ||
+        (len >= 3 && ps->text[0] == 0xEF && ps->text[1] == 0xBB && ps->text[2] == 0xBF))
+        return 1;
+    size_t words = len / 64 + 1, bytes = words * 8 + (INDEX_ROOM + AVILA_JSON_INDEX_SLACK) * 5;
+    uint8_t *mem = avila_alloc(ps->a, bytes, 8);
+    if (!mem)
+        return 1;
+    struct tokens tk;
+    memset(&tk, 0, sizeof tk);
+    tk.ix.text = ps->text;
+    tk.ix.len = len;
+    tk.ix.backslash = (uint64_t *)(void *)mem;
+    tk.buf = (uint32_t *)(void *)(mem + words * 8);
+    tk.chars = mem + words * 8 + (INDEX_ROOM + AVILA_JSON_INDEX_SLACK) * 4;
+    /*
+     * The first piece decides: indexing pays off over long strings (stage 2
+     * skips them whole), while the one-pass parser is faster over short
+     * tokens, numbers and indentation. Below 40% of string bytes, that one.
+     */
+    tk.n =
+        avila_json_index_fill_avx512(&tk.ix, tk.buf, tk.chars, INDEX_ROOM + AVILA_JSON_INDEX_SLACK);
+    int rc = 1;
+    if ((path == AVILA_JSON_PATH_INDEXED || tk.ix.string_bytes * 5 >= tk.ix.pos * 2) &&
+        avila_utf8_validate(ps->text, len) == 0) {
+        if (tk.n == 0 || tk.ix.bad)
+            tk.i = tk.n; /* stage 2 meets the end at once (and fails, or finds nothing) */
+        rc = parse_indexed(ps, &tk);
+    }
+    avila_free(ps->a, mem, bytes, 8);
+    if (rc != 0) {
+        avila_free(ps->a, ps->strings, ps->strings_cap, 1);
+        ps->strings = NULL;
+        ps->strings_cap = ps->strings_used = 0;
+        ps->count = 0;
+        ps->err_at = NULL;
+        ps->reason = NULL;
+        ps->rc = 0;
+    }
+    return rc;
+}
+#else
+static int try_indexed(struct parser *ps, enum avila_json_path path)
+{
+    (void)ps;
+    (void)path;
+    return 1;
+}
+#endif
 
 /* ---------------------------------------------------------------- entry */
 
@@ -920,6 +1333,7 @@ static void free_parser(struct parser *ps)
 {
     const struct avila_allocator *a = ps->a;
     avila_free(a, ps->stack, ps->stack_cap * sizeof(uint32_t), _Alignof(uint32_t));
+    avila_free(a, ps->members, ps->members_cap * sizeof(struct member), _Alignof(struct member));
     avila_free(a, ps->scratch, 2 * ps->scratch_cap * sizeof(struct member),
                _Alignof(struct member));
     avila_free(a, ps->table, ps->table_cap * sizeof(uint32_t), _Alignof(uint32_t));
@@ -928,6 +1342,13 @@ static void free_parser(struct parser *ps)
 int avila_json_parse(struct avila_json_doc *doc, const void *text, size_t len,
                      const struct avila_json_options *opt, const struct avila_allocator *a,
                      struct avila_json_error *err)
+{
+    return avila_json_parse_path(doc, text, len, opt, a, err, AVILA_JSON_PATH_AUTO);
+}
+
+int avila_json_parse_path(struct avila_json_doc *doc, const void *text, size_t len,
+                          const struct avila_json_options *opt, const struct avila_allocator *a,
+                          struct avila_json_error *err, enum avila_json_path path)
 {
     struct parser ps;
     int rc;
@@ -959,7 +1380,7 @@ int avila_json_parse(struct avila_json_doc *doc, const void *text, size_t len,
         return AVILA_ENOMEM;
     }
     rc = grow_nodes(&ps, estimate_nodes(len));
-    if (rc == 0)
+    if (rc == 0 && try_indexed(&ps, path) != 0)
         rc = parse(&ps);
     free_parser(&ps);
     if (rc != 0) {

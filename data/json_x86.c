@@ -3,7 +3,13 @@
  * parser (x86-64 only; contract in data/json_int.h). A block of 32 or 64
  * bytes is compared at once against '"', '\\' and the control characters
  * below 0x20 (RFC 8259 section 7: what ends or interrupts a plain run of a
- * string); the sign bits collect whether any byte was not ASCII. Pure.
+ * string); the sign bits collect whether any byte was not ASCII. Also
+ * stage 1 of the indexed parser (avila_json_index_fill_avx512): per 64-byte
+ * block, backslash and quote masks, the bytes escaped by odd backslash runs
+ * (carry propagation by addition), the in-string mask as the prefix XOR of
+ * the quotes (carry-less multiplication by all ones), byte classes by
+ * nibble lookup, and the offsets of the structural bits compressed out
+ * with VBMI2. Pure.
  */
 #include "data/json_int.h"
 
@@ -63,6 +69,128 @@ size_t avila_json_scan_avx512(const uint8_t *s, size_t n, unsigned *high)
     }
     if (_mm512_movepi8_mask(seen))
         *high = 1;
+    return n;
+}
+
+/*
+ * Bytes escaped by a backslash run: b holds the backslashes of a block, and
+ * *carry says whether the block's first byte is escaped (in) and the next
+ * block's (out). A run that starts at bit s and ends before bit s + L
+ * escapes bit s + L when L is odd, that is when the bit after it has the
+ * other parity than s; adding a run's start bit to b carries through the
+ * run onto that bit, so runs starting on even and on odd bits are added
+ * separately. A run reaching bit 63 carries out; it escapes the next
+ * block's first byte when it started on an odd bit.
+ */
+static inline uint64_t escaped_bytes(uint64_t b, uint64_t *carry)
+{
+    const uint64_t even = 0x5555555555555555u;
+    uint64_t in = *carry;
+    b &= ~in; /* an escaped backslash starts no run */
+    uint64_t starts = b & ~(b << 1);
+    uint64_t es = starts & even, os = starts & ~even;
+    uint64_t se, so;
+    bool ce = __builtin_add_overflow(b, es, &se);
+    bool co = __builtin_add_overflow(b, os, &so);
+    (void)ce;
+    *carry = co;
+    return (((se & ~b) & ~even) | ((so & ~b) & even)) | in;
+}
+
+/*
+ * Byte classes by nibble lookup: the class of a byte is the AND of a table
+ * entry for its low nibble and one for its high nibble (0 for bytes of
+ * 0x80 and above), each bit standing for a set of bytes whose nibbles pair
+ * up exactly: bit 0 '[' ']' '{' '}' (5B 5D 7B 7D), bit 1 ':' (3A), bit 2
+ * ',' (2C), bit 3 ' ' (20), bit 4 tab, LF, CR (09 0A 0D).
+ */
+#define CLASS_OP 7
+#define CLASS_WS 24
+
+AVILA_TARGET("avx512f,avx512bw,avx512vbmi2,pclmul,popcnt,bmi")
+size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, uint8_t *chars,
+                                    size_t room)
+{
+    const __m512i quote = _mm512_set1_epi8('"'), bslash = _mm512_set1_epi8('\\');
+    const __m512i ctl = _mm512_set1_epi8(0x1F), low4 = _mm512_set1_epi8(0x0F);
+    const __m512i lo_tab = _mm512_broadcast_i32x4(
+        _mm_setr_epi8(8, 0, 0, 0, 0, 0, 0, 0, 0, 16, 2 | 16, 1, 4, 1 | 16, 0, 0));
+    const __m512i hi_tab =
+        _mm512_broadcast_i32x4(_mm_setr_epi8(16, 0, 4 | 8, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0));
+    const __m512i op_bits = _mm512_set1_epi8(CLASS_OP), ws_bits = _mm512_set1_epi8(CLASS_WS);
+    const __m512i iota = _mm512_set_epi8(
+        63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46, 45, 44, 43, 42, 41,
+        40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18,
+        17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m128i ones = _mm_set1_epi8(-1);
+    const uint8_t *text = ix->text;
+    size_t len = ix->len, pos = ix->pos, n = 0, strbytes = 0;
+    uint64_t escaped = ix->escaped, in_str = ix->in_string, scalar_prev = ix->scalar, bad = 0;
+    while (pos < len && room - n >= 64 + AVILA_JSON_INDEX_SLACK) {
+        uint64_t valid = ~(uint64_t)0;
+        __m512i v;
+        if (AVILA_LIKELY(len - pos >= 64)) {
+            v = _mm512_loadu_si512((const void *)(text + pos));
+        } else {
+            valid = ((uint64_t)1 << (len - pos)) - 1;
+            v = _mm512_maskz_loadu_epi8(valid, text + pos);
+        }
+        uint64_t bs = _mm512_cmpeq_epi8_mask(v, bslash);
+        uint64_t qt = _mm512_cmpeq_epi8_mask(v, quote);
+        ix->backslash[pos / 64] = bs;
+        if (bs | escaped)
+            qt &= ~escaped_bytes(bs, &escaped);
+        /* Inside strings: from an opening quote up to its closing quote (excluded). */
+        uint64_t inside = (uint64_t)_mm_cvtsi128_si64(
+                              _mm_clmulepi64_si128(_mm_cvtsi64_si128((long long)qt), ones, 0)) ^
+                          in_str;
+        in_str = (uint64_t)0 - (inside >> 63);
+        __m512i cls = _mm512_and_si512(
+            _mm512_shuffle_epi8(lo_tab, _mm512_and_si512(v, low4)),
+            _mm512_shuffle_epi8(hi_tab, _mm512_and_si512(_mm512_srli_epi16(v, 4), low4)));
+        uint64_t op = _mm512_test_epi8_mask(cls, op_bits);
+        uint64_t ws = _mm512_test_epi8_mask(cls, ws_bits);
+        bad |= _mm512_cmple_epu8_mask(v, ctl) & inside & valid;
+        strbytes += (size_t)__builtin_popcountll(inside & valid);
+        uint64_t scalar = ~(op | ws | qt | inside) & valid;
+        uint64_t starts = scalar & ~(scalar << 1 | scalar_prev);
+        scalar_prev = scalar >> 63;
+        uint64_t s = (op & ~inside) | qt | starts;
+        /*
+         * Flatten: the in-block offsets of s's bits compressed into the low
+         * bytes, widened 16 at a time and stored (the stores past the count
+         * are overwritten by the next block, or lie in the slack).
+         */
+        size_t cnt = (size_t)__builtin_popcountll(s);
+        __m512i offs = _mm512_maskz_compress_epi8(s, iota);
+        _mm512_storeu_si512((void *)(chars + n), _mm512_maskz_compress_epi8(s, v));
+        __m512i base = _mm512_set1_epi32((int)pos);
+        uint32_t *o = out + n;
+        _mm512_storeu_si512(
+            (void *)o, _mm512_add_epi32(base, _mm512_cvtepu8_epi32(_mm512_castsi512_si128(offs))));
+        if (AVILA_UNLIKELY(cnt > 16)) {
+            _mm512_storeu_si512(
+                (void *)(o + 16),
+                _mm512_add_epi32(base, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(offs, 1))));
+            _mm512_storeu_si512(
+                (void *)(o + 32),
+                _mm512_add_epi32(base, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(offs, 2))));
+            _mm512_storeu_si512(
+                (void *)(o + 48),
+                _mm512_add_epi32(base, _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(offs, 3))));
+        }
+        n += cnt;
+        pos += 64;
+    }
+    if (pos >= len && in_str)
+        bad = 1;
+    ix->pos = pos;
+    ix->escaped = escaped;
+    ix->in_string = in_str;
+    ix->scalar = scalar_prev;
+    ix->string_bytes += strbytes;
+    if (bad)
+        ix->bad = true;
     return n;
 }
 

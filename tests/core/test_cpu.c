@@ -125,6 +125,7 @@ static void detection_agrees_with_proc_cpuinfo(void **state)
         {AVILA_CPU_VAES, "vaes"},
         {AVILA_CPU_VPCLMUL, "vpclmulqdq"},
         {AVILA_CPU_AVX512IFMA, "avx512ifma"},
+        {AVILA_CPU_AVX512VBMI2, "avx512_vbmi2"},
     };
     uint32_t detected = avila_cpu_detected();
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {

@@ -7,16 +7,22 @@
  * option on and off, error offsets, lines and columns; the accessors,
  * iteration and equality; JSON Pointer with RFC 6901 section 5's example;
  * allocation failures at every allocation; the scan kernels against each
- * other; and the benchmark files of ../shared/data/json when present.
+ * other; and the benchmark files of ../shared/data/json when present. All
+ * of it runs with each parser (one-pass and indexed, data/json_int.h); then
+ * the structural index against its byte-by-byte definition, the two
+ * parsers against each other on mutated documents (answers and errors),
+ * and the inlined number conversion against core/fpconv.
  */
 #include "tests/support/unit.h"
 
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/cpu.h"
 #include "core/error.h"
+#include "core/fpconv.h"
 #include "data/json.h"
 #include "data/json_int.h"
 #include "tests/support/fail_alloc.h"
@@ -29,6 +35,21 @@ static const struct avila_allocator *heap(void)
 {
     return avila_allocator_libc();
 }
+
+/*
+ * The suite runs three times (main): with the parser avila_json_parse
+ * picks, with the one-pass parser forced and with the indexed parser forced
+ * (data/json_int.h), so that every case below holds for both parsers.
+ */
+static enum avila_json_path test_path = AVILA_JSON_PATH_AUTO;
+
+static int parse_under_test(struct avila_json_doc *doc, const void *text, size_t len,
+                            const struct avila_json_options *opt, const struct avila_allocator *a,
+                            struct avila_json_error *err)
+{
+    return avila_json_parse_path(doc, text, len, opt, a, err, test_path);
+}
+#define avila_json_parse parse_under_test
 
 /* Parses s (NUL-terminated) with opt; fails the test unless it is accepted. */
 static void parse_ok_n(struct avila_json_doc *doc, const char *s, size_t n,
@@ -1516,6 +1537,371 @@ static void benchmark_files(void **state)
         skip();
 }
 
+/* ---------------------------------------------------------------- indexed parser */
+
+/*
+ * The structural index by its definition, byte by byte (data/json_int.h):
+ * a byte is escaped when an odd run of backslashes that are not escaped
+ * themselves precedes it (inside strings or not); quotes that are not
+ * escaped open and close strings and are listed; outside strings, the
+ * structural bytes and the first byte of every run of other non-whitespace
+ * bytes are listed. bad: a control byte inside a string, or a string left
+ * open. Returns the count.
+ */
+static size_t ref_index(const uint8_t *t, size_t n, uint32_t *out, bool *bad, size_t *strbytes)
+{
+    bool esc = false, in_string = false, prev_scalar = false;
+    size_t k = 0;
+    *bad = false;
+    *strbytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = t[i];
+        bool escaped = esc;
+        esc = !escaped && c == '\\';
+        bool quote = c == '"' && !escaped;
+        bool scalar = false;
+        if (in_string) {
+            if (quote) {
+                in_string = false;
+                out[k++] = (uint32_t)i;
+            } else {
+                (*strbytes)++;
+                if (c < 0x20)
+                    *bad = true;
+            }
+        } else if (quote) {
+            in_string = true;
+            (*strbytes)++;
+            out[k++] = (uint32_t)i;
+        } else if (strchr("{}[]:,", c) && c) {
+            out[k++] = (uint32_t)i;
+        } else if (!(c == ' ' || c == '\t' || c == '\n' || c == '\r')) {
+            scalar = true;
+            if (!prev_scalar)
+                out[k++] = (uint32_t)i;
+        }
+        prev_scalar = scalar;
+    }
+    if (in_string)
+        *bad = true;
+    return k;
+}
+
+/* Random texts of JSON's special bytes and a few others, indexed in pieces of random room. */
+static void index_kernel(void **state)
+{
+    (void)state;
+#if AVILA_X86_64
+    uint32_t need = AVILA_CPU_AVX512BW | AVILA_CPU_AVX512VBMI2 | AVILA_CPU_PCLMUL;
+    if ((avila_cpu_features() & need) != need)
+        skip();
+    static const char alphabet[] = "\"\\\\\\  \n\t\r{}[]:,a1-\x01\x1f\x7f\xc3\xa9\"\"\\";
+    uint64_t rng = 11;
+    size_t cap = 4096, room_max = 64 + AVILA_JSON_INDEX_SLACK + 200;
+    uint8_t *text = malloc(cap);
+    uint32_t *want = malloc(cap * sizeof *want), *got = malloc(cap * sizeof *got);
+    uint32_t *piece = malloc(room_max * sizeof *piece);
+    uint8_t *chars = malloc(room_max), *got_chars = malloc(cap);
+    uint64_t *bits = malloc((cap / 64 + 1) * sizeof *bits);
+    assert_non_null(text);
+    assert_non_null(want);
+    assert_non_null(got);
+    assert_non_null(piece);
+    assert_non_null(chars);
+    assert_non_null(got_chars);
+    assert_non_null(bits);
+    for (int round = 0; round < 3000; round++) {
+        size_t n = (size_t)(unit_rand(&rng) % (round < 1000 ? 200 : cap));
+        /* Mostly a few bytes of the alphabet, sometimes long runs of one. */
+        unsigned pick = (unsigned)(unit_rand(&rng) % 4);
+        for (size_t i = 0; i < n; i++) {
+            size_t j = (size_t)(unit_rand(&rng) % (pick ? 8 + 6 * pick : sizeof alphabet - 1));
+            text[i] = (uint8_t)alphabet[j % (sizeof alphabet - 1)];
+        }
+        bool want_bad;
+        size_t want_strbytes, wn = ref_index(text, n, want, &want_bad, &want_strbytes);
+        struct avila_json_index ix;
+        memset(&ix, 0, sizeof ix);
+        ix.text = text;
+        ix.len = n;
+        ix.backslash = bits;
+        size_t gn = 0;
+        while (ix.pos < ix.len) {
+            size_t room = 64 + AVILA_JSON_INDEX_SLACK + (size_t)(unit_rand(&rng) % 200);
+            size_t k = avila_json_index_fill_avx512(&ix, piece, chars, room);
+            assert_true(k <= room - AVILA_JSON_INDEX_SLACK);
+            assert_true(gn + k <= cap);
+            memcpy(got + gn, piece, k * sizeof *piece);
+            memcpy(got_chars + gn, chars, k);
+            gn += k;
+        }
+        if (gn != wn || memcmp(got, want, wn * sizeof *want) != 0)
+            fail_msg("round %d (%zu bytes): %zu entries, want %zu", round, n, gn, wn);
+        for (size_t i = 0; i < gn; i++)
+            assert_int_equal(got_chars[i], text[got[i]]);
+        if (!want_bad)
+            assert_false(ix.bad);
+        else
+            assert_true(ix.bad);
+        assert_int_equal(ix.string_bytes, want_strbytes);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal((bits[i / 64] >> (i % 64)) & 1, text[i] == '\\');
+    }
+    free(text);
+    free(want);
+    free(got);
+    free(piece);
+    free(chars);
+    free(got_chars);
+    free(bits);
+#else
+    skip();
+#endif
+}
+
+/* The two documents are the same, node for node (strings bytewise). */
+static void same_docs(const struct avila_json_doc *x, const struct avila_json_doc *y,
+                      const char *what)
+{
+    if (x->count != y->count)
+        fail_msg("%s: %zu nodes, %zu nodes", what, x->count, y->count);
+    for (size_t i = 0; i < x->count; i++) {
+        const struct avila_json_node *a = &x->nodes[i], *b = &y->nodes[i];
+        unsigned k = JSON_KIND(a);
+        /* (The literals' other fields mean nothing.) */
+        bool literal = k == JSON_K_NULL || k == JSON_K_TRUE || k == JSON_K_FALSE;
+        bool same = a->tag == b->tag && (literal || a->n == b->n);
+        if (same && (k == JSON_K_STRING || k == JSON_K_DELETED))
+            same = memcmp(a->v.s, b->v.s, a->n) == 0;
+        else if (same && !literal)
+            same = a->v.u == b->v.u;
+        if (!same)
+            fail_msg("%s: node %zu differs (tags %x %x)", what, i, (unsigned)a->tag,
+                     (unsigned)b->tag);
+    }
+}
+
+/* text[0..n) under opt gives the same answer from both parsers: document or error. */
+static void same_answer(const void *text, size_t n, const struct avila_json_options *opt,
+                        const char *what)
+{
+    struct avila_json_doc x, y;
+    struct avila_json_error ex = {0}, ey = {0};
+    int rx = avila_json_parse_path(&x, text, n, opt, heap(), &ex, AVILA_JSON_PATH_ONE_PASS);
+    int ry = avila_json_parse_path(&y, text, n, opt, heap(), &ey, AVILA_JSON_PATH_INDEXED);
+    if (rx != ry)
+        fail_msg("%s (%zu bytes): one-pass %s, indexed %s", what, n, avila_strerror_name(rx),
+                 avila_strerror_name(ry));
+    if (rx == 0) {
+        same_docs(&x, &y, what);
+    } else if (ex.offset != ey.offset || ex.line != ey.line || ex.column != ey.column ||
+               strcmp(ex.reason, ey.reason) != 0) {
+        fail_msg("%s (%zu bytes): one-pass %zu:%zu:%zu %s, indexed %zu:%zu:%zu %s", what, n,
+                 ex.offset, ex.line, ex.column, ex.reason, ey.offset, ey.line, ey.column,
+                 ey.reason);
+    }
+    avila_json_doc_release(&x);
+    avila_json_doc_release(&y);
+}
+
+/* Option sets the comparison runs under: each policy, and small limits. */
+static const struct avila_json_options compare_opts[] = {
+    {0},
+    {.dup_keys = AVILA_JSON_DUP_FIRST, .lone_surrogates = AVILA_JSON_SURROGATE_REPLACE},
+    {.dup_keys = AVILA_JSON_DUP_LAST, .big_numbers = AVILA_JSON_BIG_DOUBLE},
+    {.max_depth = 3, .max_string_len = 5, .max_number_len = 4},
+    {.allow_comments = true, .allow_trailing_commas = true, .skip_bom = true},
+};
+
+/* Bytes a mutation writes: each one can start, end or break a token. */
+static const char mutations[] = "\"\\,:{}[] \n0-.eE+x\x01\x80\xc3\xff/tfn";
+
+/* text, and copies of it with one or two bytes changed or cut short, under every option set. */
+static void compare_mutations(const uint8_t *text, size_t n, size_t rounds, uint64_t *rng,
+                              const char *what)
+{
+    uint8_t *m = malloc(n ? n : 1);
+    assert_non_null(m);
+    for (size_t o = 0; o < AVILA_ARRAY_LEN(compare_opts); o++)
+        same_answer(text, n, &compare_opts[o], what);
+    for (size_t r = 0; r < rounds && n > 0; r++) {
+        memcpy(m, text, n);
+        size_t len = n;
+        for (int k = 0; k < 2; k++) {
+            size_t at = (size_t)(unit_rand(rng) % n);
+            m[at] = (uint8_t)mutations[unit_rand(rng) % (sizeof mutations - 1)];
+        }
+        if (unit_rand(rng) % 4 == 0)
+            len = (size_t)(unit_rand(rng) % n);
+        same_answer(m, len, &compare_opts[r % AVILA_ARRAY_LEN(compare_opts)], what);
+    }
+    free(m);
+}
+
+static const char *const compare_docs[] = {
+    "{\"a\":[1,2.5,-3e2,true,false,null,\"x\\ny\"],\"b\":{\"c\":\"\\u00e9\\ud83d\\ude00\"}}",
+    "[\"\xc3\xa9t\xc3\xa9\", \"long string with spaces and \\\"escapes\\\" \\\\ inside it\"]",
+    "{\"k\": 1, \"k\": 2, \"\\u006b\": 3, \"key 1234567890\": [], \"key 1234567890\": {}}",
+    "  [ 12345678901234567890, -9223372036854775808, 18446744073709551615, 1e400, 0.1e-400 ] ",
+    "[[[[[[]]]]],{\"a\":{\"b\":{\"c\":{}}}}]",
+    "\"just a string\"",
+    "123",
+    "{\"a\" : \"b\" , \"c\" :\n\t\"d\"\r\n}",
+    "[1,2,3,]",
+    "// c\n[1 /* d */]",
+};
+
+/* The indexed parser gives the one-pass parser's answers (documents and errors). */
+static void indexed_same_as_one_pass(void **state)
+{
+    (void)state;
+    uint64_t rng = 5;
+    for (size_t i = 0; i < AVILA_ARRAY_LEN(compare_docs); i++)
+        compare_mutations((const uint8_t *)compare_docs[i], strlen(compare_docs[i]), 3000, &rng,
+                          compare_docs[i]);
+    compare_mutations((const uint8_t *)sample, sizeof sample - 1, 3000, &rng, "sample");
+    /* Every proper prefix of the sample. */
+    for (size_t n = 0; n < sizeof sample - 1; n++)
+        same_answer(sample, n, NULL, "sample prefix");
+    /* The fuzz corpus (the first two bytes of a seed pick options there; here they are text). */
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/tools/fuzz/corpus/json", AVILA_SOURCE_DIR);
+    DIR *d = opendir(dir);
+    size_t files = 0;
+    if (d) {
+        const struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (e->d_name[0] == '.')
+                continue;
+            char path[2048];
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            size_t n;
+            char *t = read_file(path, &n);
+            if (!t)
+                continue;
+            compare_mutations((const uint8_t *)t, n, 200, &rng, e->d_name);
+            if (n > 2)
+                compare_mutations((const uint8_t *)t + 2, n - 2, 200, &rng, e->d_name);
+            free(t);
+            files++;
+        }
+        closedir(d);
+    }
+    assert_true(files > 0);
+}
+
+/* The benchmark files, and mutations of them, give the same answers from both parsers. */
+static void indexed_benchmark_files(void **state)
+{
+    (void)state;
+    const char *names[] = {"twitter.json", "canada.json", "citm_catalog.json"};
+    uint64_t rng = 9;
+    int found = 0;
+    for (size_t i = 0; i < AVILA_ARRAY_LEN(names); i++) {
+        char path[1024];
+        const char *shared = getenv("AVILA_SHARED");
+        snprintf(path, sizeof path, "%s/%s/data/json/%s", AVILA_SOURCE_DIR,
+                 shared ? shared : "../shared", names[i]);
+        if (shared && shared[0] == '/')
+            snprintf(path, sizeof path, "%s/data/json/%s", shared, names[i]);
+        size_t len;
+        char *text = read_file(path, &len);
+        if (!text)
+            continue;
+        found++;
+        compare_mutations((const uint8_t *)text, len, 20, &rng, names[i]);
+        free(text);
+    }
+    if (!found)
+        skip();
+}
+
+/* ---------------------------------------------------------------- number conversion */
+
+/*
+ * avila_fp_from_decimal_inline against core/fpconv's avila_fp_from_decimal (exact
+ * mantissas): where it answers, the same bits. Random mantissas of every
+ * length with exponents over the whole table, the shortest digits of
+ * random doubles (which must come back exactly), and halfway points.
+ */
+static void fast_double(void **state)
+{
+    (void)state;
+    uint64_t rng = 17, answered = 0;
+    for (int i = 0; i < 400000; i++) {
+        uint64_t w;
+        int64_t q;
+        if (i % 3 == 0) {
+            /* The shortest digits of a random finite double. */
+            uint64_t bits = unit_rand(&rng) & 0x7FFFFFFFFFFFFFFFu;
+            double v;
+            memcpy(&v, &bits, sizeof v);
+            char digits[17];
+            int e10;
+            int nd = avila_fp_shortest(v, digits, &e10);
+            if (nd == 0)
+                continue;
+            w = 0;
+            for (int k = 0; k < nd; k++)
+                w = w * 10 + (uint64_t)(digits[k] - '0');
+            q = e10 - nd + 1;
+            uint64_t got;
+            if (avila_fp_from_decimal_inline(w, q, &got)) {
+                answered++;
+                assert_true(got == bits);
+            }
+            continue;
+        }
+        int len = 1 + (int)(unit_rand(&rng) % 19);
+        w = unit_rand(&rng) % 10000000000000000000u;
+        uint64_t lim = 1;
+        for (int k = 0; k < len; k++)
+            lim *= 10;
+        w = len == 19 ? w : w % lim;
+        if (i % 3 == 2)
+            w = (w | 1) * 5; /* ends in 5: many halfway candidates */
+        if (w == 0)
+            w = 1;
+        q = (int64_t)(unit_rand(&rng) % 700) - 350;
+        uint64_t got;
+        double want;
+        int decided = avila_fp_from_decimal(0, w, q, 1, &want);
+        if (avila_fp_from_decimal_inline(w, q, &got)) {
+            answered++;
+            uint64_t wb;
+            assert_true(decided);
+            memcpy(&wb, &want, sizeof wb);
+            if (got != wb)
+                fail_msg("%llu e%lld: %016llx, want %016llx", (unsigned long long)w, (long long)q,
+                         (unsigned long long)got, (unsigned long long)wb);
+        }
+    }
+    /* Most inputs in the normal range get an answer. */
+    assert_true(answered > 200000);
+}
+
+/* json_digit_run and json_digits16 against a byte loop, on words of digits and other bytes. */
+static void digit_runs(void **state)
+{
+    (void)state;
+    static const char pool[] = "0123456789.eE-+,]x \x80/:";
+    uint64_t rng = 23;
+    for (int i = 0; i < 200000; i++) {
+        uint8_t b[16];
+        for (int k = 0; k < 16; k++)
+            b[k] = (uint8_t)pool[unit_rand(&rng) % (i % 2 ? 10 : sizeof pool - 1)];
+        size_t run = 0;
+        uint64_t val = 7;
+        while (run < 16 && b[run] >= '0' && b[run] <= '9')
+            val = val * 10 + (uint64_t)(b[run++] - '0');
+        size_t r8 = run < 8 ? run : 8;
+        assert_int_equal(json_digit_run(avila_load_le64(b)), r8);
+        uint64_t m = 7;
+        assert_int_equal(json_digits16(b, &m), run);
+        assert_true(m == val);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1548,5 +1934,19 @@ int main(void)
         cmocka_unit_test(edge_cases),
         cmocka_unit_test(benchmark_files),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest once[] = {
+        cmocka_unit_test(index_kernel),
+        cmocka_unit_test(indexed_same_as_one_pass),
+        cmocka_unit_test(indexed_benchmark_files),
+        cmocka_unit_test(fast_double),
+        cmocka_unit_test(digit_runs),
+    };
+    int failed = cmocka_run_group_tests_name("json_auto", tests, NULL, NULL);
+    test_path = AVILA_JSON_PATH_ONE_PASS;
+    failed += cmocka_run_group_tests_name("json_one_pass", tests, NULL, NULL);
+    test_path = AVILA_JSON_PATH_INDEXED;
+    failed += cmocka_run_group_tests_name("json_indexed", tests, NULL, NULL);
+    test_path = AVILA_JSON_PATH_AUTO;
+    failed += cmocka_run_group_tests_name("json_paths", once, NULL, NULL);
+    return failed;
 }

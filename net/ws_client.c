@@ -197,7 +197,8 @@ static int read_answer(int fd, uint8_t *buf, const char key[AVILA_WS_KEY_LEN],
         return AVILA_EFORMAT;
     if (chosen.len >= sizeof(info->protocol))
         return AVILA_EFORMAT;
-    memcpy(info->protocol, chosen.ptr, chosen.len);
+    if (chosen.len > 0) /* an empty slice may have a NULL pointer */
+        memcpy(info->protocol, chosen.ptr, chosen.len);
     info->protocol[chosen.len] = '\0';
     return 0;
 }

@@ -233,7 +233,7 @@ static void finish(struct avila_ws_conn *c)
     close(c->fd);
     c->fd = -1;
     uint16_t code = AVILA_WS_ABNORMAL;
-    const uint8_t *reason = NULL;
+    const uint8_t *reason = (const uint8_t *)""; /* never NULL: callers may memcpy it */
     size_t reason_len = 0;
     if (c->close_rcvd) {
         code = c->peer_code;
@@ -290,6 +290,8 @@ static void on_data(struct avila_ws_conn *c, const struct avila_ws_event *ev)
         n = c->msg.len;
     }
     /* else: a message in one frame, handed over from the read buffer */
+    if (p == NULL)
+        p = (const uint8_t *)""; /* an empty message: still a valid pointer */
     if (c->cb.on_message != NULL)
         c->cb.on_message(c, c->cb.arg, ev->opcode, p, n);
     if (c->msg.len > KEEP_BUF)

@@ -92,7 +92,7 @@ struct avila_ws_conn;
 
 /*
  * A whole message: type AVILA_WS_TEXT (valid UTF-8, checked) or
- * AVILA_WS_BINARY; data valid during the call only. The callee may send,
+ * AVILA_WS_BINARY; data (never NULL) valid during the call only. The callee may send,
  * close or abort from inside.
  */
 typedef void avila_ws_message_fn(struct avila_ws_conn *c, void *arg, enum avila_ws_opcode type,
@@ -106,7 +106,7 @@ typedef void avila_ws_pong_fn(struct avila_ws_conn *c, void *arg, const uint8_t 
 
 /*
  * The connection is over; called exactly once, then c is freed. code and
- * reason (reason_len bytes of UTF-8, valid during the call) are:
+ * reason (reason_len bytes of UTF-8, valid during the call, never NULL) are:
  *   - the peer's close frame, when one arrived (AVILA_WS_NO_STATUS, 1005,
  *     for an empty one);
  *   - otherwise, when we failed the connection, the code we sent (1002,

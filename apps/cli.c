@@ -267,3 +267,19 @@ int cli_write_file(const char *cmd, const char *path, mode_t mode, const void *a
     }
     return 0;
 }
+
+int cli_split_field(const char *text, struct avila_slice *name, struct avila_slice *value)
+{
+    const char *colon = strchr(text, ':');
+    if (colon == NULL || colon == text)
+        return -1;
+    const char *v = colon + 1;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    size_t vl = strlen(v);
+    while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+        vl--;
+    *name = avila_slice_make(text, (size_t)(colon - text));
+    *value = avila_slice_make(v, vl);
+    return 0;
+}

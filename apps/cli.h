@@ -14,6 +14,8 @@
 #include <sys/types.h>
 #include <stdint.h>
 
+#include "core/buf.h"
+
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
 struct cli_command {
@@ -46,6 +48,14 @@ int cli_help(const char *cmd);
  * number or out of range).
  */
 int cli_parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/*
+ * Splits a "Name: value" header argument (as -H takes it) into name and
+ * value, slices into text with the blanks around the value dropped.
+ * Returns 0, or -1 when there is no ':' or the name is empty. The fields
+ * are checked where they are written (net/http1).
+ */
+int cli_split_field(const char *text, struct avila_slice *name, struct avila_slice *value);
 
 /*
  * Opens path for reading ("-" means stdin). Returns a file descriptor, or -1

@@ -81,23 +81,6 @@ static int write_body(void *ctx, const uint8_t *data, size_t len)
     return 0;
 }
 
-/* "Name: value" into a header (slices into text). Returns 0 or -1. */
-static int parse_header(char *text, struct avila_http1_header *h)
-{
-    char *colon = strchr(text, ':');
-    if (colon == NULL || colon == text)
-        return -1;
-    char *v = colon + 1;
-    while (*v == ' ' || *v == '\t')
-        v++;
-    size_t vl = strlen(v);
-    while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
-        vl--;
-    h->name = avila_slice_make(text, (size_t)(colon - text));
-    h->value = avila_slice_make(v, vl);
-    return 0;
-}
-
 /*
  * Parses --dns-server's "ADDR", "ADDR:PORT", "[ADDR6]", "[ADDR6]:PORT" or a
  * bare IPv6 "ADDR6" into *addr and *port (53 when absent). Returns 0 or -1.
@@ -176,8 +159,10 @@ static int parse_args(int argc, char **argv, struct fetch_args *a)
         case 'H':
             if (a->header_count == MAX_HEADERS)
                 return cli_usage_error(CMD, "more than %d -H fields", MAX_HEADERS);
-            if (parse_header(optarg, &a->headers[a->header_count++]) != 0)
+            if (cli_split_field(optarg, &a->headers[a->header_count].name,
+                                &a->headers[a->header_count].value) != 0)
                 return cli_usage_error(CMD, "-H '%s': expected 'NAME: VALUE'", optarg);
+            a->header_count++;
             break;
         case 'X':
             a->method = optarg;

@@ -94,23 +94,6 @@ struct ws_app {
 
 static struct ws_app app = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
-/* "Name: value" into a header (slices into text). Returns 0 or -1. */
-static int parse_header(char *text, struct avila_http1_header *h)
-{
-    char *colon = strchr(text, ':');
-    if (colon == NULL || colon == text)
-        return -1;
-    char *v = colon + 1;
-    while (*v == ' ' || *v == '\t')
-        v++;
-    size_t vl = strlen(v);
-    while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
-        vl--;
-    h->name = avila_slice_make(text, (size_t)(colon - text));
-    h->value = avila_slice_make(v, vl);
-    return 0;
-}
-
 /* Parses the command line; returns 0 or CLI_USAGE (reported) or -1 for --help (printed). */
 static int parse_args(int argc, char **argv, struct ws_args *a)
 {
@@ -133,8 +116,10 @@ static int parse_args(int argc, char **argv, struct ws_args *a)
         case 'H':
             if (a->header_count == MAX_HEADERS)
                 return cli_usage_error(CMD, "more than %d -H fields", MAX_HEADERS);
-            if (parse_header(optarg, &a->headers[a->header_count++]) != 0)
+            if (cli_split_field(optarg, &a->headers[a->header_count].name,
+                                &a->headers[a->header_count].value) != 0)
                 return cli_usage_error(CMD, "-H '%s': expected 'NAME: VALUE'", optarg);
+            a->header_count++;
             break;
         case 1:
             a->binary = 1;

@@ -78,46 +78,6 @@ static void pool_put(struct avila_http_client *c, struct avila_slice host, uint1
     memcpy(k->host, host.ptr, host.len);
 }
 
-/* A new connection to the URL's origin: each resolved address in turn. The fd, or an error. */
-static int connect_origin(struct avila_http_client *c, const struct avila_http_url *u,
-                          uint64_t deadline)
-{
-    struct avila_dns_addr addrs[8];
-    int n = avila_resolver_lookup(c->resolver, (const char *)u->host.ptr, u->host.len, 0, addrs,
-                                  AVILA_ARRAY_LEN(addrs));
-    if (n < 0)
-        return n;
-    int rc = AVILA_EIO;
-    for (int i = 0; i < n; i++) {
-        struct avila_sockaddr sa;
-        avila_sockaddr_ip(&sa, addrs[i].family, addrs[i].bytes, u->port);
-        rc = avila_sock_connect_wait(&sa, deadline);
-        if (rc >= 0)
-            return rc;
-    }
-    return rc;
-}
-
-/* Writes all n bytes at p to fd by the deadline: 0 or an error. */
-static int write_all(int fd, const void *p, size_t n, uint64_t deadline)
-{
-    const uint8_t *b = p;
-    while (n > 0) {
-        int w = avila_sock_write(fd, b, n);
-        if (w == AVILA_EAGAIN) {
-            int rc = avila_sock_wait(fd, AVILA_LOOP_WRITE, deadline);
-            if (rc != 0)
-                return rc;
-            continue;
-        }
-        if (w < 0)
-            return w;
-        b += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Reads what fd has into buf (cap bytes), waiting by the deadline: the count, 0 at EOF, an error.
  */
 static int read_some(int fd, uint8_t *buf, size_t cap, uint64_t timeout_ms)
@@ -312,13 +272,14 @@ static int exchange(struct avila_http_client *c, struct exchange *x, avila_http_
         int fd = attempt == 0 ? pool_take(c, x->url->host, x->url->port) : -1;
         bool pooled = fd >= 0;
         if (!pooled)
-            fd = connect_origin(c, x->url, deadline);
+            fd = avila_resolver_connect(c->resolver, (const char *)x->url->host.ptr,
+                                        x->url->host.len, x->url->port, deadline);
         if (fd < 0)
             return fd;
         c->reused += pooled;
-        rc = write_all(fd, b.data, b.len, deadline);
+        rc = avila_sock_write_all(fd, b.data, b.len, deadline);
         if (rc == 0 && x->with_body)
-            rc = write_all(fd, x->req->body, x->req->body_len, deadline);
+            rc = avila_sock_write_all(fd, x->req->body, x->req->body_len, deadline);
         bool reusable = false, got = false;
         if (rc == 0)
             rc = read_response(c, fd, x, sink, ctx, resp, &reusable, &got);

@@ -379,3 +379,21 @@ int avila_resolver_lookup(struct avila_resolver *r, const char *name, size_t n, 
     }
     return failure;
 }
+
+int avila_resolver_connect(struct avila_resolver *r, const char *name, size_t n, uint16_t port,
+                           uint64_t deadline_ms)
+{
+    struct avila_dns_addr addrs[8];
+    int count = avila_resolver_lookup(r, name, n, 0, addrs, AVILA_ARRAY_LEN(addrs));
+    if (count < 0)
+        return count;
+    int rc = AVILA_EIO;
+    for (int i = 0; i < count; i++) {
+        struct avila_sockaddr sa;
+        avila_sockaddr_ip(&sa, addrs[i].family, addrs[i].bytes, port);
+        rc = avila_sock_connect_wait(&sa, deadline_ms);
+        if (rc >= 0)
+            return rc;
+    }
+    return rc;
+}

@@ -87,4 +87,14 @@ void avila_resolver_release(struct avila_resolver *r);
 int avila_resolver_lookup(struct avila_resolver *r, const char *name, size_t n, int family,
                           struct avila_dns_addr *out, size_t max);
 
+/*
+ * Blocking: resolves name[0..n) as avila_resolver_lookup does (both
+ * families, IPv6 first) and connects to port on each address in turn
+ * until one answers, all by deadline_ms (avila_time_mono_ms). Returns the
+ * connected non-blocking fd, the lookup's error, or the last connect's
+ * error (AVILA_ETIMEDOUT among them).
+ */
+int avila_resolver_connect(struct avila_resolver *r, const char *name, size_t n, uint16_t port,
+                           uint64_t deadline_ms);
+
 #endif

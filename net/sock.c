@@ -747,3 +747,22 @@ int avila_sock_connect_wait(const struct avila_sockaddr *a, uint64_t deadline_ms
     }
     return fd;
 }
+
+int avila_sock_write_all(int fd, const void *p, size_t n, uint64_t deadline_ms)
+{
+    const uint8_t *b = p;
+    while (n > 0) {
+        int w = avila_sock_write(fd, b, n);
+        if (w == AVILA_EAGAIN) {
+            int rc = avila_sock_wait(fd, AVILA_LOOP_WRITE, deadline_ms);
+            if (rc != 0)
+                return rc;
+            continue;
+        }
+        if (w < 0)
+            return w;
+        b += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}

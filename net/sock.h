@@ -158,6 +158,13 @@ int avila_sock_wait(int fd, unsigned events, uint64_t deadline_ms);
  */
 int avila_sock_connect_wait(const struct avila_sockaddr *a, uint64_t deadline_ms);
 
+/*
+ * Blocking code: writes all n bytes at p to the non-blocking fd, waiting
+ * for room as needed until deadline_ms. Returns 0, AVILA_ETIMEDOUT, or the
+ * write's error (some bytes may have been written).
+ */
+int avila_sock_write_all(int fd, const void *p, size_t n, uint64_t deadline_ms);
+
 /* Sets TCP_NODELAY on (1) or off (0). Returns 0 or an error. */
 int avila_sock_set_nodelay(int fd, int on);
 

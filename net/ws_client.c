@@ -92,44 +92,6 @@ static int host_value(const struct avila_http_url *u, char *out, size_t cap)
     return 0;
 }
 
-/* Connects to each resolved address in turn by the deadline. The fd, or an error. */
-static int connect_host(struct avila_resolver *r, const struct avila_http_url *u, uint64_t deadline)
-{
-    struct avila_dns_addr addrs[8];
-    int n = avila_resolver_lookup(r, (const char *)u->host.ptr, u->host.len, 0, addrs,
-                                  AVILA_ARRAY_LEN(addrs));
-    if (n < 0)
-        return n;
-    int rc = AVILA_EIO;
-    for (int i = 0; i < n; i++) {
-        struct avila_sockaddr sa;
-        avila_sockaddr_ip(&sa, addrs[i].family, addrs[i].bytes, u->port);
-        rc = avila_sock_connect_wait(&sa, deadline);
-        if (rc >= 0)
-            return rc;
-    }
-    return rc;
-}
-
-/* Writes all n bytes at p to fd by the deadline: 0 or an error. */
-static int write_all(int fd, const uint8_t *p, size_t n, uint64_t deadline)
-{
-    while (n > 0) {
-        int w = avila_sock_write(fd, p, n);
-        if (w == AVILA_EAGAIN) {
-            int rc = avila_sock_wait(fd, AVILA_LOOP_WRITE, deadline);
-            if (rc != 0)
-                return rc;
-            continue;
-        }
-        if (w < 0)
-            return w;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* The request: avila_ws_client_request's head with the extra fields before its end. */
 static int build_request(struct avila_buf *b, const struct avila_http_url *u,
                          const struct avila_ws_client_options *o, const char key[AVILA_WS_KEY_LEN])
@@ -242,12 +204,13 @@ int avila_ws_connect(struct avila_ws_conn **out, struct avila_loop *loop,
         return rc == AVILA_ENOMEM ? rc : AVILA_EINVAL;
     }
     uint64_t deadline = avila_time_mono_ms() + o.timeout_ms;
-    int fd = connect_host(resolver, &u, deadline);
+    int fd =
+        avila_resolver_connect(resolver, (const char *)u.host.ptr, u.host.len, u.port, deadline);
     if (fd < 0) {
         avila_buf_release(&req);
         return fd;
     }
-    rc = write_all(fd, req.data, req.len, deadline);
+    rc = avila_sock_write_all(fd, req.data, req.len, deadline);
     avila_buf_release(&req);
     uint8_t *buf = NULL;
     size_t head_len = 0, have = 0;

@@ -16,12 +16,14 @@
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include "core/time.h"
 #include "net/loop.h"
+#include "net/resolve.h"
 #include "net/sock.h"
 
 static struct avila_loop *new_loop(void)
@@ -878,6 +880,97 @@ struct reuse {
     atomic_int accepted[2];
 };
 
+/* A reader that drains its socket slowly (1 ms pauses), counting the bytes and their sum. */
+struct slow_reader {
+    int fd;
+    size_t got;
+    uint64_t sum;
+};
+
+static void *slow_read(void *arg)
+{
+    struct slow_reader *r = arg;
+    uint8_t buf[65536];
+    for (;;) {
+        ssize_t n = read(r->fd, buf, sizeof(buf));
+        if (n == 0)
+            break;
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EINTR)
+                break;
+            avila_time_sleep_ns(AVILA_TIME_NS_PER_MS);
+            continue;
+        }
+        for (ssize_t i = 0; i < n; i++)
+            r->sum += buf[i];
+        r->got += (size_t)n;
+        avila_time_sleep_ns(AVILA_TIME_NS_PER_MS);
+    }
+    return NULL;
+}
+
+/* Blocking helpers: write_all waits for room (and times out on a peer that reads nothing). */
+static void blocking_write_all(void **state)
+{
+    (void)state;
+    int c, sv;
+    tcp_pair(&c, &sv);
+    size_t n = (size_t)4 << 20;
+    uint8_t *data = malloc(n);
+    assert_non_null(data);
+    uint64_t sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        data[i] = (uint8_t)(i * 13 + 7);
+        sum += data[i];
+    }
+    struct slow_reader r = {.fd = sv};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, slow_read, &r), 0);
+    assert_int_equal(avila_sock_write_all(c, data, n, avila_time_mono_ms() + 20000), 0);
+    close(c);
+    pthread_join(t, NULL);
+    assert_int_equal(r.got, n);
+    assert_true(r.sum == sum);
+    close(sv);
+    /* Nobody reads: the buffers fill and the deadline passes. */
+    tcp_pair(&c, &sv);
+    uint64_t t0 = avila_time_mono_ms();
+    assert_int_equal(avila_sock_write_all(c, data, n, t0 + 200), AVILA_ETIMEDOUT);
+    assert_true(avila_time_mono_ms() - t0 >= 190);
+    close(c);
+    close(sv);
+    free(data);
+}
+
+/* avila_resolver_connect: a numeric name connects; a closed port is refused (lookups:
+ * test_resolve.sh). */
+static void resolver_connect(void **state)
+{
+    (void)state;
+    struct avila_sockaddr a = addr("127.0.0.1:0");
+    int lfd = avila_sock_listen(&a, 4, 0);
+    assert_true(lfd >= 0);
+    struct avila_sockaddr where = bound(lfd);
+    uint16_t port = (uint16_t)ntohs(where.u.in4.sin_port);
+    struct avila_resolver r;
+    struct avila_resolver_options opt = {.resolv_conf = "/nonexistent", .hosts = "/nonexistent"};
+    assert_int_equal(avila_resolver_init(&r, avila_allocator_libc(), &opt), 0);
+    int fd = avila_resolver_connect(&r, "127.0.0.1", 9, port, avila_time_mono_ms() + 2000);
+    assert_true(fd >= 0);
+    int sv = AVILA_EAGAIN;
+    for (int i = 0; i < 1000 && sv == AVILA_EAGAIN; i++) {
+        sv = avila_sock_accept(lfd, NULL);
+        if (sv == AVILA_EAGAIN)
+            avila_time_sleep_ns(AVILA_TIME_NS_PER_MS);
+    }
+    assert_true(sv >= 0);
+    close(sv);
+    close(fd);
+    close(lfd); /* nothing listens there now */
+    assert_true(avila_resolver_connect(&r, "127.0.0.1", 9, port, avila_time_mono_ms() + 2000) < 0);
+    avila_resolver_release(&r);
+}
+
 static void on_accept_count(struct avila_listener *l, int fd, const struct avila_sockaddr *peer)
 {
     (void)peer;
@@ -954,6 +1047,8 @@ int main(void)
         cmocka_unit_test_teardown(emfile_pause, restore_limit),
         cmocka_unit_test(writev_readv_partial),
         cmocka_unit_test(sendfile_temp),
+        cmocka_unit_test(blocking_write_all),
+        cmocka_unit_test(resolver_connect),
         cmocka_unit_test(group_reuseport),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -40,7 +40,10 @@
  * (the buffer fell to max_write_buffer or below) before sending more.
  * While the buffer is above the limit the connection also stops reading,
  * so a peer that sends without reading the answers (an echo, pongs) is
- * slowed down instead of growing our memory.
+ * slowed down instead of growing our memory. One consequence: a pong that
+ * arrives meanwhile is not read either, so with keep-alive pings on, a
+ * peer that reads our data too slowly for ping_interval_ms is taken for
+ * dead (1011).
  *
  * Threads: a connection belongs to the loop it was started on; every call
  * MUST be made on that loop's thread.

@@ -581,7 +581,7 @@ static void malformed_blocks(void **state)
     assert_int_equal(first_error(b, put_tail(b, entries, r, 2), 0), AVILA_EFORMAT);
     /* a restart entry with shared != 0: found by iteration and by seek */
     n = put_entry(b, 0, 9, 2, IK_A);
-    n += put_entry(b + n, 1, 8, 2, IK_B + 1);
+    n += put_entry(b + n, 1, 8, 2, &IK_B[1]);
     r[0] = 0;
     r[1] = (uint32_t)second;
     assert_int_equal(first_error(b, put_tail(b, n, r, 1), 0), 0); /* fine as a plain entry */

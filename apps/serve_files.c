@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,19 @@
 #include "core/encoding.h"
 #include "core/hash.h"
 #include "core/time.h"
+
+/*
+ * openat2(2)'s argument and the resolve flags used, as the kernel's ABI
+ * defines them (linux/openat2.h): spelt here because musl's headers, which
+ * the static build uses, do not carry that kernel header.
+ */
+struct open_how_abi {
+    uint64_t flags;
+    uint64_t mode;
+    uint64_t resolve;
+};
+#define RESOLVE_NO_MAGICLINKS_ABI 0x02u
+#define RESOLVE_BENEATH_ABI       0x08u
 
 /* A cached file: the request path it answers and what the answer needs. */
 struct serve_cache_slot {
@@ -196,9 +208,9 @@ static int open_under_root(int root_fd, char *path)
 #ifdef SYS_openat2
     static int have_openat2 = 1; /* set to 0 once, on ENOSYS; a racy write of the same value */
     if (have_openat2) {
-        struct open_how how = {
+        struct open_how_abi how = {
             .flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC,
-            .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+            .resolve = RESOLVE_BENEATH_ABI | RESOLVE_NO_MAGICLINKS_ABI,
         };
         long fd = syscall(SYS_openat2, root_fd, rel, &how, sizeof(how));
         if (fd >= 0)

@@ -74,12 +74,12 @@ static int open_file(void *ctx, const char *path, int flags, struct avila_lsm_fi
     return 0;
 }
 
-static int posix_open_append(void *ctx, const char *path, struct avila_lsm_file **out)
+static int pvfs_open_append(void *ctx, const char *path, struct avila_lsm_file **out)
 {
     return open_file(ctx, path, O_WRONLY | O_CREAT | O_TRUNC, out);
 }
 
-static int posix_open_read(void *ctx, const char *path, struct avila_lsm_file **out)
+static int pvfs_open_read(void *ctx, const char *path, struct avila_lsm_file **out)
 {
     return open_file(ctx, path, O_RDONLY, out);
 }
@@ -101,13 +101,13 @@ static int write_all(int fd, const void *p, size_t n)
     return 0;
 }
 
-static int posix_append(void *ctx, struct avila_lsm_file *f, const void *p, size_t n)
+static int pvfs_append(void *ctx, struct avila_lsm_file *f, const void *p, size_t n)
 {
     (void)ctx;
     return write_all(f->fd, p, n);
 }
 
-static int posix_sync(void *ctx, struct avila_lsm_file *f)
+static int pvfs_sync(void *ctx, struct avila_lsm_file *f)
 {
     (void)ctx;
     /* EINTR means nothing was done yet (Linux does not return it once writeback failed). */
@@ -118,8 +118,8 @@ static int posix_sync(void *ctx, struct avila_lsm_file *f)
     return rc == 0 ? 0 : from_errno(errno);
 }
 
-static int posix_read(void *ctx, struct avila_lsm_file *f, uint64_t off, void *p, size_t n,
-                      size_t *got)
+static int pvfs_read(void *ctx, struct avila_lsm_file *f, uint64_t off, void *p, size_t n,
+                     size_t *got)
 {
     (void)ctx;
     uint8_t *b = p;
@@ -140,7 +140,7 @@ static int posix_read(void *ctx, struct avila_lsm_file *f, uint64_t off, void *p
     return 0;
 }
 
-static int posix_size(void *ctx, struct avila_lsm_file *f, uint64_t *size)
+static int pvfs_size(void *ctx, struct avila_lsm_file *f, uint64_t *size)
 {
     (void)ctx;
     struct stat st;
@@ -150,7 +150,7 @@ static int posix_size(void *ctx, struct avila_lsm_file *f, uint64_t *size)
     return 0;
 }
 
-static void posix_close(void *ctx, struct avila_lsm_file *f)
+static void pvfs_close(void *ctx, struct avila_lsm_file *f)
 {
     const struct avila_allocator *a = ctx;
     if (!f)
@@ -160,7 +160,7 @@ static void posix_close(void *ctx, struct avila_lsm_file *f)
     AVILA_DELETE(a, f, struct avila_lsm_file);
 }
 
-static int posix_sync_dir(void *ctx, const char *dir)
+static int pvfs_sync_dir(void *ctx, const char *dir)
 {
     (void)ctx;
     if (!dir || !*dir)
@@ -177,7 +177,7 @@ static int posix_sync_dir(void *ctx, const char *dir)
     return err;
 }
 
-static int posix_rename(void *ctx, const char *from, const char *to)
+static int pvfs_rename(void *ctx, const char *from, const char *to)
 {
     (void)ctx;
     if (!from || !*from || !to || !*to)
@@ -185,7 +185,7 @@ static int posix_rename(void *ctx, const char *from, const char *to)
     return rename(from, to) == 0 ? 0 : from_errno(errno);
 }
 
-static int posix_unlink(void *ctx, const char *path)
+static int pvfs_unlink(void *ctx, const char *path)
 {
     (void)ctx;
     if (!path || !*path)
@@ -202,7 +202,7 @@ static int posix_unlink(void *ctx, const char *path)
     return from_errno(errno);
 }
 
-static int posix_list(void *ctx, const char *dir, struct avila_buf *names)
+static int pvfs_list(void *ctx, const char *dir, struct avila_buf *names)
 {
     (void)ctx;
     if (!dir || !*dir || !names)
@@ -234,7 +234,7 @@ static int posix_list(void *ctx, const char *dir, struct avila_buf *names)
     return rc != 0 ? rc : count;
 }
 
-static int posix_mkdir(void *ctx, const char *path)
+static int pvfs_mkdir(void *ctx, const char *path)
 {
     (void)ctx;
     if (!path || !*path)
@@ -242,7 +242,7 @@ static int posix_mkdir(void *ctx, const char *path)
     return mkdir(path, 0755) == 0 ? 0 : from_errno(errno);
 }
 
-static int posix_lock(void *ctx, const char *path, struct avila_lsm_lock **out)
+static int pvfs_lock(void *ctx, const char *path, struct avila_lsm_lock **out)
 {
     const struct avila_allocator *a = ctx;
     if (!path || !*path || !out)
@@ -279,7 +279,7 @@ fail_free:
     return rc;
 }
 
-static void posix_unlock(void *ctx, struct avila_lsm_lock *l)
+static void pvfs_unlock(void *ctx, struct avila_lsm_lock *l)
 {
     const struct avila_allocator *a = ctx;
     if (!l)
@@ -296,20 +296,20 @@ void avila_lsm_vfs_posix(struct avila_lsm_vfs *vfs, const struct avila_allocator
         void *v;
     } ctx = {.c = a};
     *vfs = (struct avila_lsm_vfs){
-        .open_append = posix_open_append,
-        .open_read = posix_open_read,
-        .append = posix_append,
-        .sync = posix_sync,
-        .read = posix_read,
-        .size = posix_size,
-        .close = posix_close,
-        .sync_dir = posix_sync_dir,
-        .rename = posix_rename,
-        .unlink = posix_unlink,
-        .list = posix_list,
-        .mkdir = posix_mkdir,
-        .lock = posix_lock,
-        .unlock = posix_unlock,
+        .open_append = pvfs_open_append,
+        .open_read = pvfs_open_read,
+        .append = pvfs_append,
+        .sync = pvfs_sync,
+        .read = pvfs_read,
+        .size = pvfs_size,
+        .close = pvfs_close,
+        .sync_dir = pvfs_sync_dir,
+        .rename = pvfs_rename,
+        .unlink = pvfs_unlink,
+        .list = pvfs_list,
+        .mkdir = pvfs_mkdir,
+        .lock = pvfs_lock,
+        .unlock = pvfs_unlock,
         .ctx = ctx.v,
     };
 }

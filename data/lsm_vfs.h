@@ -69,8 +69,10 @@ enum avila_lsm_vfs_op {
 /*
  * The interface. Each function gets ctx first. Handles (files, locks) are
  * valid until closed (unlocked) and belong to the VFS that opened them.
- * The POSIX implementation may be called from any thread (each handle by
- * one thread at a time); the in-memory one as its config says.
+ * The POSIX implementation may be called from any thread: each handle by
+ * one thread at a time, except that read and size on a file opened with
+ * open_read may run on several threads at once (SSTables are shared by all
+ * readers); the in-memory one as its config says.
  */
 struct avila_lsm_vfs {
     /*

@@ -411,3 +411,73 @@ struct avila_slice avila_lsm_memtable_iter_value(const struct avila_lsm_memtable
 {
     return view(it->node).value;
 }
+
+/* ---------------------------------------------------------------- lsm_iter adapter */
+
+static int mi_seek(void *self, struct avila_slice ikey)
+{
+    return avila_lsm_memtable_iter_seek(self, ikey);
+}
+
+static int mi_seek_first(void *self)
+{
+    avila_lsm_memtable_iter_seek_first(self);
+    return 0;
+}
+
+static int mi_seek_last(void *self)
+{
+    avila_lsm_memtable_iter_seek_last(self);
+    return 0;
+}
+
+static int mi_next(void *self)
+{
+    avila_lsm_memtable_iter_next(self);
+    return 0;
+}
+
+static int mi_prev(void *self)
+{
+    avila_lsm_memtable_iter_prev(self);
+    return 0;
+}
+
+static bool mi_valid(const void *self)
+{
+    return avila_lsm_memtable_iter_valid(self);
+}
+
+static struct avila_slice mi_key(const void *self)
+{
+    return avila_lsm_memtable_iter_key(self);
+}
+
+static struct avila_slice mi_value(const void *self)
+{
+    return avila_lsm_memtable_iter_value(self);
+}
+
+static int mi_status(const void *self)
+{
+    (void)self;
+    return 0;
+}
+
+static const struct avila_lsm_iter_ops memtable_iter_ops = {
+    .seek = mi_seek,
+    .seek_first = mi_seek_first,
+    .seek_last = mi_seek_last,
+    .next = mi_next,
+    .prev = mi_prev,
+    .valid = mi_valid,
+    .key = mi_key,
+    .value = mi_value,
+    .status = mi_status,
+};
+
+void avila_lsm_memtable_iter_as(struct avila_lsm_memtable_iter *it, struct avila_lsm_iter *out)
+{
+    out->ops = &memtable_iter_ops;
+    out->self = it;
+}

@@ -43,6 +43,7 @@
 #include "core/error.h"
 #include "core/platform.h"
 #include "data/lsm_format.h"
+#include "data/lsm_iter.h"
 
 #define AVILA_LSM_MEMTABLE_MAX_HEIGHT 16
 
@@ -192,5 +193,15 @@ bool avila_lsm_memtable_iter_valid(const struct avila_lsm_memtable_iter *it);
  */
 struct avila_slice avila_lsm_memtable_iter_key(const struct avila_lsm_memtable_iter *it);
 struct avila_slice avila_lsm_memtable_iter_value(const struct avila_lsm_memtable_iter *it);
+
+/*
+ * Fills *out so that the internal-iterator interface (data/lsm_iter.h) acts
+ * on it. out is a view: it holds it (borrowed, MUST outlive out) and nothing
+ * else; it may be copied freely. The memtable iterator never meets damaged
+ * data, so status is always 0; a seek with an internal key shorter than
+ * AVILA_LSM_TRAILER_LEN returns AVILA_EINVAL (a caller bug) and leaves the
+ * iterator not valid.
+ */
+void avila_lsm_memtable_iter_as(struct avila_lsm_memtable_iter *it, struct avila_lsm_iter *out);
 
 #endif

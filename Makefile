@@ -46,7 +46,7 @@ core_OS := core/alloc_libc.c core/cpu_env.c core/id_gen.c core/log_stderr.c core
 crypto_OS := crypto/csprng_os.c
 net_OS := net/http_client.c net/http_middleware.c net/http_server.c net/loop.c net/resolve.c net/sock.c \
 	net/work.c net/ws_client.c net/ws_conn.c
-data_OS := data/lsm_vfs_posix.c
+data_OS := data/lsm_db.c data/lsm_db_bg.c data/lsm_db_iter.c data/lsm_db_tables.c data/lsm_vfs_posix.c
 
 define layer_vars
 $(1)_SRCS := $$(sort $$(wildcard $(1)/*.c $(1)/*/*.c))

@@ -36,6 +36,8 @@ const struct cli_command cli_commands[] = {
      cmd_serve},
     {"fetch", "send an HTTP/1.1 request and write the response (a small curl)", cmd_fetch_usage,
      cmd_fetch},
+    {"kv", "key-value store (LSM): put, get, del, scan, load, dump, check, stats, compact",
+     cmd_kv_usage, cmd_kv},
     {"ws", "WebSocket client: send stdin lines as messages, print the messages received",
      cmd_ws_usage, cmd_ws},
     {0, 0, 0, 0},

@@ -1,0 +1,682 @@
+/*
+ * data/lsm_db_bg.c - the LSM store's background work: flushing the
+ * immutable memtable to level 0, leveled compactions (picked by the
+ * version set, run here: merge the inputs, drop what no reader can see,
+ * cut output tables, clip range tombstones to each output), deleting
+ * obsolete files, and the two threads that do it. OS code (POSIX threads).
+ *
+ * What a compaction drops. Snapshots cut sequence numbers into stripes:
+ * two entries are in the same stripe when no snapshot lies between them,
+ * so no reader can tell which of them it sees. An entry is dropped when a
+ * newer entry of its key is in its stripe, or a range tombstone of the
+ * compaction that covers it is; a deletion (point or range) in the oldest
+ * stripe is dropped at the bottom (no deeper level holds its keys).
+ */
+#include <string.h>
+#include <time.h>
+
+#include "data/lsm_db_int.h"
+#include "data/lsm_merge.h"
+#include "data/lsm_rangedel.h"
+
+/* ---------------------------------------------------------------- table writing */
+
+/* A table being written: the file, its builder, its number. */
+struct output {
+    uint64_t number;
+    struct avila_lsm_file *file;
+    struct avila_lsm_table_builder b;
+    struct avila_lsm_table_props props;
+    bool open;
+};
+
+static int output_open(struct avila_lsm_db *db, struct output *o, uint64_t number)
+{
+    char path[AVILA_LSM_PATH_MAX];
+    avila_lsm_db_path(db, path, AVILA_LSM_FILE_TABLE, number);
+    memset(o, 0, sizeof(*o));
+    o->number = number;
+    int rc = avila_lsm_vfs_open_append(db->vfs, path, &o->file);
+    if (rc != 0)
+        return rc;
+    struct avila_lsm_table_options to = {
+        .block_size = db->opt.block_bytes,
+        .bloom_bits_per_key = db->opt.bloom_bits_per_key,
+    };
+    rc = avila_lsm_table_builder_init(&o->b, db->vfs, o->file, &to, db->a);
+    if (rc != 0) {
+        avila_lsm_vfs_close(db->vfs, o->file);
+        return rc;
+    }
+    o->open = true;
+    return 0;
+}
+
+/* Finishes and syncs the table; its properties stay readable until output_drop. */
+static int output_finish(struct avila_lsm_db *db, struct output *o)
+{
+    int rc = avila_lsm_table_builder_finish(&o->b, &o->props);
+    if (rc == 0)
+        rc = avila_lsm_vfs_sync(db->vfs, o->file);
+    avila_lsm_vfs_close(db->vfs, o->file);
+    o->file = NULL;
+    return rc;
+}
+
+static void output_drop(struct output *o)
+{
+    if (!o->open)
+        return;
+    avila_lsm_table_builder_release(&o->b);
+    o->open = false;
+}
+
+static void unlink_table(struct avila_lsm_db *db, uint64_t number)
+{
+    char path[AVILA_LSM_PATH_MAX];
+    avila_lsm_db_path(db, path, AVILA_LSM_FILE_TABLE, number);
+    (void)db->vfs->unlink(db->vfs->ctx, path);
+}
+
+/* Adds every entry of a memtable, in order, to a table builder. */
+static int add_memtable(struct avila_lsm_table_builder *b, const struct avila_lsm_memtable *mt)
+{
+    struct avila_lsm_memtable_iter it;
+    avila_lsm_memtable_iter_init(&it, mt);
+    int rc = 0;
+    for (avila_lsm_memtable_iter_seek_first(&it); rc == 0 && avila_lsm_memtable_iter_valid(&it);
+         avila_lsm_memtable_iter_next(&it))
+        rc = avila_lsm_table_builder_add(b, avila_lsm_memtable_iter_key(&it),
+                                         avila_lsm_memtable_iter_value(&it));
+    return rc;
+}
+
+int avila_lsm_db_bg_build_level0(struct avila_lsm_db *db, struct lsm_mem *m,
+                                 struct avila_lsm_edit *e)
+{
+    uint64_t number = avila_lsm_vset_new_file_number(&db->vs);
+    if (db->pending_flush == 0)
+        db->pending_flush = number;
+    pthread_mutex_unlock(&db->mu);
+
+    struct output o;
+    int rc = output_open(db, &o, number);
+    if (rc == 0)
+        rc = add_memtable(&o.b, &m->points);
+    if (rc == 0)
+        rc = add_memtable(&o.b, &m->ranges);
+    if (o.open) {
+        int frc = output_finish(db, &o);
+        rc = rc != 0 ? rc : frc;
+    }
+    if (rc == 0)
+        rc = db->vfs->sync_dir(db->vfs->ctx, db->dir);
+
+    pthread_mutex_lock(&db->mu);
+    bool empty = rc == 0 && o.props.smallest.len == 0;
+    if (rc == 0 && !empty) {
+        struct avila_lsm_edit_file f = {
+            .level = 0,
+            .number = number,
+            .size = o.props.file_size,
+            .smallest = o.props.smallest,
+            .largest = o.props.largest,
+            .smallest_seq = o.props.smallest_seq,
+            .largest_seq = o.props.largest_seq,
+        };
+        rc = avila_lsm_edit_add_file(e, &f);
+        if (rc == 0) {
+            db->vs.io.flush_bytes += o.props.file_size;
+            db->st.flushes++;
+        }
+    }
+    output_drop(&o);
+    if (rc != 0 || empty)
+        unlink_table(db, number);
+    return rc;
+}
+
+/*
+ * The flush thread's work: the immutable memtable to a level-0 table,
+ * logged with the WALs before the active memtable's made obsolete.
+ * [mu held; released while building]
+ */
+static int flush_imm(struct avila_lsm_db *db)
+{
+    struct avila_lsm_edit e;
+    avila_lsm_edit_init(&e, db->a);
+    avila_lsm_edit_set_log_number(&e, db->mem->wal_number);
+    int rc = avila_lsm_db_bg_build_level0(db, db->imm, &e);
+    /* A failed apply may still reach the MANIFEST: its table stays (bg_error stops deletions). */
+    if (rc == 0)
+        rc = avila_lsm_vset_log_and_apply(&db->vs, &e);
+    avila_lsm_edit_release(&e);
+    db->pending_flush = 0;
+    return rc;
+}
+
+/* ---------------------------------------------------------------- obsolete files */
+
+struct live {
+    uint64_t *nums;
+    size_t n, cap;
+    const struct avila_allocator *a;
+    bool oom;
+};
+
+static int live_add(void *ctx, uint64_t number)
+{
+    struct live *l = ctx;
+    if (l->n == l->cap) {
+        size_t ncap = l->cap ? l->cap * 2 : 64;
+        uint64_t *p = avila_realloc(l->a, l->nums, l->cap * sizeof(uint64_t),
+                                    ncap * sizeof(uint64_t), _Alignof(uint64_t));
+        if (p == NULL) {
+            l->oom = true;
+            return 1;
+        }
+        l->nums = p;
+        l->cap = ncap;
+    }
+    l->nums[l->n++] = number;
+    return 0;
+}
+
+static bool live_has(const struct live *l, uint64_t number)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (l->nums[i] == number)
+            return true;
+    return false;
+}
+
+static bool pending(const struct avila_lsm_db *db, uint64_t number)
+{
+    return (db->pending_flush != 0 && number >= db->pending_flush) ||
+           (db->pending_compact != 0 && number >= db->pending_compact);
+}
+
+void avila_lsm_db_bg_delete_obsolete(struct avila_lsm_db *db)
+{
+    if (db->bg_error != 0)
+        return; /* after an error the MANIFEST may name more than the version knows */
+    struct live l = {.a = db->a};
+    struct avila_buf names;
+    avila_buf_init(&names, db->a, (size_t)64 << 20);
+    if (avila_lsm_vset_live_files(&db->vs, live_add, &l) != 0 || l.oom ||
+        db->vfs->list(db->vfs->ctx, db->dir, &names) < 0)
+        goto out; /* try again after the next change */
+    uint64_t log_number = avila_lsm_vset_log_number(&db->vs);
+    for (size_t off = 0; off < names.len;) {
+        const char *name = (const char *)names.data + off;
+        size_t len = strlen(name);
+        off += len + 1;
+        enum avila_lsm_file_kind kind;
+        uint64_t num;
+        if (avila_lsm_file_parse(avila_slice_make(name, len), &kind, &num) != 0)
+            continue;
+        bool keep = true;
+        if (kind == AVILA_LSM_FILE_TABLE)
+            keep = live_has(&l, num) || pending(db, num);
+        else if (kind == AVILA_LSM_FILE_WAL)
+            keep = num >= log_number || num == db->wal_number;
+        else if (kind == AVILA_LSM_FILE_MANIFEST)
+            keep = live_has(&l, num);
+        if (keep)
+            continue;
+        if (kind == AVILA_LSM_FILE_TABLE)
+            avila_lsm_db_tables_evict(db, num);
+        char path[AVILA_LSM_PATH_MAX];
+        avila_lsm_db_path(db, path, kind, num);
+        (void)db->vfs->unlink(db->vfs->ctx, path);
+    }
+out:
+    avila_buf_release(&names);
+    avila_free(db->a, l.nums, l.cap * sizeof(uint64_t), _Alignof(uint64_t));
+}
+
+/* ---------------------------------------------------------------- compaction */
+
+/* Snapshot stripes: snaps[0 .. n) ascending. */
+struct stripes {
+    uint64_t *snaps;
+    size_t n;
+};
+
+/* The stripe of seq: the index of the oldest snapshot that sees it (n: none does). */
+static size_t stripe_of(const struct stripes *s, uint64_t seq)
+{
+    size_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->snaps[mid] >= seq)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/* The newest seq in stripe st. */
+static uint64_t stripe_top(const struct stripes *s, size_t st)
+{
+    return st < s->n ? s->snaps[st] : AVILA_LSM_MAX_SEQ;
+}
+
+struct compaction_run {
+    struct avila_lsm_db *db;
+    struct avila_lsm_compaction *c;
+    struct stripes stripes;
+    struct avila_lsm_rangedel rd;
+    struct output out;
+    struct avila_buf lo;   /* the current output's lower bound (user key) */
+    bool has_lo;           /* false: unbounded (the first output) */
+    struct avila_buf ikey; /* scratch: tombstone internal keys */
+    uint64_t written;      /* output bytes, for the rate limit */
+    uint64_t t0_ns;
+    size_t outputs;
+};
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Sleeps as long as the compaction runs ahead of the configured rate. */
+static void rate_limit(struct compaction_run *r, uint64_t bytes)
+{
+    r->written += bytes;
+    uint64_t rate = r->db->opt.compaction_rate;
+    if (rate == 0)
+        return;
+    uint64_t due_ns = (uint64_t)((double)r->written / (double)rate * 1e9);
+    uint64_t spent = mono_ns() - r->t0_ns;
+    if (due_ns > spent) {
+        uint64_t d = due_ns - spent;
+        struct timespec ts = {(time_t)(d / 1000000000u), (long)(d % 1000000000u)};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/*
+ * Writes the range tombstone pieces that fall in the current output's
+ * range [lo, hi) (hi NULL: unbounded), dropping those no reader needs.
+ */
+static int emit_tombstones(struct compaction_run *r, const struct avila_slice *hi)
+{
+    struct avila_lsm_compaction *c = r->c;
+    size_t n = avila_lsm_rangedel_count(&r->rd);
+    for (size_t i = 0; i < n; i++) {
+        struct avila_lsm_rangedel_frag f = avila_lsm_rangedel_fragment(&r->rd, i);
+        struct avila_slice lo = avila_slice_make(r->lo.data, r->lo.len);
+        struct avila_slice s = f.start, e = f.end;
+        if (r->has_lo && avila_lsm_user_cmp(e, lo) <= 0)
+            continue;
+        if (hi != NULL && avila_lsm_user_cmp(s, *hi) >= 0)
+            break;
+        if (r->has_lo && avila_lsm_user_cmp(s, lo) < 0)
+            s = lo;
+        if (hi != NULL && avila_lsm_user_cmp(e, *hi) > 0)
+            e = *hi;
+        size_t prev_stripe = SIZE_MAX;
+        for (size_t j = 0; j < f.nseqs; j++) { /* seqs descending */
+            size_t st = stripe_of(&r->stripes, f.seqs[j]);
+            if (st == prev_stripe)
+                continue; /* a newer tombstone of the stripe covers the same keys */
+            prev_stripe = st;
+            if (st == 0 && !avila_lsm_version_deeper_overlap(c->version, c->level + 1, s, e))
+                continue; /* nothing older is left for it to delete */
+            if (!r->out.open) {
+                int rc = 0;
+                pthread_mutex_lock(&r->db->mu);
+                uint64_t number = avila_lsm_vset_new_file_number(&r->db->vs);
+                pthread_mutex_unlock(&r->db->mu);
+                rc = output_open(r->db, &r->out, number);
+                if (rc != 0)
+                    return rc;
+            }
+            avila_buf_clear(&r->ikey);
+            int rc = avila_lsm_ikey_append(&r->ikey, s, f.seqs[j], AVILA_LSM_RANGE_DELETE);
+            if (rc == 0)
+                rc = avila_lsm_table_builder_add(&r->out.b,
+                                                 avila_slice_make(r->ikey.data, r->ikey.len), e);
+            if (rc != 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Ends the current output before user key hi (NULL: at the end of the
+ * compaction): adds its tombstones, finishes it, adds it to the edit.
+ */
+static int close_output(struct compaction_run *r, const struct avila_slice *hi)
+{
+    int rc = emit_tombstones(r, hi);
+    if (rc != 0 || !r->out.open)
+        return rc;
+    rc = output_finish(r->db, &r->out);
+    if (rc == 0 && r->out.props.smallest.len > 0)
+        rc = avila_lsm_compaction_add_output(r->c, r->out.number, r->out.props.file_size,
+                                             r->out.props.smallest, r->out.props.largest,
+                                             r->out.props.smallest_seq, r->out.props.largest_seq);
+    if (rc == 0) {
+        r->outputs++;
+        rate_limit(r, r->out.props.file_size);
+    }
+    output_drop(&r->out);
+    if (rc == 0 && hi != NULL) {
+        avila_buf_clear(&r->lo);
+        rc = avila_buf_append(&r->lo, hi->ptr, hi->len);
+        r->has_lo = true;
+    }
+    return rc;
+}
+
+/* Collects the range tombstones of every input table. */
+static int gather_tombstones(struct compaction_run *r, struct lsm_table_entry **tabs, size_t n)
+{
+    uint8_t *kb = avila_alloc(r->db->a, AVILA_LSM_IKEY_MAX, 1);
+    if (kb == NULL)
+        return AVILA_ENOMEM;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = avila_lsm_db_tables_add_tombstones(&r->rd, tabs[i]->table, kb);
+    avila_free(r->db->a, kb, AVILA_LSM_IKEY_MAX, 1);
+    return rc == 0 ? avila_lsm_rangedel_finish(&r->rd) : rc;
+}
+
+/* Decides whether the point entry ik survives, given the stripe of the key's newer entry. */
+static bool keep_entry(struct compaction_run *r, const struct avila_lsm_ikey *ik, size_t *prev)
+{
+    size_t st = stripe_of(&r->stripes, ik->seq);
+    bool shadowed = st == *prev;
+    *prev = st;
+    if (shadowed)
+        return false;
+    uint64_t tomb;
+    if (avila_lsm_rangedel_max_covering(&r->rd, ik->user_key, stripe_top(&r->stripes, st), &tomb) &&
+        tomb > ik->seq)
+        return false;
+    if (ik->kind == AVILA_LSM_DELETE && st == 0 &&
+        avila_lsm_compaction_is_bottom_for_key(r->c, ik->user_key))
+        return false;
+    return true;
+}
+
+/* Merges the inputs into new tables at level + 1. [mu not held] */
+static int merge_inputs(struct compaction_run *r, struct lsm_table_entry **tabs,
+                        struct avila_lsm_iter *children, size_t n)
+{
+    struct avila_lsm_db *db = r->db;
+    struct avila_lsm_merge_slot *work = avila_alloc_array(
+        db->a, AVILA_LSM_MERGE_WORK_LEN(n), sizeof(*work), _Alignof(struct avila_lsm_merge_slot));
+    if (work == NULL)
+        return AVILA_ENOMEM;
+    struct avila_lsm_merge m;
+    int rc = avila_lsm_merge_init(&m, children, n, work, AVILA_LSM_MERGE_WORK_LEN(n));
+    if (rc == 0)
+        rc = gather_tombstones(r, tabs, n);
+    size_t prev = SIZE_MAX;
+    struct avila_buf cur; /* the current user key */
+    avila_buf_init(&cur, db->a, AVILA_LSM_MAX_KEY_LEN);
+    for (rc = rc == 0 ? avila_lsm_merge_seek_first(&m) : rc; rc == 0 && avila_lsm_merge_valid(&m);
+         rc = avila_lsm_merge_next(&m)) {
+        if (db->closing) {
+            rc = AVILA_ECLOSED;
+            break;
+        }
+        struct avila_slice k = avila_lsm_merge_key(&m);
+        struct avila_lsm_ikey ik;
+        if (avila_lsm_ikey_parse(k.ptr, k.len, &ik) != 0) {
+            rc = AVILA_EFORMAT;
+            break;
+        }
+        bool new_key = cur.len != ik.user_key.len ||
+                       (ik.user_key.len > 0 && memcmp(cur.data, ik.user_key.ptr, cur.len) != 0) ||
+                       prev == SIZE_MAX;
+        if (new_key) {
+            prev = SIZE_MAX;
+            /* Outputs end only between user keys: a key's versions stay in one table. */
+            if (r->out.open && (avila_lsm_table_builder_size(&r->out.b) >= db->opt.table_bytes ||
+                                avila_lsm_compaction_should_stop_before(r->c, k)))
+                rc = close_output(r, &ik.user_key);
+            avila_buf_clear(&cur);
+            if (rc == 0)
+                rc = avila_buf_append(&cur, ik.user_key.ptr, ik.user_key.len);
+            if (rc != 0)
+                break;
+        }
+        if (!keep_entry(r, &ik, &prev))
+            continue;
+        if (!r->out.open) {
+            pthread_mutex_lock(&db->mu);
+            uint64_t number = avila_lsm_vset_new_file_number(&db->vs);
+            pthread_mutex_unlock(&db->mu);
+            rc = output_open(db, &r->out, number);
+            if (rc != 0)
+                break;
+        }
+        rc = avila_lsm_table_builder_add(&r->out.b, k, avila_lsm_merge_value(&m));
+        if (rc != 0)
+            break;
+    }
+    if (rc == 0)
+        rc = close_output(r, NULL);
+    avila_buf_release(&cur);
+    avila_free(db->a, work, AVILA_LSM_MERGE_WORK_LEN(n) * sizeof(*work),
+               _Alignof(struct avila_lsm_merge_slot));
+    return rc;
+}
+
+/* Runs compaction c (owned: freed here). [mu held; released while merging] */
+static int run_compaction(struct avila_lsm_db *db, struct avila_lsm_compaction *c)
+{
+    int rc = 0;
+    if (!c->manual && avila_lsm_compaction_is_trivial_move(c)) {
+        rc = avila_lsm_compaction_trivial_move(c);
+        if (rc == 0)
+            rc = avila_lsm_vset_log_and_apply(&db->vs, &c->edit);
+        if (rc == 0)
+            db->st.trivial_moves++;
+        avila_lsm_compaction_free(c);
+        return rc;
+    }
+    struct compaction_run r = {.db = db, .c = c, .t0_ns = mono_ns()};
+    size_t nsnap = 0;
+    for (struct avila_lsm_snapshot *s = db->snapshots.next; s != &db->snapshots; s = s->next)
+        nsnap++;
+    size_t n = c->inputs[0].n + c->inputs[1].n;
+    r.stripes.snaps = avila_alloc_array(db->a, nsnap + 1, sizeof(uint64_t), _Alignof(uint64_t));
+    struct lsm_table_entry **tabs =
+        avila_alloc_array(db->a, n, sizeof(struct lsm_table_entry *), _Alignof(void *));
+    struct avila_lsm_table_iter *its =
+        avila_alloc_array(db->a, n, sizeof(*its), _Alignof(struct avila_lsm_table_iter));
+    struct avila_lsm_iter *children =
+        avila_alloc_array(db->a, n, sizeof(*children), _Alignof(struct avila_lsm_iter));
+    if (r.stripes.snaps == NULL || tabs == NULL || its == NULL || children == NULL)
+        rc = AVILA_ENOMEM;
+    for (struct avila_lsm_snapshot *s = db->snapshots.next; rc == 0 && s != &db->snapshots;
+         s = s->next)
+        r.stripes.snaps[r.stripes.n++] = s->seq; /* the list is sorted by seq */
+    db->pending_compact = avila_lsm_vset_next_file(&db->vs);
+    pthread_mutex_unlock(&db->mu);
+
+    avila_lsm_rangedel_init(&r.rd, db->a, (size_t)256 << 20);
+    avila_buf_init(&r.lo, db->a, AVILA_LSM_MAX_KEY_LEN);
+    avila_buf_init(&r.ikey, db->a, AVILA_LSM_IKEY_MAX);
+    size_t opened = 0, inited = 0;
+    uint64_t read_bytes = 0;
+    for (int side = 0; rc == 0 && side < 2; side++) {
+        for (size_t i = 0; rc == 0 && i < c->inputs[side].n; i++) {
+            const struct avila_lsm_file_meta *f = c->inputs[side].items[i];
+            read_bytes += f->size;
+            rc = avila_lsm_db_tables_get(db, f, &tabs[opened]);
+            if (rc != 0)
+                break;
+            opened++;
+            struct avila_lsm_table_iter_options io = {.no_fill_cache = true};
+            rc = avila_lsm_table_iter_init(&its[inited], tabs[inited]->table, &io);
+            if (rc != 0)
+                break;
+            avila_lsm_table_iter_as(&its[inited], &children[inited]);
+            inited++;
+        }
+    }
+    if (rc == 0)
+        rc = merge_inputs(&r, tabs, children, n);
+    for (size_t i = 0; i < inited; i++)
+        avila_lsm_table_iter_release(&its[i]);
+    for (size_t i = 0; i < opened; i++)
+        avila_lsm_db_tables_put(db, tabs[i]);
+    if (r.out.open) { /* failed midway */
+        if (r.out.file != NULL)
+            avila_lsm_vfs_close(db->vfs, r.out.file);
+        output_drop(&r.out);
+    }
+    if (rc == 0)
+        rc = db->vfs->sync_dir(db->vfs->ctx, db->dir);
+    avila_lsm_rangedel_release(&r.rd);
+    avila_buf_release(&r.lo);
+    avila_buf_release(&r.ikey);
+
+    pthread_mutex_lock(&db->mu);
+    if (rc == 0)
+        rc = avila_lsm_vset_log_and_apply(&db->vs, &c->edit);
+    if (rc == 0) {
+        db->st.compactions++;
+        db->vs.io.compact_read += read_bytes;
+        db->vs.io.compact_written += r.written;
+    }
+    db->pending_compact = 0; /* outputs of a failure become obsolete, deleted below */
+    avila_free(db->a, children, n * sizeof(*children), _Alignof(struct avila_lsm_iter));
+    avila_free(db->a, its, n * sizeof(*its), _Alignof(struct avila_lsm_table_iter));
+    avila_free(db->a, tabs, n * sizeof(struct lsm_table_entry *), _Alignof(void *));
+    avila_free(db->a, r.stripes.snaps, (nsnap + 1) * sizeof(uint64_t), _Alignof(uint64_t));
+    avila_lsm_compaction_free(c);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- threads */
+
+void avila_lsm_db_bg_kick(struct avila_lsm_db *db)
+{
+    pthread_cond_broadcast(&db->work_cv);
+}
+
+static void *flush_main(void *arg)
+{
+    struct avila_lsm_db *db = arg;
+    pthread_mutex_lock(&db->mu);
+    while (!db->closing) {
+        if (db->imm == NULL || db->bg_error != 0) {
+            pthread_cond_wait(&db->work_cv, &db->mu);
+            continue;
+        }
+        int rc = flush_imm(db);
+        if (rc == 0) {
+            avila_lsm_db_mem_unref(db, db->imm);
+            db->imm = NULL;
+            avila_lsm_db_bg_delete_obsolete(db);
+        } else if (db->bg_error == 0 && !db->closing) {
+            db->bg_error = rc;
+        }
+        pthread_cond_broadcast(&db->bg_cv);
+        pthread_cond_broadcast(&db->work_cv); /* a compaction may be due now */
+    }
+    pthread_mutex_unlock(&db->mu);
+    return NULL;
+}
+
+static void *compact_main(void *arg)
+{
+    struct avila_lsm_db *db = arg;
+    pthread_mutex_lock(&db->mu);
+    while (!db->closing) {
+        struct avila_lsm_compaction *c = NULL;
+        int picked = 0;
+        if (db->bg_error == 0 && !db->compacting)
+            picked = avila_lsm_vset_pick_compaction(&db->vs, &c);
+        if (picked <= 0) {
+            if (picked < 0 && db->bg_error == 0)
+                db->bg_error = picked;
+            pthread_cond_wait(&db->work_cv, &db->mu);
+            continue;
+        }
+        db->compacting = true;
+        int rc = run_compaction(db, c);
+        db->compacting = false;
+        if (rc != 0 && db->bg_error == 0 && !db->closing)
+            db->bg_error = rc;
+        avila_lsm_db_bg_delete_obsolete(db);
+        pthread_cond_broadcast(&db->bg_cv);
+    }
+    pthread_mutex_unlock(&db->mu);
+    return NULL;
+}
+
+int avila_lsm_db_bg_start(struct avila_lsm_db *db)
+{
+    if (pthread_create(&db->flush_thread, NULL, flush_main, db) != 0)
+        return AVILA_EIO;
+    if (pthread_create(&db->compact_thread, NULL, compact_main, db) != 0) {
+        pthread_mutex_lock(&db->mu);
+        db->closing = true;
+        avila_lsm_db_bg_kick(db);
+        pthread_mutex_unlock(&db->mu);
+        pthread_join(db->flush_thread, NULL);
+        return AVILA_EIO;
+    }
+    db->threads_started = true;
+    return 0;
+}
+
+void avila_lsm_db_bg_stop(struct avila_lsm_db *db)
+{
+    if (!db->threads_started)
+        return;
+    pthread_mutex_lock(&db->mu);
+    db->closing = true;
+    avila_lsm_db_bg_kick(db);
+    pthread_cond_broadcast(&db->bg_cv);
+    pthread_mutex_unlock(&db->mu);
+    pthread_join(db->flush_thread, NULL);
+    pthread_join(db->compact_thread, NULL);
+    db->threads_started = false;
+}
+
+int avila_lsm_db_bg_compact_range(struct avila_lsm_db *db, const struct avila_slice *begin,
+                                  const struct avila_slice *end)
+{
+    pthread_mutex_lock(&db->mu);
+    struct avila_lsm_version *v = avila_lsm_vset_current(&db->vs);
+    int deepest = 1;
+    struct avila_lsm_file_vec fv;
+    avila_lsm_file_vec_init(&fv, db->a);
+    for (int l = 1; l < AVILA_LSM_LEVELS; l++)
+        if (avila_lsm_version_overlapping(v, l, begin, end, &fv) == 0 && fv.n > 0)
+            deepest = l;
+    avila_lsm_file_vec_release(&fv);
+    int rc = 0;
+    for (int level = 0; rc == 0 && level < deepest; level++) {
+        while (db->compacting && db->bg_error == 0)
+            pthread_cond_wait(&db->bg_cv, &db->mu);
+        rc = db->bg_error;
+        struct avila_lsm_compaction *c = NULL;
+        if (rc == 0)
+            rc = avila_lsm_vset_compact_range(&db->vs, level, begin, end, &c);
+        if (rc <= 0)
+            continue;
+        db->compacting = true;
+        rc = run_compaction(db, c);
+        db->compacting = false;
+        avila_lsm_db_bg_delete_obsolete(db);
+        pthread_cond_broadcast(&db->bg_cv);
+        avila_lsm_db_bg_kick(db);
+    }
+    pthread_mutex_unlock(&db->mu);
+    return rc;
+}

@@ -1,0 +1,477 @@
+/*
+ * tests/data/test_lsm_db.c - the LSM store (data/lsm_db.h) over the
+ * in-memory VFS, with memtables and tables small enough that flushes and
+ * compactions run all the time:
+ *   - model-based: random puts, deletes, range deletes and batches over a
+ *     small key space (so versions pile up), point reads at the latest
+ *     state and at snapshots, iterators walking both ways with seeks and
+ *     bounds, manual compactions and reopens, all checked against an
+ *     in-memory model, and avila_lsm_check after every reopen;
+ *   - snapshots keep their view across overwrites and full compactions;
+ *   - crashes: random writes (some synced), an injected sticky failure at a
+ *     random call of a random VFS operation, close, a power loss that tears
+ *     unsynced data; the reopened store holds exactly the first p batches
+ *     for some p (a counter key in every batch says which), with every
+ *     synced batch among them;
+ *   - faults during open at every call of every operation: the error
+ *     surfaces, and a clean reopen afterwards finds every write;
+ *   - the directory lock refuses a second open.
+ */
+#include "tests/support/unit.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/lsm_batch.h"
+#include "data/lsm_db.h"
+
+#define NKEYS 400
+#define VMAX  120
+#define DIR   "/db"
+
+/* ---------------------------------------------------------------- model */
+
+struct slot {
+    bool present;
+    uint8_t len;
+    char v[VMAX];
+};
+
+struct model {
+    struct slot s[NKEYS];
+    uint64_t batches; /* the counter key's value */
+};
+
+static void key_of(int i, char out[8])
+{
+    snprintf(out, 8, "k%04u", (unsigned)i % 10000u);
+}
+
+static struct avila_slice key_slice(const char *k)
+{
+    return avila_slice_make(k, strlen(k));
+}
+
+/* ---------------------------------------------------------------- environment */
+
+static pthread_mutex_t vfs_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void mu_lock(void *m)
+{
+    pthread_mutex_lock(m);
+}
+
+static void mu_unlock(void *m)
+{
+    pthread_mutex_unlock(m);
+}
+
+struct env {
+    struct avila_lsm_vfs_mem m;
+    struct avila_lsm_vfs vfs;
+    struct avila_lsm_options opt;
+    struct avila_lsm_db *db;
+};
+
+static void env_init(struct env *e)
+{
+    struct avila_lsm_vfs_mem_config cfg = {mu_lock, mu_unlock, &vfs_mu};
+    assert_int_equal(avila_lsm_vfs_mem_init(&e->m, avila_allocator_libc(), &cfg), 0);
+    avila_lsm_vfs_mem_vfs(&e->m, &e->vfs);
+    memset(&e->opt, 0, sizeof(e->opt));
+    e->opt.vfs = &e->vfs;
+    e->opt.create_if_missing = true;
+    e->opt.memtable_bytes = 64 << 10;
+    e->opt.table_bytes = 64 << 10;
+    e->opt.block_bytes = 1024;
+    e->opt.level1_bytes = 256 << 10;
+    e->opt.l0_compaction_trigger = 2;
+    e->opt.l0_slowdown = 4;
+    e->opt.l0_stop = 8;
+    e->db = NULL;
+}
+
+static void env_open(struct env *e)
+{
+    int rc = avila_lsm_open(&e->db, DIR, &e->opt, NULL);
+    if (rc != 0)
+        fail_msg("open: %s", avila_strerror(rc));
+}
+
+static void env_close(struct env *e)
+{
+    if (e->db != NULL)
+        (void)avila_lsm_close(e->db);
+    e->db = NULL;
+}
+
+static void env_done(struct env *e)
+{
+    env_close(e);
+    assert_int_equal(e->m.open_handles, 0);
+    avila_lsm_vfs_mem_release(&e->m);
+}
+
+static void check_store(struct env *e)
+{
+    struct avila_buf rep;
+    avila_buf_init(&rep, avila_allocator_libc(), SIZE_MAX);
+    int rc = avila_lsm_check(e->db, &rep);
+    if (rc != 0)
+        fail_msg("check: %.*s", (int)rep.len, (const char *)rep.data);
+    avila_buf_release(&rep);
+}
+
+/* ---------------------------------------------------------------- random writes */
+
+/* Appends one random operation to batch b and applies it to model m. */
+static void random_op(uint64_t *rng, struct avila_lsm_batch *b, struct model *m)
+{
+    unsigned r = (unsigned)(unit_rand(rng) % 100);
+    int i = (int)(unit_rand(rng) % NKEYS);
+    char k[8];
+    key_of(i, k);
+    if (r < 70) {
+        struct slot *s = &m->s[i];
+        s->present = true;
+        s->len = (uint8_t)(unit_rand(rng) % VMAX);
+        for (int j = 0; j < s->len; j++)
+            s->v[j] = (char)('a' + unit_rand(rng) % 26);
+        assert_int_equal(avila_lsm_batch_put(b, key_slice(k), avila_slice_make(s->v, s->len)), 0);
+    } else if (r < 92) {
+        m->s[i].present = false;
+        assert_int_equal(avila_lsm_batch_del(b, key_slice(k)), 0);
+    } else {
+        int j = i + 1 + (int)(unit_rand(rng) % 30);
+        if (j > NKEYS)
+            j = NKEYS;
+        char k2[8];
+        key_of(j, k2);
+        for (int x = i; x < j; x++)
+            m->s[x].present = false;
+        assert_int_equal(avila_lsm_batch_del_range(b, key_slice(k), key_slice(k2)), 0);
+    }
+}
+
+/* Writes one batch of 1..4 random operations plus the counter; returns write's result. */
+static int random_batch(struct env *e, uint64_t *rng, struct model *m, bool sync)
+{
+    struct avila_buf buf;
+    avila_buf_init(&buf, avila_allocator_libc(), SIZE_MAX);
+    struct avila_lsm_batch b;
+    assert_int_equal(avila_lsm_batch_init(&b, &buf), 0);
+    int n = 1 + (int)(unit_rand(rng) % 4);
+    for (int i = 0; i < n; i++)
+        random_op(rng, &b, m);
+    m->batches++;
+    char ctr[24];
+    int cl = snprintf(ctr, sizeof(ctr), "%llu", (unsigned long long)m->batches);
+    assert_int_equal(avila_lsm_batch_put(&b, key_slice("~ctr"), avila_slice_make(ctr, (size_t)cl)),
+                     0);
+    struct avila_lsm_write_options wo = {.sync = sync};
+    int rc = avila_lsm_write(e->db, buf.data, buf.len, &wo);
+    avila_buf_release(&buf);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- checks */
+
+static void check_get(struct env *e, const struct model *m, const struct avila_lsm_snapshot *snap,
+                      int i)
+{
+    char k[8];
+    key_of(i, k);
+    struct avila_buf v;
+    avila_buf_init(&v, avila_allocator_libc(), SIZE_MAX);
+    struct avila_lsm_read_options ro = {.snapshot = snap};
+    int rc = avila_lsm_get(e->db, &ro, key_slice(k), &v);
+    const struct slot *s = &m->s[i];
+    if (rc != (s->present ? 1 : 0))
+        fail_msg("get %s: %d, model %d", k, rc, s->present);
+    if (s->present && (v.len != s->len || (s->len > 0 && memcmp(v.data, s->v, s->len) != 0)))
+        fail_msg("get %s: wrong value", k);
+    avila_buf_release(&v);
+}
+
+/* The next present key after i in direction dir (+1 / -1) within [lo, hi), or -1. */
+static int model_step(const struct model *m, int i, int dir, int lo, int hi)
+{
+    for (i += dir; i >= lo && i < hi; i += dir)
+        if (m->s[i].present)
+            return i;
+    return -1;
+}
+
+static int key_index(struct avila_slice k)
+{
+    if (k.len != 5 || k.ptr[0] != 'k')
+        return -2; /* "~ctr" and anything else */
+    int n = 0;
+    for (size_t i = 1; i < 5; i++)
+        n = n * 10 + (k.ptr[i] - '0');
+    return n;
+}
+
+/* Walks an iterator both ways with random seeks, bounded to [lo, hi) keys, against m. */
+static void check_iter(struct env *e, uint64_t *rng, const struct model *m,
+                       const struct avila_lsm_snapshot *snap)
+{
+    int lo = (int)(unit_rand(rng) % (NKEYS / 2)), hi = lo + 1 + (int)(unit_rand(rng) % NKEYS);
+    if (hi > NKEYS)
+        hi = NKEYS;
+    char klo[8], khi[8];
+    key_of(lo, klo);
+    key_of(hi, khi);
+    /* key_of(NKEYS) sorts after every key and before the counter key. */
+    struct avila_lsm_read_options ro = {
+        .snapshot = snap, .lower = key_slice(klo), .upper = key_slice(khi)};
+    struct avila_lsm_db_iter *it;
+    assert_int_equal(avila_lsm_db_iter_create(e->db, &ro, &it), 0);
+    int cur = -1; /* model position: -1 invalid */
+    for (int step = 0; step < 60; step++) {
+        unsigned op = (unsigned)(unit_rand(rng) % 6);
+        bool valid = avila_lsm_db_iter_valid(it);
+        if (op == 0 || !valid) {
+            int t = lo + (int)(unit_rand(rng) % (hi - lo + 1));
+            char kt[8];
+            key_of(t, kt);
+            if (unit_rand(rng) % 2) {
+                assert_int_equal(avila_lsm_db_iter_seek(it, key_slice(kt)), 0);
+                cur = model_step(m, t - 1, 1, lo, hi);
+            } else {
+                assert_int_equal(avila_lsm_db_iter_seek_for_prev(it, key_slice(kt)), 0);
+                cur = model_step(m, (t < hi ? t : hi - 1) + 1, -1, lo, hi);
+            }
+        } else if (op == 1) {
+            assert_int_equal(avila_lsm_db_iter_seek_first(it), 0);
+            cur = model_step(m, lo - 1, 1, lo, hi);
+        } else if (op == 2) {
+            assert_int_equal(avila_lsm_db_iter_seek_last(it), 0);
+            cur = model_step(m, hi, -1, lo, hi);
+        } else if (op < 5) {
+            assert_int_equal(avila_lsm_db_iter_next(it), 0);
+            cur = model_step(m, cur, 1, lo, hi);
+        } else {
+            assert_int_equal(avila_lsm_db_iter_prev(it), 0);
+            cur = model_step(m, cur, -1, lo, hi);
+        }
+        bool v = avila_lsm_db_iter_valid(it);
+        if (v != (cur >= 0))
+            fail_msg("iter: valid %d, model %d (step %d op %u)", v, cur, step, op);
+        if (v) {
+            int k = key_index(avila_lsm_db_iter_key(it));
+            assert_int_equal(k, cur);
+            struct avila_slice val = avila_lsm_db_iter_value(it);
+            assert_int_equal(val.len, m->s[cur].len);
+            if (val.len > 0)
+                assert_memory_equal(val.ptr, m->s[cur].v, val.len);
+        }
+    }
+    assert_int_equal(avila_lsm_db_iter_status(it), 0);
+    avila_lsm_db_iter_destroy(it);
+}
+
+static void check_all(struct env *e, uint64_t *rng, const struct model *m,
+                      const struct avila_lsm_snapshot *snap)
+{
+    for (int i = 0; i < NKEYS; i++)
+        check_get(e, m, snap, i);
+    check_iter(e, rng, m, snap);
+}
+
+/* ---------------------------------------------------------------- tests */
+
+static void basics(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e);
+    env_open(&e);
+    struct avila_buf v;
+    avila_buf_init(&v, avila_allocator_libc(), SIZE_MAX);
+    assert_int_equal(avila_lsm_put(e.db, key_slice("a"), key_slice("1"), NULL), 0);
+    assert_int_equal(avila_lsm_put(e.db, key_slice("b"), key_slice("2"), NULL), 0);
+    assert_int_equal(avila_lsm_get(e.db, NULL, key_slice("a"), &v), 1);
+    assert_memory_equal(v.data, "1", 1);
+    assert_int_equal(avila_lsm_del(e.db, key_slice("a"), NULL), 0);
+    assert_int_equal(avila_lsm_get(e.db, NULL, key_slice("a"), &v), 0);
+    assert_int_equal(avila_lsm_del_range(e.db, key_slice("b"), key_slice("a"), NULL), AVILA_EINVAL);
+    assert_int_equal(avila_lsm_del_range(e.db, key_slice("a"), key_slice("c"), NULL), 0);
+    assert_int_equal(avila_lsm_get(e.db, NULL, key_slice("b"), &v), 0);
+    assert_int_equal(avila_lsm_put(e.db, key_slice("b"), key_slice("3"), NULL), 0);
+    env_close(&e);
+    /* A second open of a locked directory fails; the data survives a reopen. */
+    env_open(&e);
+    struct avila_lsm_db *other;
+    assert_int_equal(avila_lsm_open(&other, DIR, &e.opt, NULL), AVILA_ESTATE);
+    assert_int_equal(avila_lsm_get(e.db, NULL, key_slice("b"), &v), 1);
+    assert_memory_equal(v.data, "3", 1);
+    assert_int_equal(avila_lsm_flush(e.db), 0);
+    assert_int_equal(avila_lsm_get(e.db, NULL, key_slice("b"), &v), 1);
+    check_store(&e);
+    env_close(&e);
+    e.opt.error_if_exists = true;
+    assert_int_equal(avila_lsm_open(&other, DIR, &e.opt, NULL), AVILA_EEXIST);
+    e.opt.error_if_exists = false;
+    e.opt.create_if_missing = false;
+    assert_int_equal(avila_lsm_open(&other, "/nothing", &e.opt, NULL), AVILA_ENOTFOUND);
+    avila_buf_release(&v);
+    env_done(&e);
+}
+
+static void model_random(void **state)
+{
+    (void)state;
+    uint64_t rng = 0x6c736d2d6462;
+    int rounds = unit_slow() == UNIT_SLOW_ALL ? 40 : 12;
+    for (int round = 0; round < rounds; round++) {
+        struct env e;
+        env_init(&e);
+        env_open(&e);
+        static struct model m, snapm;
+        memset(&m, 0, sizeof(m));
+        const struct avila_lsm_snapshot *snap = NULL;
+        for (int step = 0; step < 3000; step++) {
+            assert_int_equal(random_batch(&e, &rng, &m, unit_rand(&rng) % 50 == 0), 0);
+            unsigned r = (unsigned)(unit_rand(&rng) % 1000);
+            if (r < 3) {
+                check_all(&e, &rng, &m, NULL);
+                if (snap != NULL)
+                    check_all(&e, &rng, &snapm, snap);
+            } else if (r < 5) {
+                avila_lsm_snapshot_release(e.db, snap);
+                snap = avila_lsm_snapshot_take(e.db);
+                snapm = m;
+            } else if (r < 6) {
+                assert_int_equal(avila_lsm_compact_range(e.db, avila_slice_make(NULL, 0),
+                                                         avila_slice_make(NULL, 0)),
+                                 0);
+            } else if (r < 8) {
+                avila_lsm_snapshot_release(e.db, snap);
+                snap = NULL;
+                env_close(&e);
+                env_open(&e);
+                check_store(&e);
+                check_all(&e, &rng, &m, NULL);
+            }
+        }
+        check_all(&e, &rng, &m, NULL);
+        if (snap != NULL)
+            check_all(&e, &rng, &snapm, snap);
+        avila_lsm_snapshot_release(e.db, snap);
+        struct avila_lsm_stats st;
+        avila_lsm_stats(e.db, &st);
+        assert_true(st.flushes > 0);
+        assert_true(st.user_bytes_written > 0 && st.write_amp >= 1.0);
+        env_done(&e);
+    }
+}
+
+/* Reads the counter key: how many batches the store holds. */
+static uint64_t stored_batches(struct env *e)
+{
+    struct avila_buf v;
+    avila_buf_init(&v, avila_allocator_libc(), SIZE_MAX);
+    int rc = avila_lsm_get(e->db, NULL, key_slice("~ctr"), &v);
+    assert_true(rc == 0 || rc == 1);
+    uint64_t n = 0;
+    for (size_t i = 0; rc == 1 && i < v.len; i++)
+        n = n * 10 + (uint64_t)(v.data[i] - '0');
+    avila_buf_release(&v);
+    return n;
+}
+
+static void crashes(void **state)
+{
+    (void)state;
+    uint64_t rng = 0x63726173680a;
+    int rounds = unit_slow() == UNIT_SLOW_ALL ? 300 : 60;
+    static const enum avila_lsm_vfs_op ops[] = {
+        AVILA_LSM_VFS_APPEND, AVILA_LSM_VFS_SYNC,        AVILA_LSM_VFS_SYNC_DIR,
+        AVILA_LSM_VFS_RENAME, AVILA_LSM_VFS_OPEN_APPEND, AVILA_LSM_VFS_READ,
+    };
+    for (int round = 0; round < rounds; round++) {
+        struct env e;
+        env_init(&e);
+        env_open(&e);
+        static struct model hist[2001];
+        memset(&hist[0], 0, sizeof(hist[0]));
+        uint64_t synced = 0;
+        int nops = 200 + (int)(unit_rand(&rng) % 1800);
+        enum avila_lsm_vfs_op op = ops[unit_rand(&rng) % (sizeof(ops) / sizeof(ops[0]))];
+        uint64_t nth = avila_lsm_vfs_mem_calls(&e.m, op) + 1 + unit_rand(&rng) % 300;
+        avila_lsm_vfs_mem_fail(&e.m, op, nth, unit_rand(&rng) % 2 ? AVILA_EIO : AVILA_ENOSPC, true);
+        int i = 0;
+        for (; i < nops; i++) {
+            hist[i + 1] = hist[i];
+            bool sync = unit_rand(&rng) % 20 == 0;
+            int rc = random_batch(&e, &rng, &hist[i + 1], sync);
+            if (rc != 0) {
+                i++; /* the failed batch may be on disk or not */
+                break;
+            }
+            if (sync)
+                synced = hist[i + 1].batches;
+        }
+        env_close(&e);
+        avila_lsm_vfs_mem_reset_counts(&e.m);
+        avila_lsm_vfs_mem_crash(
+            &e.m, AVILA_LSM_VFS_MEM_TEAR | AVILA_LSM_VFS_MEM_ZEROS | AVILA_LSM_VFS_MEM_DIR_ANY,
+            unit_rand(&rng));
+        env_open(&e);
+        uint64_t p = stored_batches(&e);
+        if (p < synced || p > (uint64_t)i)
+            fail_msg("round %d: store holds %llu batches, synced %llu, written %d", round,
+                     (unsigned long long)p, (unsigned long long)synced, i);
+        check_store(&e);
+        check_all(&e, &rng, &hist[p], NULL);
+        env_done(&e);
+    }
+}
+
+static void open_faults(void **state)
+{
+    (void)state;
+    uint64_t rng = 0x6f70656e66;
+    struct env e;
+    env_init(&e);
+    env_open(&e);
+    static struct model m;
+    memset(&m, 0, sizeof(m));
+    for (int i = 0; i < 1500; i++)
+        assert_int_equal(random_batch(&e, &rng, &m, false), 0);
+    env_close(&e);
+    for (int op = 0; op < AVILA_LSM_VFS_OP_COUNT; op++) {
+        avila_lsm_vfs_mem_reset_counts(&e.m);
+        env_open(&e);
+        env_close(&e);
+        uint64_t calls = avila_lsm_vfs_mem_calls(&e.m, (enum avila_lsm_vfs_op)op);
+        for (uint64_t n = 1; n <= calls; n++) {
+            avila_lsm_vfs_mem_reset_counts(&e.m);
+            avila_lsm_vfs_mem_fail(&e.m, (enum avila_lsm_vfs_op)op, n, AVILA_EIO, false);
+            int rc = avila_lsm_open(&e.db, DIR, &e.opt, NULL);
+            if (rc == 0)
+                env_close(&e); /* the failure hit something that may fail quietly */
+            else
+                assert_int_equal(rc, AVILA_EIO);
+            e.db = NULL;
+            avila_lsm_vfs_mem_reset_counts(&e.m);
+            env_open(&e);
+            check_all(&e, &rng, &m, NULL);
+            env_close(&e);
+        }
+    }
+    env_done(&e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(basics),
+        cmocka_unit_test(model_random),
+        cmocka_unit_test(crashes),
+        cmocka_unit_test(open_faults),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

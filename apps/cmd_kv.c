@@ -224,7 +224,7 @@ static int run_get(struct kv *k, int argc, char **argv)
 /* scan and dump: KEY<TAB>VALUE lines from the first key at or after from, within prefix. */
 static int run_scan(struct kv *k, struct avila_slice from, struct avila_slice prefix)
 {
-    struct avila_lsm_read_options ro = {.no_fill_cache = true};
+    struct avila_lsm_read_options ro = {.no_fill_cache = true, .prefix = prefix};
     struct avila_lsm_db_iter *it;
     int e = avila_lsm_db_iter_create(k->db, &ro, &it);
     if (e != 0)

@@ -441,6 +441,8 @@ int avila_lsm_close(struct avila_lsm_db *db)
         return 0;
     avila_lsm_db_bg_stop(db);
     int rc = db->bg_error;
+    if (rc == 0 && db->wal_file != NULL)
+        rc = avila_lsm_wal_flush(db->wal); /* a clean close leaves every write in the WAL */
     db_free(db);
     return rc;
 }
@@ -576,13 +578,22 @@ static int write_queued(struct avila_lsm_db *db, struct lsm_writer *w)
         struct lsm_mem *mem = db->mem;
         pthread_mutex_unlock(&db->mu);
         /* Outside mu: only the leader touches the WAL and the memtable's writer side. */
-        rc = avila_lsm_wal_append(db->wal, db->group.data, db->group.len);
-        if (rc == 0 && w->sync)
-            rc = avila_lsm_wal_sync(db->wal);
+        if (w->sync) {
+            rc = avila_lsm_wal_append(db->wal, db->group.data, db->group.len);
+            if (rc == 0)
+                rc = avila_lsm_wal_sync(db->wal);
+        } else {
+            /* Unsynced groups gather in the WAL's buffer: see wal_buffer_flush in lsm_db_bg.c. */
+            rc = avila_lsm_wal_append_buffered(db->wal, db->group.data, db->group.len);
+        }
+        bool buffered = avila_lsm_wal_writer_buffered(db->wal);
         if (rc == 0)
             rc = mem_apply(mem, db->group.data, db->group.len);
         pthread_mutex_lock(&db->mu);
         if (rc == 0) {
+            if (buffered && !db->wal_dirty)
+                avila_lsm_db_bg_kick(db); /* the flush thread empties the buffer soon */
+            db->wal_dirty = buffered;
             db->st.wal_bytes_written += db->group.len + AVILA_LSM_WAL_HEADER_LEN;
             avila_lsm_vset_set_last_seq(&db->vs, avila_lsm_vset_last_seq(&db->vs) + group_count);
         } else if (db->bg_error == 0) {

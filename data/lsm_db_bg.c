@@ -567,13 +567,39 @@ void avila_lsm_db_bg_kick(struct avila_lsm_db *db)
     pthread_cond_broadcast(&db->work_cv);
 }
 
+/*
+ * Writes the WAL's buffer to the file once it has waited
+ * AVILA_LSM_DB_WAL_FLUSH_MS, when no write group is running (a leader
+ * owns the WAL outside mu only while it heads the queue). [mu held]
+ */
+static void wal_buffer_flush(struct avila_lsm_db *db)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += AVILA_LSM_DB_WAL_FLUSH_MS * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&db->work_cv, &db->mu, &ts);
+    if (!db->wal_dirty || db->queue != NULL || db->bg_error != 0 || db->closing)
+        return;
+    int rc = avila_lsm_wal_flush(db->wal);
+    db->wal_dirty = false;
+    if (rc != 0)
+        db->bg_error = rc;
+}
+
 static void *flush_main(void *arg)
 {
     struct avila_lsm_db *db = arg;
     pthread_mutex_lock(&db->mu);
     while (!db->closing) {
         if (db->imm == NULL || db->bg_error != 0) {
-            pthread_cond_wait(&db->work_cv, &db->mu);
+            if (db->wal_dirty && db->bg_error == 0)
+                wal_buffer_flush(db);
+            else
+                pthread_cond_wait(&db->work_cv, &db->mu);
             continue;
         }
         int rc = flush_imm(db);

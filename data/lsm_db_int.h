@@ -92,6 +92,7 @@ struct avila_lsm_db {
     struct avila_lsm_snapshot snapshots; /* list head */
     uint64_t pending_flush;              /* number of the table a flush writes, or 0 */
     uint64_t pending_compact;            /* first output number of the running compaction, or 0 */
+    bool wal_dirty;                      /* unsynced groups wait in the WAL's buffer */
     int bg_error;
     _Atomic(bool) closing; /* also read by a running compaction, without mu */
     bool compacting;
@@ -130,6 +131,9 @@ int avila_lsm_db_bg_start(struct avila_lsm_db *db);
 
 /* Tells the background threads to stop and joins them. [mu not held] */
 void avila_lsm_db_bg_stop(struct avila_lsm_db *db);
+
+/* Longest time an unsynced write waits in the WAL's buffer before the OS has it. */
+#define AVILA_LSM_DB_WAL_FLUSH_MS 2
 
 /* Wakes the background threads (new immutable memtable, new files). [mu held] */
 void avila_lsm_db_bg_kick(struct avila_lsm_db *db);

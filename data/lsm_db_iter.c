@@ -137,6 +137,10 @@ static int build(struct avila_lsm_db_iter *it, const struct avila_lsm_read_optio
         o.upper = ro->upper;
         o.has_upper = true;
     }
+    if (ro != NULL && ro->prefix.len > 0) {
+        o.prefix = ro->prefix;
+        o.has_prefix = true;
+    }
     rc = avila_lsm_dbiter_init(&it->it, &it->merged, it->seq,
                                avila_lsm_rangedel_count(&it->rd) > 0 ? &it->rd : NULL, &o, a);
     it->it_ready = rc == 0;

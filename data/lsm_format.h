@@ -126,11 +126,20 @@ static inline int avila_lsm_ikey_parse(const uint8_t *ik, size_t len, struct avi
     return 0;
 }
 
-/* Bytewise order of user keys: <0, 0, >0. */
+/*
+ * Bytewise order of user keys: <0, 0, >0. Eight bytes at a time as
+ * big-endian words (the same order as memcmp), so that the short keys of
+ * skiplist and block searches compare without a library call.
+ */
 static inline int avila_lsm_user_cmp(struct avila_slice a, struct avila_slice b)
 {
-    size_t n = a.len < b.len ? a.len : b.len;
-    int c = n > 0 ? memcmp(a.ptr, b.ptr, n) : 0;
+    size_t n = a.len < b.len ? a.len : b.len, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x = avila_load_be64(a.ptr + i), y = avila_load_be64(b.ptr + i);
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    int c = n > i ? memcmp(a.ptr + i, b.ptr + i, n - i) : 0;
     if (c != 0)
         return c;
     return a.len < b.len ? -1 : a.len > b.len ? 1 : 0;

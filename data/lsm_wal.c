@@ -36,7 +36,51 @@ void avila_lsm_wal_writer_init(struct avila_lsm_wal_writer *w, const struct avil
     w->f = f;
     w->offset = offset;
     w->synced = offset;
+    w->buffered = 0;
     w->err = 0;
+}
+
+int avila_lsm_wal_flush(struct avila_lsm_wal_writer *w)
+{
+    if (w->err != 0)
+        return w->err;
+    if (w->buffered == 0)
+        return 0;
+    int rc = avila_lsm_vfs_append(w->vfs, w->f, w->scratch, w->buffered);
+    if (rc != 0) {
+        w->err = rc;
+        return rc;
+    }
+    w->buffered = 0;
+    return 0;
+}
+
+bool avila_lsm_wal_writer_buffered(const struct avila_lsm_wal_writer *w)
+{
+    return w->buffered > 0;
+}
+
+int avila_lsm_wal_append_buffered(struct avila_lsm_wal_writer *w, const void *p, size_t n)
+{
+    if (w->err != 0)
+        return w->err;
+    if (n > AVILA_LSM_WAL_MAX_RECORD || (!p && n != 0))
+        return AVILA_EINVAL;
+    size_t framed = AVILA_LSM_WAL_HEADER_LEN + n;
+    if (framed > sizeof(w->scratch))
+        return avila_lsm_wal_append(w, p, n);
+    if (framed > sizeof(w->scratch) - w->buffered) {
+        int rc = avila_lsm_wal_flush(w);
+        if (rc != 0)
+            return rc;
+    }
+    uint8_t *at = w->scratch + w->buffered;
+    avila_lsm_wal_frame(at, p, n);
+    if (n > 0)
+        memcpy(at + AVILA_LSM_WAL_HEADER_LEN, p, n);
+    w->buffered += framed;
+    w->offset += framed;
+    return 0;
 }
 
 int avila_lsm_wal_append(struct avila_lsm_wal_writer *w, const void *p, size_t n)
@@ -45,7 +89,9 @@ int avila_lsm_wal_append(struct avila_lsm_wal_writer *w, const void *p, size_t n
         return w->err;
     if (n > AVILA_LSM_WAL_MAX_RECORD || (!p && n != 0))
         return AVILA_EINVAL;
-    int rc;
+    int rc = avila_lsm_wal_flush(w); /* the buffered records go first */
+    if (rc != 0)
+        return rc;
     if (n <= sizeof(w->scratch) - AVILA_LSM_WAL_HEADER_LEN) {
         /* One call: a crash or failure leaves at most this record torn. */
         avila_lsm_wal_frame(w->scratch, p, n);
@@ -69,9 +115,10 @@ int avila_lsm_wal_append(struct avila_lsm_wal_writer *w, const void *p, size_t n
 
 int avila_lsm_wal_sync(struct avila_lsm_wal_writer *w)
 {
-    if (w->err != 0)
-        return w->err;
-    int rc = avila_lsm_vfs_sync(w->vfs, w->f);
+    int rc = avila_lsm_wal_flush(w);
+    if (rc != 0)
+        return rc;
+    rc = avila_lsm_vfs_sync(w->vfs, w->f);
     if (rc != 0) {
         w->err = rc;
         return rc;

@@ -80,8 +80,9 @@ void avila_lsm_wal_frame(uint8_t out[AVILA_LSM_WAL_HEADER_LEN], const void *p, s
 struct avila_lsm_wal_writer {
     const struct avila_lsm_vfs *vfs;
     struct avila_lsm_file *f;
-    uint64_t offset; /* bytes of whole records appended */
+    uint64_t offset; /* bytes of whole records appended (buffered ones included) */
     uint64_t synced; /* bytes known durable */
+    size_t buffered; /* framed records at the start of scratch, not yet in the file */
     int err;         /* first failure: sticky */
     uint8_t scratch[AVILA_LSM_WAL_SCRATCH];
 };
@@ -104,10 +105,29 @@ void avila_lsm_wal_writer_init(struct avila_lsm_wal_writer *w, const struct avil
  */
 int avila_lsm_wal_append(struct avila_lsm_wal_writer *w, const void *p, size_t n);
 
-/* Makes every record appended so far durable. Returns 0 or the (sticky) error. */
+/*
+ * Appends one record like avila_lsm_wal_append, except that a record that
+ * fits in the writer's buffer (AVILA_LSM_WAL_SCRATCH bytes with its header)
+ * may stay there, framed, until the next flush, sync or unbuffered append,
+ * or until the buffer is full: many small records reach the file in one
+ * VFS call. Records keep their order whichever function appended them.
+ * Errors as avila_lsm_wal_append (a VFS error when the buffer is written).
+ */
+int avila_lsm_wal_append_buffered(struct avila_lsm_wal_writer *w, const void *p, size_t n);
+
+/* Writes the buffered records to the file (not durable). Returns 0 or the (sticky) error. */
+int avila_lsm_wal_flush(struct avila_lsm_wal_writer *w);
+
+/* True if records wait in the buffer. */
+bool avila_lsm_wal_writer_buffered(const struct avila_lsm_wal_writer *w);
+
+/* Makes every record appended so far durable (flushing first). Returns 0 or the (sticky) error. */
 int avila_lsm_wal_sync(struct avila_lsm_wal_writer *w);
 
-/* Offset after the last record appended (the file's size if all went well). */
+/*
+ * Offset after the last record appended (buffered records included: the
+ * file's size once flushed, if all went well).
+ */
 uint64_t avila_lsm_wal_writer_offset(const struct avila_lsm_wal_writer *w);
 
 /* Offset up to which records are known durable. */

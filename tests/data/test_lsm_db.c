@@ -213,19 +213,33 @@ static int key_index(struct avila_slice k)
     return n;
 }
 
-/* Walks an iterator both ways with random seeks, bounded to [lo, hi) keys, against m. */
+/*
+ * Walks an iterator both ways with random seeks, bounded to the keys
+ * [lo, hi) and, one time in three, to a prefix "k0P" (keys P00 .. P99),
+ * against m. Seeks outside the bounds clamp to them.
+ */
 static void check_iter(struct env *e, uint64_t *rng, const struct model *m,
                        const struct avila_lsm_snapshot *snap)
 {
     int lo = (int)(unit_rand(rng) % (NKEYS / 2)), hi = lo + 1 + (int)(unit_rand(rng) % NKEYS);
     if (hi > NKEYS)
         hi = NKEYS;
-    char klo[8], khi[8];
+    char klo[8], khi[8], kpre[4];
     key_of(lo, klo);
     key_of(hi, khi);
     /* key_of(NKEYS) sorts after every key and before the counter key. */
     struct avila_lsm_read_options ro = {
         .snapshot = snap, .lower = key_slice(klo), .upper = key_slice(khi)};
+    int blo = lo, bhi = hi; /* the bounds with the prefix folded in */
+    if (unit_rand(rng) % 3 == 0) {
+        int p = (int)(unit_rand(rng) % (NKEYS / 100));
+        snprintf(kpre, sizeof(kpre), "k0%u", (unsigned)p % 10u);
+        ro.prefix = key_slice(kpre);
+        blo = lo > p * 100 ? lo : p * 100;
+        bhi = hi < p * 100 + 100 ? hi : p * 100 + 100;
+        if (bhi < blo)
+            bhi = blo; /* nothing is in both */
+    }
     struct avila_lsm_db_iter *it;
     assert_int_equal(avila_lsm_db_iter_create(e->db, &ro, &it), 0);
     int cur = -1; /* model position: -1 invalid */
@@ -238,23 +252,23 @@ static void check_iter(struct env *e, uint64_t *rng, const struct model *m,
             key_of(t, kt);
             if (unit_rand(rng) % 2) {
                 assert_int_equal(avila_lsm_db_iter_seek(it, key_slice(kt)), 0);
-                cur = model_step(m, t - 1, 1, lo, hi);
+                cur = model_step(m, (t > blo ? t : blo) - 1, 1, blo, bhi);
             } else {
                 assert_int_equal(avila_lsm_db_iter_seek_for_prev(it, key_slice(kt)), 0);
-                cur = model_step(m, (t < hi ? t : hi - 1) + 1, -1, lo, hi);
+                cur = model_step(m, (t < bhi ? t : bhi - 1) + 1, -1, blo, bhi);
             }
         } else if (op == 1) {
             assert_int_equal(avila_lsm_db_iter_seek_first(it), 0);
-            cur = model_step(m, lo - 1, 1, lo, hi);
+            cur = model_step(m, blo - 1, 1, blo, bhi);
         } else if (op == 2) {
             assert_int_equal(avila_lsm_db_iter_seek_last(it), 0);
-            cur = model_step(m, hi, -1, lo, hi);
+            cur = model_step(m, bhi, -1, blo, bhi);
         } else if (op < 5) {
             assert_int_equal(avila_lsm_db_iter_next(it), 0);
-            cur = model_step(m, cur, 1, lo, hi);
+            cur = model_step(m, cur, 1, blo, bhi);
         } else {
             assert_int_equal(avila_lsm_db_iter_prev(it), 0);
-            cur = model_step(m, cur, -1, lo, hi);
+            cur = model_step(m, cur, -1, blo, bhi);
         }
         bool v = avila_lsm_db_iter_valid(it);
         if (v != (cur >= 0))
@@ -324,7 +338,7 @@ static void model_random(void **state)
 {
     (void)state;
     uint64_t rng = 0x6c736d2d6462;
-    int rounds = unit_slow() == UNIT_SLOW_ALL ? 40 : 12;
+    int rounds = unit_slow() == UNIT_SLOW_ALL ? 100 : 30;
     for (int round = 0; round < rounds; round++) {
         struct env e;
         env_init(&e);
@@ -386,7 +400,7 @@ static void crashes(void **state)
 {
     (void)state;
     uint64_t rng = 0x63726173680a;
-    int rounds = unit_slow() == UNIT_SLOW_ALL ? 300 : 60;
+    int rounds = unit_slow() == UNIT_SLOW_ALL ? 1000 : 200;
     static const enum avila_lsm_vfs_op ops[] = {
         AVILA_LSM_VFS_APPEND, AVILA_LSM_VFS_SYNC,        AVILA_LSM_VFS_SYNC_DIR,
         AVILA_LSM_VFS_RENAME, AVILA_LSM_VFS_OPEN_APPEND, AVILA_LSM_VFS_READ,

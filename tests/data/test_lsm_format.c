@@ -92,6 +92,37 @@ static int ref_cmp(const char *ka, uint64_t sa, int kinda, const char *kb, uint6
     return 0;
 }
 
+/*
+ * avila_lsm_user_cmp compares eight bytes at a time: against a byte loop on
+ * random keys that share long prefixes and differ at every position, with
+ * bytes on both sides of 0x80 (a signed compare would misorder them).
+ */
+static int bytewise(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+    for (size_t i = 0; i < an && i < bn; i++)
+        if (a[i] != b[i])
+            return a[i] < b[i] ? -1 : 1;
+    return an < bn ? -1 : an > bn ? 1 : 0;
+}
+
+static void user_key_order(void **state)
+{
+    (void)state;
+    uint64_t rng = 0x75636d70;
+    uint8_t a[48], b[48];
+    for (int i = 0; i < 200000; i++) {
+        size_t an = (size_t)(unit_rand(&rng) % 41), bn = (size_t)(unit_rand(&rng) % 41);
+        unit_rand_fill(&rng, a, sizeof(a));
+        memcpy(b, a, sizeof(b)); /* shared prefix ... */
+        size_t at = (size_t)(unit_rand(&rng) % 41);
+        if (unit_rand(&rng) % 4 != 0)
+            b[at] = (uint8_t)unit_rand(&rng); /* ... up to one differing byte, or none */
+        int got = avila_lsm_user_cmp(avila_slice_make(a, an), avila_slice_make(b, bn));
+        int want = bytewise(a, an, b, bn);
+        assert_int_equal(got < 0 ? -1 : got > 0, want);
+    }
+}
+
 static void internal_keys(void **state)
 {
     (void)state;
@@ -173,9 +204,8 @@ static void crc_mask(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(varint_boundaries),
-        cmocka_unit_test(varint_malformed),
-        cmocka_unit_test(internal_keys),
+        cmocka_unit_test(varint_boundaries), cmocka_unit_test(varint_malformed),
+        cmocka_unit_test(user_key_order),    cmocka_unit_test(internal_keys),
         cmocka_unit_test(crc_mask),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

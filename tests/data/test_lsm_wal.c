@@ -1,7 +1,8 @@
 /*
  * tests/data/test_lsm_wal.c - data/lsm_wal.h over the in-memory VFS:
  *   - the record framing, recomputed here from the header's definition;
- *   - model-based: thousands of random sequences of appends (small, large
+ *   - model-based: thousands of random sequences of appends (direct and
+ *     buffered; small, large
  *     across the one-call limit and the read chunk, and payloads that hold
  *     valid-looking records), syncs and crashes (torn at random points,
  *     zero-filled, directory entries kept or lost); after each crash every
@@ -267,11 +268,21 @@ static void model_random(void **state)
             int ops = (int)(unit_rand(&rng) % 40);
             size_t since_sync = 0;
             for (int k = 0; k < ops && mf->n < MAX_RECS; k++) {
-                if (unit_rand(&rng) % 100 < 70) {
+                unsigned r = (unsigned)(unit_rand(&rng) % 100);
+                if (r < 70) {
                     mf->rec[mf->n] = random_payload(&rng, &mf->len[mf->n]);
-                    assert_int_equal(avila_lsm_wal_append(&w, mf->rec[mf->n], mf->len[mf->n]), 0);
+                    /* Buffered and direct appends mixed: order and prefix must hold. */
+                    if (r % 2 == 0)
+                        assert_int_equal(avila_lsm_wal_append(&w, mf->rec[mf->n], mf->len[mf->n]),
+                                         0);
+                    else
+                        assert_int_equal(
+                            avila_lsm_wal_append_buffered(&w, mf->rec[mf->n], mf->len[mf->n]), 0);
                     mf->n++;
                     since_sync++;
+                } else if (r < 80) {
+                    assert_int_equal(avila_lsm_wal_flush(&w), 0);
+                    assert_false(avila_lsm_wal_writer_buffered(&w));
                 } else {
                     assert_int_equal(avila_lsm_wal_sync(&w), 0);
                     mf->acked = mf->n;

@@ -197,53 +197,92 @@ static int wal_replay(struct avila_lsm_db *db, uint64_t number, bool last, struc
     return rc;
 }
 
-/* Collects the numbers of WALs at or above the log number, sorted. */
-static int wal_list(struct avila_lsm_db *db, uint64_t **out, size_t *n)
+/* ---------------------------------------------------------------- file lists */
+
+int avila_lsm_db_numbers_add(void *ctx, uint64_t number)
+{
+    struct avila_lsm_db_numbers *l = ctx;
+    if (l->n == l->cap) {
+        size_t ncap = l->cap ? l->cap * 2 : 16;
+        uint64_t *p = avila_realloc(l->a, l->v, l->cap * sizeof(uint64_t), ncap * sizeof(uint64_t),
+                                    _Alignof(uint64_t));
+        if (p == NULL)
+            return AVILA_ENOMEM;
+        l->v = p;
+        l->cap = ncap;
+    }
+    l->v[l->n++] = number;
+    return 0;
+}
+
+bool avila_lsm_db_numbers_has(const struct avila_lsm_db_numbers *l, uint64_t number)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (l->v[i] == number)
+            return true;
+    return false;
+}
+
+void avila_lsm_db_numbers_release(struct avila_lsm_db_numbers *l)
+{
+    avila_free(l->a, l->v, l->cap * sizeof(uint64_t), _Alignof(uint64_t));
+    l->v = NULL;
+    l->n = l->cap = 0;
+}
+
+int avila_lsm_db_list_files(struct avila_lsm_db *db,
+                            int (*fn)(void *ctx, enum avila_lsm_file_kind kind, uint64_t number),
+                            void *ctx)
 {
     struct avila_buf names;
     avila_buf_init(&names, db->a, (size_t)64 << 20);
     int rc = db->vfs->list(db->vfs->ctx, db->dir, &names);
-    uint64_t *nums = NULL;
-    size_t cnt = 0, cap = 0;
     for (size_t off = 0; rc >= 0 && off < names.len;) {
         const char *name = (const char *)names.data + off;
         size_t len = strlen(name);
         off += len + 1;
         enum avila_lsm_file_kind kind;
         uint64_t num;
-        if (avila_lsm_file_parse(avila_slice_make(name, len), &kind, &num) != 0)
-            continue;
-        if (kind == AVILA_LSM_FILE_WAL || kind == AVILA_LSM_FILE_TABLE)
-            avila_lsm_vset_mark_file_number_used(&db->vs, num);
-        if (kind != AVILA_LSM_FILE_WAL || num < avila_lsm_vset_log_number(&db->vs))
-            continue;
-        if (cnt == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            uint64_t *p = avila_realloc(db->a, nums, cap * sizeof(*nums), ncap * sizeof(*nums),
-                                        _Alignof(uint64_t));
-            if (p == NULL) {
-                rc = AVILA_ENOMEM;
-                break;
-            }
-            nums = p;
-            cap = ncap;
-        }
-        nums[cnt++] = num;
+        if (avila_lsm_file_parse(avila_slice_make(name, len), &kind, &num) == 0)
+            rc = fn(ctx, kind, num);
     }
     avila_buf_release(&names);
-    if (rc < 0) {
-        avila_free(db->a, nums, cap * sizeof(*nums), _Alignof(uint64_t));
+    return rc < 0 ? rc : 0;
+}
+
+/* Recovery's view of the directory: numbers in use, and the WALs to replay. */
+struct wal_scan {
+    struct avila_lsm_db *db;
+    struct avila_lsm_db_numbers wals;
+};
+
+static int wal_scan_file(void *ctx, enum avila_lsm_file_kind kind, uint64_t number)
+{
+    struct wal_scan *ws = ctx;
+    if (kind == AVILA_LSM_FILE_WAL || kind == AVILA_LSM_FILE_TABLE)
+        avila_lsm_vset_mark_file_number_used(&ws->db->vs, number);
+    if (kind != AVILA_LSM_FILE_WAL || number < avila_lsm_vset_log_number(&ws->db->vs))
+        return 0;
+    return avila_lsm_db_numbers_add(&ws->wals, number);
+}
+
+/* Collects the numbers of WALs at or above the log number, sorted (caller releases). */
+static int wal_list(struct avila_lsm_db *db, struct avila_lsm_db_numbers *out)
+{
+    struct wal_scan ws = {.db = db, .wals = {.a = db->a}};
+    int rc = avila_lsm_db_list_files(db, wal_scan_file, &ws);
+    if (rc != 0) {
+        avila_lsm_db_numbers_release(&ws.wals);
         return rc;
     }
-    for (size_t i = 1; i < cnt; i++) /* insertion sort: a handful of logs */
-        for (size_t j = i; j > 0 && nums[j - 1] > nums[j]; j--) {
-            uint64_t t = nums[j];
-            nums[j] = nums[j - 1];
-            nums[j - 1] = t;
+    uint64_t *v = ws.wals.v;
+    for (size_t i = 1; i < ws.wals.n; i++) /* insertion sort: a handful of logs */
+        for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            uint64_t t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
         }
-    *out = nums;
-    *n = cnt;
-    (void)cap;
+    *out = ws.wals;
     return 0;
 }
 
@@ -257,18 +296,17 @@ static int wal_list(struct avila_lsm_db *db, uint64_t **out, size_t *n)
  */
 static int recover(struct avila_lsm_db *db)
 {
-    uint64_t *nums = NULL;
-    size_t n = 0;
-    int rc = wal_list(db, &nums, &n);
+    struct avila_lsm_db_numbers wals;
+    int rc = wal_list(db, &wals);
     if (rc != 0)
         return rc;
     struct avila_lsm_edit e;
     avila_lsm_edit_init(&e, db->a);
     struct lsm_mem *m = NULL;
     rc = mem_new(db, 0, &m);
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = wal_replay(db, nums[i], i + 1 == n, &m, &e);
-    avila_free(db->a, nums, n * sizeof(*nums), _Alignof(uint64_t));
+    for (size_t i = 0; rc == 0 && i < wals.n; i++)
+        rc = wal_replay(db, wals.v[i], i + 1 == wals.n, &m, &e);
+    avila_lsm_db_numbers_release(&wals);
     if (rc == 0 && !mem_empty(m))
         rc = avila_lsm_db_bg_build_level0(db, m, &e);
     uint64_t wal = 0;

@@ -157,82 +157,49 @@ static int flush_imm(struct avila_lsm_db *db)
 
 /* ---------------------------------------------------------------- obsolete files */
 
-struct live {
-    uint64_t *nums;
-    size_t n, cap;
-    const struct avila_allocator *a;
-    bool oom;
-};
-
-static int live_add(void *ctx, uint64_t number)
-{
-    struct live *l = ctx;
-    if (l->n == l->cap) {
-        size_t ncap = l->cap ? l->cap * 2 : 64;
-        uint64_t *p = avila_realloc(l->a, l->nums, l->cap * sizeof(uint64_t),
-                                    ncap * sizeof(uint64_t), _Alignof(uint64_t));
-        if (p == NULL) {
-            l->oom = true;
-            return 1;
-        }
-        l->nums = p;
-        l->cap = ncap;
-    }
-    l->nums[l->n++] = number;
-    return 0;
-}
-
-static bool live_has(const struct live *l, uint64_t number)
-{
-    for (size_t i = 0; i < l->n; i++)
-        if (l->nums[i] == number)
-            return true;
-    return false;
-}
-
 static bool pending(const struct avila_lsm_db *db, uint64_t number)
 {
     return (db->pending_flush != 0 && number >= db->pending_flush) ||
            (db->pending_compact != 0 && number >= db->pending_compact);
 }
 
+struct obsolete {
+    struct avila_lsm_db *db;
+    struct avila_lsm_db_numbers live;
+    uint64_t log_number;
+};
+
+static int delete_if_obsolete(void *ctx, enum avila_lsm_file_kind kind, uint64_t number)
+{
+    struct obsolete *o = ctx;
+    struct avila_lsm_db *db = o->db;
+    bool keep = true;
+    if (kind == AVILA_LSM_FILE_TABLE)
+        keep = avila_lsm_db_numbers_has(&o->live, number) || pending(db, number);
+    else if (kind == AVILA_LSM_FILE_WAL)
+        keep = number >= o->log_number || number == db->wal_number;
+    else if (kind == AVILA_LSM_FILE_MANIFEST)
+        keep = avila_lsm_db_numbers_has(&o->live, number);
+    if (keep)
+        return 0;
+    if (kind == AVILA_LSM_FILE_TABLE)
+        avila_lsm_db_tables_evict(db, number);
+    char path[AVILA_LSM_PATH_MAX];
+    avila_lsm_db_path(db, path, kind, number);
+    (void)db->vfs->unlink(db->vfs->ctx, path);
+    return 0;
+}
+
 void avila_lsm_db_bg_delete_obsolete(struct avila_lsm_db *db)
 {
     if (db->bg_error != 0)
         return; /* after an error the MANIFEST may name more than the version knows */
-    struct live l = {.a = db->a};
-    struct avila_buf names;
-    avila_buf_init(&names, db->a, (size_t)64 << 20);
-    if (avila_lsm_vset_live_files(&db->vs, live_add, &l) != 0 || l.oom ||
-        db->vfs->list(db->vfs->ctx, db->dir, &names) < 0)
-        goto out; /* try again after the next change */
-    uint64_t log_number = avila_lsm_vset_log_number(&db->vs);
-    for (size_t off = 0; off < names.len;) {
-        const char *name = (const char *)names.data + off;
-        size_t len = strlen(name);
-        off += len + 1;
-        enum avila_lsm_file_kind kind;
-        uint64_t num;
-        if (avila_lsm_file_parse(avila_slice_make(name, len), &kind, &num) != 0)
-            continue;
-        bool keep = true;
-        if (kind == AVILA_LSM_FILE_TABLE)
-            keep = live_has(&l, num) || pending(db, num);
-        else if (kind == AVILA_LSM_FILE_WAL)
-            keep = num >= log_number || num == db->wal_number;
-        else if (kind == AVILA_LSM_FILE_MANIFEST)
-            keep = live_has(&l, num);
-        if (keep)
-            continue;
-        if (kind == AVILA_LSM_FILE_TABLE)
-            avila_lsm_db_tables_evict(db, num);
-        char path[AVILA_LSM_PATH_MAX];
-        avila_lsm_db_path(db, path, kind, num);
-        (void)db->vfs->unlink(db->vfs->ctx, path);
-    }
-out:
-    avila_buf_release(&names);
-    avila_free(db->a, l.nums, l.cap * sizeof(uint64_t), _Alignof(uint64_t));
+    struct obsolete o = {.db = db, .live = {.a = db->a}};
+    o.log_number = avila_lsm_vset_log_number(&db->vs);
+    /* On failure nothing is deleted: the next change tries again. */
+    if (avila_lsm_vset_live_files(&db->vs, avila_lsm_db_numbers_add, &o.live) == 0)
+        (void)avila_lsm_db_list_files(db, delete_if_obsolete, &o);
+    avila_lsm_db_numbers_release(&o.live);
 }
 
 /* ---------------------------------------------------------------- compaction */
@@ -687,15 +654,18 @@ int avila_lsm_db_bg_compact_range(struct avila_lsm_db *db, const struct avila_sl
             deepest = l;
     avila_lsm_file_vec_release(&fv);
     int rc = 0;
-    for (int level = 0; rc == 0 && level < deepest; level++) {
+    /* A manual step takes a bounded part of a level: repeat until none of it is left. */
+    for (int level = 0; rc == 0 && level < deepest;) {
         while (db->compacting && db->bg_error == 0)
             pthread_cond_wait(&db->bg_cv, &db->mu);
         rc = db->bg_error;
         struct avila_lsm_compaction *c = NULL;
         if (rc == 0)
             rc = avila_lsm_vset_compact_range(&db->vs, level, begin, end, &c);
-        if (rc <= 0)
+        if (rc <= 0) {
+            level++;
             continue;
+        }
         db->compacting = true;
         rc = run_compaction(db, c);
         db->compacting = false;

@@ -118,6 +118,27 @@ struct avila_lsm_db {
 void avila_lsm_db_path(const struct avila_lsm_db *db, char *out, enum avila_lsm_file_kind kind,
                        uint64_t number);
 
+/* A growable list of file numbers (zero it with .a set to start). */
+struct avila_lsm_db_numbers {
+    uint64_t *v;
+    size_t n, cap;
+    const struct avila_allocator *a;
+};
+
+/* Appends number to the list ctx (a struct avila_lsm_db_numbers). Returns 0 or AVILA_ENOMEM. */
+int avila_lsm_db_numbers_add(void *ctx, uint64_t number);
+bool avila_lsm_db_numbers_has(const struct avila_lsm_db_numbers *l, uint64_t number);
+void avila_lsm_db_numbers_release(struct avila_lsm_db_numbers *l);
+
+/*
+ * Calls fn for each file of the store's directory whose name is one of
+ * ours (the names are read first: fn may delete). fn returns 0 to go on.
+ * Returns 0, fn's error, or the VFS's.
+ */
+int avila_lsm_db_list_files(struct avila_lsm_db *db,
+                            int (*fn)(void *ctx, enum avila_lsm_file_kind kind, uint64_t number),
+                            void *ctx);
+
 /* Drops a reader's or the store's ref on m; the last one frees it. [mu held] */
 void avila_lsm_db_mem_unref(struct avila_lsm_db *db, struct lsm_mem *m);
 

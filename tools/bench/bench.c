@@ -80,8 +80,20 @@ double bench_time(void (*fn)(void *ctx), void *ctx)
             fn(ctx);
         per_call[r] = (now() - t0) / (double)calls;
     }
-    qsort(per_call, RUNS, sizeof per_call[0], compare_doubles);
-    return per_call[RUNS / 2];
+    return bench_median(per_call, RUNS);
+}
+
+double bench_median(double *v, size_t n)
+{
+    qsort(v, n, sizeof(double), compare_doubles);
+    return v[n / 2];
+}
+
+double bench_wall_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 void bench_print(const char *module, const char *name, double value, const char *unit)

@@ -39,6 +39,12 @@ void bench_rate(const char *module, const char *name, void (*fn)(void *ctx), voi
 void bench_ns_per_op(const char *module, const char *name, void (*fn)(void *ctx), void *ctx,
                      double ops_per_call);
 
+/* The median of v[0 .. n) (n >= 1; v is sorted in place). */
+double bench_median(double *v, size_t n);
+
+/* Monotonic wall-clock seconds, for cases that time threads or I/O themselves. */
+double bench_wall_seconds(void);
+
 /* Prints one BENCH line. */
 void bench_print(const char *module, const char *name, double value, const char *unit);
 

@@ -55,25 +55,6 @@ static void mkval(void)
     }
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof(double), cmp_double);
-    return v[n / 2];
-}
-
 static void die(const char *what, int rc)
 {
     fprintf(stderr, "bench_lsm_db: %s: %s\n", what, avila_strerror(rc));
@@ -143,15 +124,15 @@ static void put(struct avila_lsm_db *db, uint64_t k, const struct avila_lsm_writ
         double r_[RUNS] = {0};                                                                     \
         for (int k_ = -1; k_ < RUNS; k_++) {                                                       \
             long n_ = 0;                                                                           \
-            double t0_ = now_s(), t_;                                                              \
+            double t0_ = bench_wall_seconds(), t_;                                                 \
             do {                                                                                   \
                 body;                                                                              \
                 n_++;                                                                              \
-            } while ((t_ = now_s() - t0_) < 0.2);                                                  \
+            } while ((t_ = bench_wall_seconds() - t0_) < 0.2);                                     \
             if (k_ >= 0)                                                                           \
                 r_[k_] = t_ / (double)n_;                                                          \
         }                                                                                          \
-        (out) = median(r_, RUNS);                                                                  \
+        (out) = bench_median(r_, RUNS);                                                            \
     } while (0)
 
 static struct avila_lsm_db *db;
@@ -227,11 +208,11 @@ int main(void)
     double fs[RUNS] = {0}, fr[RUNS] = {0}, ow[RUNS] = {0}, sz[RUNS] = {0}, wa[RUNS] = {0}, t;
     for (int r = -1; r < RUNS; r++) {
         db = open_db("seq", true);
-        t = now_s();
+        t = bench_wall_seconds();
         for (long i = 0; i < N; i++)
             put(db, (uint64_t)i, NULL);
         if (r >= 0)
-            fs[r] = (double)N / (now_s() - t);
+            fs[r] = (double)N / (bench_wall_seconds() - t);
         avila_lsm_close(db);
         remove_dir(dir);
         for (long i = 0; i < N; i++)
@@ -243,11 +224,11 @@ int main(void)
             perm[j] = x;
         }
         db = open_db("random", true);
-        t = now_s();
+        t = bench_wall_seconds();
         for (long i = 0; i < N; i++)
             put(db, perm[i], NULL);
         if (r >= 0)
-            fr[r] = (double)N / (now_s() - t);
+            fr[r] = (double)N / (bench_wall_seconds() - t);
         struct avila_lsm_stats st;
         avila_lsm_stats(db, &st);
         avila_lsm_close(db);
@@ -256,19 +237,19 @@ int main(void)
             wa[r] = st.write_amp;
         }
         db = open_db("random", false);
-        t = now_s();
+        t = bench_wall_seconds();
         for (long i = 0; i < N; i++)
             put(db, rnd() % (uint64_t)N, NULL);
         if (r >= 0)
-            ow[r] = (double)N / (now_s() - t);
+            ow[r] = (double)N / (bench_wall_seconds() - t);
         if (r < RUNS - 1)
             avila_lsm_close(db);
     }
-    bench_print("kv", "fillseq", median(fs, RUNS), "ops/s");
-    bench_print("kv", "fillrandom", median(fr, RUNS), "ops/s");
-    bench_print("kv", "overwrite", median(ow, RUNS), "ops/s");
-    bench_print("kv", "size/after-fillrandom", median(sz, RUNS), "MB");
-    bench_print("kv", "write-amp/fillrandom", median(wa, RUNS), "x");
+    bench_print("kv", "fillseq", bench_median(fs, RUNS), "ops/s");
+    bench_print("kv", "fillrandom", bench_median(fr, RUNS), "ops/s");
+    bench_print("kv", "overwrite", bench_median(ow, RUNS), "ops/s");
+    bench_print("kv", "size/after-fillrandom", bench_median(sz, RUNS), "MB");
+    bench_print("kv", "write-amp/fillrandom", bench_median(wa, RUNS), "x");
 
     TIME_MEDIAN(t, read_random());
     bench_print("kv", "readrandom", 1000 / t, "ops/s");
@@ -287,13 +268,13 @@ int main(void)
     struct avila_lsm_write_options sync = {.sync = 1};
     db = open_db("sync", true);
     for (int r = -1; r < RUNS; r++) {
-        t = now_s();
+        t = bench_wall_seconds();
         for (long i = 0; i < chunk; i++)
             put(db, rnd() % (uint64_t)N, &sync);
         if (r >= 0)
-            sy[r] = (double)chunk / (now_s() - t);
+            sy[r] = (double)chunk / (bench_wall_seconds() - t);
     }
-    bench_print("kv", "fillsync", median(sy, RUNS), "ops/s");
+    bench_print("kv", "fillsync", bench_median(sy, RUNS), "ops/s");
     avila_lsm_close(db);
     remove_dir(dir);
     rmdir(base);

@@ -21,19 +21,6 @@
 
 #define REC 116
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static struct avila_lsm_wal_writer w;
 
 /* Seconds to append n records, syncing after every `every` (0: never) and at the end if so. */
@@ -45,7 +32,7 @@ static double run(const struct avila_lsm_vfs *vfs, const char *path, size_t n, s
     if (avila_lsm_vfs_open_append(vfs, path, &f) != 0)
         abort();
     avila_lsm_wal_writer_init(&w, vfs, f, 0);
-    double t0 = now();
+    double t0 = bench_wall_seconds();
     for (size_t i = 0; i < n; i++) {
         memcpy(rec, &i, sizeof(i));
         if (avila_lsm_wal_append(&w, rec, sizeof(rec)) != 0)
@@ -55,7 +42,7 @@ static double run(const struct avila_lsm_vfs *vfs, const char *path, size_t n, s
     }
     if (every && n % every != 0 && avila_lsm_wal_sync(&w) != 0)
         abort();
-    double t = now() - t0;
+    double t = bench_wall_seconds() - t0;
     avila_lsm_vfs_close(vfs, f);
     return t;
 }
@@ -71,8 +58,7 @@ static void bench_case(const struct avila_lsm_vfs *vfs, const char *dir, const c
     (void)run(vfs, path, n / 10 ? n / 10 : 1, every); /* warm-up */
     for (int i = 0; i < 5; i++)
         t[i] = run(vfs, path, n, every);
-    qsort(t, 5, sizeof(t[0]), cmp_double);
-    bench_print("lsm", name, (double)n / t[2], "rec/s");
+    bench_print("lsm", name, (double)n / bench_median(t, 5), "rec/s");
     unlink(path);
 }
 

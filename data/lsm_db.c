@@ -662,14 +662,13 @@ static int write_queued(struct avila_lsm_db *db, struct lsm_writer *w)
 int avila_lsm_write(struct avila_lsm_db *db, const uint8_t *p, size_t len,
                     const struct avila_lsm_write_options *wo)
 {
-    uint32_t count;
     if (db == NULL || p == NULL)
         return AVILA_EINVAL;
     if (len > AVILA_LSM_WAL_MAX_RECORD - GROUP_MAX_BYTES)
         return AVILA_EINVAL; /* it would not fit in one WAL record with its group */
-    if (avila_lsm_batch_check(p, len, &count) != 0)
+    if (avila_lsm_batch_check(p, len, NULL) != 0)
         return AVILA_EFORMAT;
-    struct lsm_writer w = {.batch = p, .len = len, .count = count};
+    struct lsm_writer w = {.batch = p, .len = len};
     w.sync = wo == NULL || wo->sync < 0 ? db->opt.sync : wo->sync != 0;
     return write_queued(db, &w);
 }

@@ -41,7 +41,6 @@ struct lsm_mem {
 struct lsm_writer {
     const uint8_t *batch;
     size_t len;
-    uint32_t count;
     bool sync;
     bool done;
     int status;

@@ -90,9 +90,10 @@ status "reading a store that does not exist" 1 "$avila" kv nothing-here get a
 grep -q "no store" err.txt && pass "it says there is no store" || fail "it says there is no store" "$(cat err.txt)"
 writer="$AVILA_BUILD/tests/data/tool_kv_writer"
 if [ -x "$writer" ]; then
-    "$writer" write held 0 >/dev/null 2>&1 &
+    "$writer" write held 0 >held.acks 2>&1 &
     pid=$!
-    sleep 0.3
+    # The lock is held once the writer has acknowledged its first key (up to 20 s).
+    for _ in $(seq 1 200); do [ -s held.acks ] && break; sleep 0.1; done
     status "a store held by another process" 1 "$avila" kv held get key-000000000000
     grep -q "in use" err.txt && pass "it says the store is in use" || fail "it says the store is in use" "$(cat err.txt)"
     kill "$pid"

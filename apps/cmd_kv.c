@@ -47,11 +47,13 @@ const char cmd_kv_usage[] =
     "  --hex                keys and values in hex (default: text, with \\t \\n \\r \\\\\n"
     "                       and \\xHH escapes for the bytes a line cannot hold)\n"
     "  --no-sync            put, del, del-range and load return before the data is durable\n"
+    "  --compaction-threads N  run up to N compactions side by side (1-16, default 1)\n"
     "  -h, --help           show this help\n"
     "Exit status: 0 success, 1 failure (or get: key absent; check: damage), 2 usage error.\n";
 
 struct kv {
     bool hex, no_sync;
+    uint64_t compaction_threads;
     const char *prefix, *from;
     uint64_t limit;
     struct avila_lsm_db *db;
@@ -374,6 +376,7 @@ static int run_stats(struct kv *k)
         {"flushes", s.flushes},
         {"compactions", s.compactions},
         {"trivial_moves", s.trivial_moves},
+        {"compactions_peak", s.compactions_peak},
         {"flush_bytes_written", s.flush_bytes_written},
         {"compact_bytes_read", s.compact_bytes_read},
         {"compact_bytes_written", s.compact_bytes_written},
@@ -453,13 +456,14 @@ static int run_check(struct kv *k)
 
 static int parse_options(int argc, char **argv, struct kv *k)
 {
-    enum { O_HEX = 256, O_NO_SYNC, O_PREFIX, O_FROM, O_LIMIT };
+    enum { O_HEX = 256, O_NO_SYNC, O_PREFIX, O_FROM, O_LIMIT, O_THREADS };
     static const struct option longopts[] = {
         {"hex", no_argument, 0, O_HEX},
         {"no-sync", no_argument, 0, O_NO_SYNC},
         {"prefix", required_argument, 0, O_PREFIX},
         {"from", required_argument, 0, O_FROM},
         {"limit", required_argument, 0, O_LIMIT},
+        {"compaction-threads", required_argument, 0, O_THREADS},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -482,6 +486,12 @@ static int parse_options(int argc, char **argv, struct kv *k)
         case O_LIMIT:
             if (cli_parse_count(optarg, 1, UINT64_MAX, &k->limit) != 0)
                 return cli_usage_error(CMD, "--limit takes a positive count");
+            break;
+        case O_THREADS:
+            if (cli_parse_count(optarg, 1, AVILA_LSM_MAX_COMPACTION_THREADS,
+                                &k->compaction_threads) != 0)
+                return cli_usage_error(CMD, "--compaction-threads takes 1 to %d",
+                                       AVILA_LSM_MAX_COMPACTION_THREADS);
             break;
         case 'h':
             return cli_help(CMD), -1;
@@ -544,7 +554,8 @@ int cmd_kv(int argc, char **argv)
         return cli_usage_error(CMD, "--prefix, --from and --limit go with scan");
     bool writes = strcmp(sub, "put") == 0 || strcmp(sub, "del") == 0 ||
                   strcmp(sub, "del-range") == 0 || strcmp(sub, "load") == 0;
-    struct avila_lsm_options opt = {.create_if_missing = writes};
+    struct avila_lsm_options opt = {.create_if_missing = writes,
+                                    .compaction_threads = (unsigned)k.compaction_threads};
     int e = avila_lsm_open(&k.db, dir, &opt, NULL);
     if (e == AVILA_ENOTFOUND)
         return cli_fail(CMD, "%s: no store here", dir);

@@ -12,23 +12,14 @@
 /* An output file stops once it overlaps this many target files of grandparent bytes. */
 #define GRANDPARENT_LIMIT_FILES 10
 
-void avila_lsm_ver_score(const struct avila_lsm_vset *vs, struct avila_lsm_version *v)
+double avila_lsm_ver_level_score(const struct avila_lsm_vset *vs, const struct avila_lsm_version *v,
+                                 int l)
 {
-    double best = -1;
-    int best_level = -1;
-    for (int l = 0; l < AVILA_LSM_LEVELS - 1; l++) {
-        double s;
-        if (l == 0)
-            s = (double)v->nfiles[0] / (double)vs->opt.l0_compaction_trigger;
-        else
-            s = (double)v->level_bytes[l] / (double)avila_lsm_vset_max_bytes(vs, l);
-        if (s > best) {
-            best = s;
-            best_level = l;
-        }
-    }
-    v->score = best;
-    v->score_level = best_level;
+    if (l == 0)
+        return (double)v->nfiles[0] / (double)vs->opt.l0_compaction_trigger;
+    if (l == AVILA_LSM_LEVELS - 1)
+        return 0;
+    return (double)v->level_bytes[l] / (double)avila_lsm_vset_max_bytes(vs, l);
 }
 
 /* Smallest and largest user keys over the files of fv (n > 0). */
@@ -68,6 +59,7 @@ static struct avila_lsm_compaction *compaction_new(struct avila_lsm_vset *vs, in
         return NULL;
     memset(c, 0, sizeof(*c));
     c->a = vs->a;
+    c->vs = vs;
     c->level = level;
     c->version = vs->current;
     avila_lsm_version_ref(c->version);
@@ -80,10 +72,62 @@ static struct avila_lsm_compaction *compaction_new(struct avila_lsm_vset *vs, in
     return c;
 }
 
+static bool any_compacting(const struct avila_lsm_file_vec *fv)
+{
+    for (size_t i = 0; i < fv->n; i++)
+        if (fv->items[i]->compacting)
+            return true;
+    return false;
+}
+
+static void mark_inputs(struct avila_lsm_compaction *c, bool compacting)
+{
+    for (int w = 0; w < 2; w++)
+        for (size_t i = 0; i < c->inputs[w].n; i++)
+            c->inputs[w].items[i]->compacting = compacting;
+}
+
+/*
+ * True if c takes a file a running compaction takes. Disjoint inputs are
+ * enough for disjoint outputs: inputs[0] is every level-n file in its
+ * range, and inputs[1] every level n+1 file meeting that range, so the
+ * key range of the outputs (inputs[0]'s widened to inputs[1]'s ends) holds
+ * no other file of either level, and a compaction from level n elsewhere
+ * that reached into it would take one of those files.
+ */
+static bool conflicts(const struct avila_lsm_compaction *c)
+{
+    return any_compacting(&c->inputs[0]) || any_compacting(&c->inputs[1]);
+}
+
+static void start_running(struct avila_lsm_compaction *c)
+{
+    mark_inputs(c, true);
+    c->running = true;
+    c->next_running = c->vs->running;
+    c->vs->running = c;
+}
+
+uint64_t avila_lsm_vset_pending_outputs(const struct avila_lsm_vset *vs)
+{
+    uint64_t min = 0;
+    for (const struct avila_lsm_compaction *r = vs->running; r; r = r->next_running)
+        if (r->first_output != 0 && (min == 0 || r->first_output < min))
+            min = r->first_output;
+    return min;
+}
+
 void avila_lsm_compaction_free(struct avila_lsm_compaction *c)
 {
     if (!c)
         return;
+    if (c->running) {
+        mark_inputs(c, false);
+        struct avila_lsm_compaction **p = &c->vs->running;
+        while (*p != c)
+            p = &(*p)->next_running;
+        *p = c->next_running;
+    }
     avila_lsm_version_unref(c->version);
     avila_lsm_file_vec_release(&c->inputs[0]);
     avila_lsm_file_vec_release(&c->inputs[1]);
@@ -113,7 +157,7 @@ static int setup_other_inputs(struct avila_lsm_vset *vs, struct avila_lsm_compac
         avila_lsm_file_vec_init(&grown1, vs->a);
         rc = avila_lsm_version_overlapping(v, level, &all_lo, &all_hi, &grown);
         uint64_t limit = vs->opt.target_file_size * EXPAND_LIMIT_FILES;
-        if (rc == 0 && grown.n > c->inputs[0].n &&
+        if (rc == 0 && grown.n > c->inputs[0].n && !any_compacting(&grown) &&
             avila_lsm_file_vec_bytes(&grown) + avila_lsm_file_vec_bytes(&c->inputs[1]) < limit) {
             struct avila_slice nlo, nhi;
             range_of(&grown, &nlo, &nhi);
@@ -149,43 +193,83 @@ static int setup_other_inputs(struct avila_lsm_vset *vs, struct avila_lsm_compac
     return rc;
 }
 
+/*
+ * A compaction of level starting with file first (and for L0 the files
+ * overlapping it), if it can run now. Returns 1 with *out running, 0 on
+ * a conflict, or an error.
+ */
+static int try_pick(struct avila_lsm_vset *vs, int level, struct avila_lsm_file_meta *first,
+                    struct avila_lsm_compaction **out)
+{
+    struct avila_lsm_compaction *c = compaction_new(vs, level);
+    if (!c)
+        return AVILA_ENOMEM;
+    int rc = avila_lsm_ver_vec_push(&c->inputs[0], first);
+    if (rc == 0 && level == 0) {
+        struct avila_slice lo = lsm_user_key(first->smallest), hi = lsm_user_key(first->largest);
+        rc = avila_lsm_version_overlapping(c->version, 0, &lo, &hi, &c->inputs[0]);
+    }
+    if (rc == 0)
+        rc = setup_other_inputs(vs, c);
+    if (rc != 0 || conflicts(c)) {
+        avila_lsm_compaction_free(c);
+        return rc;
+    }
+    start_running(c);
+    *out = c;
+    return 1;
+}
+
+/* A compaction of level that can run now: 1 with *out, 0 if none can, or an error. */
+static int pick_level(struct avila_lsm_vset *vs, int level, struct avila_lsm_compaction **out)
+{
+    const struct avila_lsm_version *v = vs->current;
+    size_t n = v->nfiles[level];
+    if (level == 0) {
+        /* One L0 compaction at a time: L0 files overlap, and the oldest go first. */
+        for (size_t i = 0; i < n; i++)
+            if (v->files[0][i]->compacting)
+                return 0;
+        return try_pick(vs, 0, v->files[0][n - 1], out);
+    }
+    /* The first file after the level's compaction pointer, wrapping around, that can run. */
+    const struct avila_buf *p = &vs->pointer[level];
+    size_t start = 0;
+    while (p->len > 0 && start < n &&
+           avila_lsm_ikey_cmp(v->files[level][start]->largest, avila_slice_make(p->data, p->len)) <=
+               0)
+        start++;
+    for (size_t k = 0; k < n; k++) {
+        struct avila_lsm_file_meta *f = v->files[level][(start + k) % n];
+        if (f->compacting)
+            continue;
+        int rc = try_pick(vs, level, f, out);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
 int avila_lsm_vset_pick_compaction(struct avila_lsm_vset *vs, struct avila_lsm_compaction **out)
 {
     *out = NULL;
     const struct avila_lsm_version *v = vs->current;
-    if (v->score < 1 || v->score_level < 0)
-        return 0;
-    int level = v->score_level;
-    struct avila_lsm_compaction *c = compaction_new(vs, level);
-    if (!c)
-        return AVILA_ENOMEM;
-    int rc = 0;
-    struct avila_lsm_file_meta *first = NULL;
-    if (level == 0) {
-        /* The oldest L0 file (it is last) with the pointer ignored: L0 overlaps anyway. */
-        first = v->files[0][v->nfiles[0] - 1];
-    } else {
-        const struct avila_buf *p = &vs->pointer[level];
-        for (size_t i = 0; i < v->nfiles[level] && !first; i++)
-            if (p->len == 0 || avila_lsm_ikey_cmp(v->files[level][i]->largest,
-                                                  avila_slice_make(p->data, p->len)) > 0)
-                first = v->files[level][i];
-        if (!first)
-            first = v->files[level][0]; /* wrap around */
+    double score[AVILA_LSM_LEVELS - 1];
+    for (int l = 0; l < AVILA_LSM_LEVELS - 1; l++)
+        score[l] = avila_lsm_ver_level_score(vs, v, l);
+    /* Levels from the most due down, while due. */
+    for (;;) {
+        int best = -1;
+        for (int l = 0; l < AVILA_LSM_LEVELS - 1; l++)
+            if (score[l] >= 1 && (best < 0 || score[l] > score[best]))
+                best = l;
+        if (best < 0)
+            return 0;
+        int rc = pick_level(vs, best, out);
+        if (rc != 0)
+            return rc;
+        score[best] = 0;
     }
-    rc = avila_lsm_ver_vec_push(&c->inputs[0], first);
-    if (rc == 0 && level == 0) {
-        struct avila_slice lo = lsm_user_key(first->smallest), hi = lsm_user_key(first->largest);
-        rc = avila_lsm_version_overlapping(v, 0, &lo, &hi, &c->inputs[0]);
-    }
-    if (rc == 0)
-        rc = setup_other_inputs(vs, c);
-    if (rc != 0) {
-        avila_lsm_compaction_free(c);
-        return rc;
-    }
-    *out = c;
-    return 1;
 }
 
 int avila_lsm_vset_compact_range(struct avila_lsm_vset *vs, int level,
@@ -217,10 +301,13 @@ int avila_lsm_vset_compact_range(struct avila_lsm_vset *vs, int level,
     }
     if (rc == 0)
         rc = setup_other_inputs(vs, c);
+    if (rc == 0 && conflicts(c))
+        rc = AVILA_ESTATE;
     if (rc != 0) {
         avila_lsm_compaction_free(c);
         return rc;
     }
+    start_running(c);
     *out = c;
     return 1;
 }

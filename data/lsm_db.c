@@ -51,7 +51,7 @@ static int check_options(const struct avila_lsm_options *o)
         return AVILA_EINVAL;
     if (o->l0_compaction_trigger > o->l0_slowdown || o->l0_slowdown > o->l0_stop)
         return AVILA_EINVAL;
-    if (o->compaction_threads != 1 || o->max_open_files < 16)
+    if (o->compaction_threads > AVILA_LSM_MAX_COMPACTION_THREADS || o->max_open_files < 16)
         return AVILA_EINVAL;
     return 0;
 }

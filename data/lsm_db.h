@@ -70,9 +70,11 @@ struct avila_lsm_options {
     unsigned l0_stop;                /* [36] level-0 files at which writes wait */
     uint64_t level1_bytes;           /* [64 MiB] level 1 target size; x10 per level below */
     uint64_t compaction_rate;        /* [0: unlimited] bytes/s written by compactions */
-    unsigned
-        compaction_threads; /* [1] compaction threads (only 1 so far; flushes have their own) */
+    unsigned compaction_threads;     /* [1] compactions run side by side (flushes have a thread) */
 };
+
+/* Most compaction threads a store takes. */
+#define AVILA_LSM_MAX_COMPACTION_THREADS 16
 
 struct avila_lsm_db;
 struct avila_lsm_snapshot;
@@ -195,6 +197,7 @@ struct avila_lsm_stats {
     uint64_t compact_bytes_read;
     uint64_t compact_bytes_written;
     uint64_t flushes, compactions, trivial_moves;
+    uint64_t compactions_peak;            /* most background compactions that ran at once */
     uint64_t stalls, stall_us, slowdowns; /* writes that waited, time waited */
     uint64_t cache_hits, cache_misses, cache_bytes;
     uint64_t memtable_bytes; /* active and immutable */

@@ -159,8 +159,9 @@ static int flush_imm(struct avila_lsm_db *db)
 
 static bool pending(const struct avila_lsm_db *db, uint64_t number)
 {
+    uint64_t compact = avila_lsm_vset_pending_outputs(&db->vs);
     return (db->pending_flush != 0 && number >= db->pending_flush) ||
-           (db->pending_compact != 0 && number >= db->pending_compact);
+           (compact != 0 && number >= compact);
 }
 
 struct obsolete {
@@ -239,8 +240,8 @@ struct compaction_run {
     struct avila_buf lo;   /* the current output's lower bound (user key) */
     bool has_lo;           /* false: unbounded (the first output) */
     struct avila_buf ikey; /* scratch: tombstone internal keys */
-    uint64_t written;      /* output bytes, for the rate limit */
-    uint64_t t0_ns;
+    uint64_t written;      /* output bytes */
+    uint64_t since_ns;     /* when the output bytes not yet rate-limited began */
     size_t outputs;
 };
 
@@ -251,20 +252,34 @@ static uint64_t mono_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Sleeps as long as the compaction runs ahead of the configured rate. */
+/*
+ * Counts bytes a compaction wrote since r->since_ns, and sleeps while the
+ * compactions together run ahead of the configured rate. The store's
+ * rate clock is when the bytes counted so far are paid for at that rate;
+ * new bytes are paid from the clock or from when they were written,
+ * whichever is later (so an idle spell earns no burst).
+ */
 static void rate_limit(struct compaction_run *r, uint64_t bytes)
 {
+    struct avila_lsm_db *db = r->db;
     r->written += bytes;
-    uint64_t rate = r->db->opt.compaction_rate;
+    uint64_t rate = db->opt.compaction_rate;
     if (rate == 0)
         return;
-    uint64_t due_ns = (uint64_t)((double)r->written / (double)rate * 1e9);
-    uint64_t spent = mono_ns() - r->t0_ns;
-    if (due_ns > spent) {
-        uint64_t d = due_ns - spent;
+    uint64_t cost = (uint64_t)((double)bytes / (double)rate * 1e9);
+    pthread_mutex_lock(&db->mu);
+    if (db->rate_next_ns < r->since_ns)
+        db->rate_next_ns = r->since_ns;
+    db->rate_next_ns += cost;
+    uint64_t due = db->rate_next_ns;
+    pthread_mutex_unlock(&db->mu);
+    uint64_t now = mono_ns();
+    if (due > now) {
+        uint64_t d = due - now;
         struct timespec ts = {(time_t)(d / 1000000000u), (long)(d % 1000000000u)};
         nanosleep(&ts, NULL);
     }
+    r->since_ns = mono_ns();
 }
 
 /*
@@ -452,7 +467,7 @@ static int run_compaction(struct avila_lsm_db *db, struct avila_lsm_compaction *
         avila_lsm_compaction_free(c);
         return rc;
     }
-    struct compaction_run r = {.db = db, .c = c, .t0_ns = mono_ns()};
+    struct compaction_run r = {.db = db, .c = c, .since_ns = mono_ns()};
     size_t nsnap = 0;
     for (struct avila_lsm_snapshot *s = db->snapshots.next; s != &db->snapshots; s = s->next)
         nsnap++;
@@ -469,7 +484,7 @@ static int run_compaction(struct avila_lsm_db *db, struct avila_lsm_compaction *
     for (struct avila_lsm_snapshot *s = db->snapshots.next; rc == 0 && s != &db->snapshots;
          s = s->next)
         r.stripes.snaps[r.stripes.n++] = s->seq; /* the list is sorted by seq */
-    db->pending_compact = avila_lsm_vset_next_file(&db->vs);
+    c->first_output = avila_lsm_vset_next_file(&db->vs);
     pthread_mutex_unlock(&db->mu);
 
     avila_lsm_rangedel_init(&r.rd, db->a, (size_t)256 << 20);
@@ -518,12 +533,11 @@ static int run_compaction(struct avila_lsm_db *db, struct avila_lsm_compaction *
         db->vs.io.compact_read += read_bytes;
         db->vs.io.compact_written += r.written;
     }
-    db->pending_compact = 0; /* outputs of a failure become obsolete, deleted below */
     avila_free(db->a, children, n * sizeof(*children), _Alignof(struct avila_lsm_iter));
     avila_free(db->a, its, n * sizeof(*its), _Alignof(struct avila_lsm_table_iter));
     avila_free(db->a, tabs, n * sizeof(struct lsm_table_entry *), _Alignof(void *));
     avila_free(db->a, r.stripes.snaps, (nsnap + 1) * sizeof(uint64_t), _Alignof(uint64_t));
-    avila_lsm_compaction_free(c);
+    avila_lsm_compaction_free(c); /* outputs of a failure become obsolete, deleted later */
     return rc;
 }
 
@@ -591,7 +605,7 @@ static void *compact_main(void *arg)
     while (!db->closing) {
         struct avila_lsm_compaction *c = NULL;
         int picked = 0;
-        if (db->bg_error == 0 && !db->compacting)
+        if (db->bg_error == 0 && !db->manual)
             picked = avila_lsm_vset_pick_compaction(&db->vs, &c);
         if (picked <= 0) {
             if (picked < 0 && db->bg_error == 0)
@@ -599,13 +613,15 @@ static void *compact_main(void *arg)
             pthread_cond_wait(&db->work_cv, &db->mu);
             continue;
         }
-        db->compacting = true;
+        if (++db->compactions > db->st.compactions_peak)
+            db->st.compactions_peak = db->compactions;
         int rc = run_compaction(db, c);
-        db->compacting = false;
+        db->compactions--;
         if (rc != 0 && db->bg_error == 0 && !db->closing)
             db->bg_error = rc;
         avila_lsm_db_bg_delete_obsolete(db);
         pthread_cond_broadcast(&db->bg_cv);
+        avila_lsm_db_bg_kick(db); /* its files are free again: others may pick them */
     }
     pthread_mutex_unlock(&db->mu);
     return NULL;
@@ -615,15 +631,14 @@ int avila_lsm_db_bg_start(struct avila_lsm_db *db)
 {
     if (pthread_create(&db->flush_thread, NULL, flush_main, db) != 0)
         return AVILA_EIO;
-    if (pthread_create(&db->compact_thread, NULL, compact_main, db) != 0) {
-        pthread_mutex_lock(&db->mu);
-        db->closing = true;
-        avila_lsm_db_bg_kick(db);
-        pthread_mutex_unlock(&db->mu);
-        pthread_join(db->flush_thread, NULL);
-        return AVILA_EIO;
-    }
     db->threads_started = true;
+    for (unsigned i = 0; i < db->opt.compaction_threads; i++) {
+        if (pthread_create(&db->compact_threads[i], NULL, compact_main, db) != 0) {
+            avila_lsm_db_bg_stop(db);
+            return AVILA_EIO;
+        }
+        db->compact_threads_started++;
+    }
     return 0;
 }
 
@@ -637,7 +652,9 @@ void avila_lsm_db_bg_stop(struct avila_lsm_db *db)
     pthread_cond_broadcast(&db->bg_cv);
     pthread_mutex_unlock(&db->mu);
     pthread_join(db->flush_thread, NULL);
-    pthread_join(db->compact_thread, NULL);
+    for (unsigned i = 0; i < db->compact_threads_started; i++)
+        pthread_join(db->compact_threads[i], NULL);
+    db->compact_threads_started = 0;
     db->threads_started = false;
 }
 
@@ -653,11 +670,17 @@ int avila_lsm_db_bg_compact_range(struct avila_lsm_db *db, const struct avila_sl
         if (avila_lsm_version_overlapping(v, l, begin, end, &fv) == 0 && fv.n > 0)
             deepest = l;
     avila_lsm_file_vec_release(&fv);
-    int rc = 0;
+    /* One manual compaction at a time; background ones finish and none starts meanwhile. */
+    while (db->manual && db->bg_error == 0)
+        pthread_cond_wait(&db->bg_cv, &db->mu);
+    int rc = db->bg_error;
+    bool mine = rc == 0;
+    if (mine)
+        db->manual = true;
+    while (db->compactions > 0 && db->bg_error == 0)
+        pthread_cond_wait(&db->bg_cv, &db->mu);
     /* A manual step takes a bounded part of a level: repeat until none of it is left. */
     for (int level = 0; rc == 0 && level < deepest;) {
-        while (db->compacting && db->bg_error == 0)
-            pthread_cond_wait(&db->bg_cv, &db->mu);
         rc = db->bg_error;
         struct avila_lsm_compaction *c = NULL;
         if (rc == 0)
@@ -666,10 +689,11 @@ int avila_lsm_db_bg_compact_range(struct avila_lsm_db *db, const struct avila_sl
             level++;
             continue;
         }
-        db->compacting = true;
         rc = run_compaction(db, c);
-        db->compacting = false;
         avila_lsm_db_bg_delete_obsolete(db);
+    }
+    if (mine) {
+        db->manual = false;
         pthread_cond_broadcast(&db->bg_cv);
         avila_lsm_db_bg_kick(db);
     }

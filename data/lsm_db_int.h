@@ -90,11 +90,12 @@ struct avila_lsm_db {
     struct avila_lsm_vset vs;
     struct avila_lsm_snapshot snapshots; /* list head */
     uint64_t pending_flush;              /* number of the table a flush writes, or 0 */
-    uint64_t pending_compact;            /* first output number of the running compaction, or 0 */
     bool wal_dirty;                      /* unsynced groups wait in the WAL's buffer */
     int bg_error;
     _Atomic(bool) closing; /* also read by a running compaction, without mu */
-    bool compacting;
+    unsigned compactions;  /* running in the background */
+    bool manual;           /* a manual compaction runs or waits: none starts in the background */
+    uint64_t rate_next_ns; /* the compaction rate limit's clock: when the bytes so far are due */
     struct avila_lsm_stats st;
 
     /* The WAL: written by the write-group leader only, outside mu. */
@@ -107,7 +108,8 @@ struct avila_lsm_db {
     pthread_mutex_t cache_mu[AVILA_LSM_CACHE_DEFAULT_SHARDS];
     struct lsm_tables tables;
 
-    pthread_t flush_thread, compact_thread;
+    pthread_t flush_thread, compact_threads[AVILA_LSM_MAX_COMPACTION_THREADS];
+    unsigned compact_threads_started;
     bool threads_started;
 };
 

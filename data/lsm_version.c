@@ -24,6 +24,7 @@ static struct avila_lsm_file_meta *meta_new(const struct avila_allocator *a,
     m->largest_seq = f->largest_seq;
     m->refs = 1;
     m->alloc_size = size;
+    m->compacting = false;
     return m;
 }
 
@@ -83,7 +84,6 @@ static struct avila_lsm_version *version_new(struct avila_lsm_vset *vs)
         return NULL;
     memset(v, 0, sizeof(*v));
     v->vs = vs;
-    v->score_level = -1;
     return v;
 }
 
@@ -568,7 +568,6 @@ int avila_lsm_vset_log_and_apply(struct avila_lsm_vset *vs, struct avila_lsm_edi
     }
     for (int l = 0; l < AVILA_LSM_LEVELS; l++)
         avila_buf_release(&saved[l]);
-    avila_lsm_ver_score(vs, v);
     version_install(vs, v);
     return 0;
 fail:
@@ -583,12 +582,7 @@ void avila_lsm_vset_level_stats(const struct avila_lsm_vset *vs,
     for (int l = 0; l < AVILA_LSM_LEVELS; l++) {
         stats[l].files = v->nfiles[l];
         stats[l].bytes = v->level_bytes[l];
-        if (l == 0)
-            stats[l].score = (double)v->nfiles[0] / (double)vs->opt.l0_compaction_trigger;
-        else if (l == AVILA_LSM_LEVELS - 1)
-            stats[l].score = 0;
-        else
-            stats[l].score = (double)v->level_bytes[l] / (double)avila_lsm_vset_max_bytes(vs, l);
+        stats[l].score = avila_lsm_ver_level_score(vs, v, l);
     }
 }
 
@@ -870,7 +864,6 @@ static int replay(struct avila_lsm_vset *vs, uint64_t number)
     vs->next_file = next_file;
     vs->manifest_number = number;
     vs->durable_manifest = number;
-    avila_lsm_ver_score(vs, vs->current);
     return 0;
 }
 
@@ -914,8 +907,6 @@ int avila_lsm_vset_open(struct avila_lsm_vset *vs, const struct avila_lsm_vfs *v
         /* A fresh directory: MANIFEST-000001 with the empty state. */
         vs->next_file = 1;
         rc = new_manifest(vs, vs->current);
-        if (rc == 0)
-            avila_lsm_ver_score(vs, vs->current);
     } else if (rc == 0) {
         rc = replay(vs, number);
     }

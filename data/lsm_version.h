@@ -188,6 +188,7 @@ struct avila_lsm_file_meta {
     /* private */
     size_t refs;
     size_t alloc_size;
+    bool compacting; /* an input of a running compaction (see avila_lsm_compaction) */
 };
 
 struct avila_lsm_vset;
@@ -207,8 +208,6 @@ struct avila_lsm_version {
     struct avila_lsm_version *prev, *next; /* the set's list of live versions */
     size_t refs;
     size_t cap[AVILA_LSM_LEVELS];
-    double score;    /* highest compaction score */
-    int score_level; /* its level */
 };
 
 /* Takes a reference on v. */
@@ -314,6 +313,7 @@ struct avila_lsm_vset {
     struct avila_lsm_wal_writer *manifest;      /* NULL: the next apply starts a new MANIFEST */
     struct avila_buf pointer[AVILA_LSM_LEVELS]; /* compaction pointers (internal keys) */
     struct avila_buf scratch;
+    struct avila_lsm_compaction *running; /* picked and not yet freed */
 };
 
 /*
@@ -419,8 +419,15 @@ uint64_t avila_lsm_vset_max_bytes(const struct avila_lsm_vset *vs, int level);
  * merged into new files at level + 1. It holds a ref on the version it
  * was picked from. edit already deletes every input and moves the level's
  * compaction pointer; the compaction writer adds its outputs
- * (avila_lsm_compaction_add_output) and hands edit to log_and_apply.
- * Fields readable; do not change them.
+ * (avila_lsm_compaction_add_output) and hands edit to log_and_apply,
+ * which applies it to the version current then.
+ *
+ * Compactions run side by side. From the pick until it is freed, a
+ * compaction is running: its inputs are marked, and no other compaction
+ * is picked that takes a marked file or a second set of level-0 files.
+ * So running compactions touch disjoint files and key ranges of each
+ * level, and their edits apply in any order. Fields readable; do not
+ * change them except first_output.
  */
 struct avila_lsm_compaction {
     int level;
@@ -431,8 +438,13 @@ struct avila_lsm_compaction {
     uint64_t max_grandparent_overlap; /* bytes: cut an output file past this */
     bool manual;
     struct avila_lsm_edit edit;
+    /* Set by the writer: its output files take numbers from here on (0: none yet). */
+    uint64_t first_output;
     /* private */
     const struct avila_allocator *a;
+    struct avila_lsm_vset *vs;
+    struct avila_lsm_compaction *next_running;
+    bool running;
     size_t gp_index;
     uint64_t gp_overlap;
     bool gp_seen_key;
@@ -440,28 +452,38 @@ struct avila_lsm_compaction {
 };
 
 /*
- * Picks the compaction most due: the level with the highest score, if it
- * is at least 1 (L0: file count over l0_compaction_trigger; Ln: bytes over
- * the level's target). Inputs: for Ln the first file after the level's
- * compaction pointer (wrapping around); for L0 the oldest file and
- * every L0 file overlapping it (transitively); then the level + 1 files
+ * Picks the compaction most due that can run beside the running ones:
+ * levels in order of score, those of at least 1 (L0: file count over
+ * l0_compaction_trigger; Ln: bytes over the level's target). Inputs: for
+ * Ln the first file after the level's compaction pointer (wrapping
+ * around) that leads to no conflict; for L0 the oldest file and every L0
+ * file overlapping it (transitively); then the level + 1 files
  * overlapping them; level-n inputs grow when that adds no level + 1 file
  * and stays under 25 target files of bytes. Returns 1 with *out a new
- * compaction (free with avila_lsm_compaction_free), 0 when none is due
- * (*out NULL), or AVILA_ENOMEM.
+ * running compaction (free with avila_lsm_compaction_free), 0 when none
+ * is due or every due one conflicts (*out NULL), or AVILA_ENOMEM.
  */
 int avila_lsm_vset_pick_compaction(struct avila_lsm_vset *vs, struct avila_lsm_compaction **out);
 
 /*
  * A manual compaction of the user keys [begin, end] (NULL: unbounded) at
  * level (0 .. AVILA_LSM_LEVELS - 2). Returns 1 with *out, 0 when the level
- * has no file in the range, AVILA_EINVAL, AVILA_ENOMEM.
+ * has no file in the range, AVILA_ESTATE when it would conflict with a
+ * running compaction (the caller waits for those first), AVILA_EINVAL,
+ * AVILA_ENOMEM.
  */
 int avila_lsm_vset_compact_range(struct avila_lsm_vset *vs, int level,
                                  const struct avila_slice *begin, const struct avila_slice *end,
                                  struct avila_lsm_compaction **out);
 
-/* Drops the compaction's ref on its version and frees it. c may be NULL. */
+/*
+ * The smallest first_output of the running compactions that set one, or
+ * 0: table files numbered from there on may be outputs in progress.
+ */
+uint64_t avila_lsm_vset_pending_outputs(const struct avila_lsm_vset *vs);
+
+/* Ends the compaction's run (its inputs unmarked), drops its ref on its version, frees it.
+ * c may be NULL. */
 void avila_lsm_compaction_free(struct avila_lsm_compaction *c);
 
 /*

@@ -19,8 +19,12 @@ static inline struct avila_slice lsm_user_key(struct avila_slice ikey)
     return avila_slice_make(ikey.ptr, ikey.len - AVILA_LSM_TRAILER_LEN);
 }
 
-/* Recomputes v's compaction score and level (lsm_compact_pick.c). */
-void avila_lsm_ver_score(const struct avila_lsm_vset *vs, struct avila_lsm_version *v);
+/*
+ * Level l's compaction score in v: L0 files over the trigger, bytes over
+ * the target below; 0 for the last level (lsm_compact_pick.c).
+ */
+double avila_lsm_ver_level_score(const struct avila_lsm_vset *vs, const struct avila_lsm_version *v,
+                                 int l);
 
 /* True if f's user-key range meets [begin, end] (NULL: unbounded), inclusive. */
 bool avila_lsm_ver_file_meets(const struct avila_lsm_file_meta *f, const struct avila_slice *begin,

@@ -66,7 +66,7 @@ grep -q "line 1" err.txt && pass "the error names the line" || fail "the error n
 
 # ------------------------------------------------------------------ compact, stats, check
 check "del-range half" "$avila" kv big del-range key00001 key10001
-check "compact" "$avila" kv big compact
+check "compact with two compaction threads" "$avila" kv --compaction-threads 2 big compact
 expect "10,001 keys left" "10001" sh -c "'$avila' kv big dump | wc -l"
 "$avila" kv big stats >stats.txt
 if grep -qx 'live_keys 10001' stats.txt && grep -q '^level\.[0-6]\.files [0-9]*$' stats.txt &&
@@ -86,6 +86,8 @@ status "no command" 2 "$avila" kv db
 status "an unknown command" 2 "$avila" kv db frobnicate
 status "get without a key" 2 "$avila" kv db get
 status "--limit with get" 2 "$avila" kv --limit 3 db get apple
+status "--compaction-threads 0" 2 "$avila" kv --compaction-threads 0 db get apple
+status "--compaction-threads 17" 2 "$avila" kv --compaction-threads 17 db get apple
 status "reading a store that does not exist" 1 "$avila" kv nothing-here get a
 grep -q "no store" err.txt && pass "it says there is no store" || fail "it says there is no store" "$(cat err.txt)"
 writer="$AVILA_BUILD/tests/data/tool_kv_writer"

@@ -22,7 +22,9 @@
  *   - picking: L0 trigger, score order, compaction pointer rotation and
  *     wrap, L0 overlap expansion, level n+1 overlap and input growth,
  *     trivial moves, grandparent cuts, the bottom-level check, manual
- *     ranges; damaged CURRENT and MANIFEST files.
+ *     ranges; compactions side by side (taken files skipped, one level-0
+ *     compaction at a time, outputs in progress); damaged CURRENT and
+ *     MANIFEST files.
  */
 #include "tests/support/unit.h"
 
@@ -1112,6 +1114,62 @@ static void pick_l0(void **state)
     pick_close(&p);
 }
 
+/*
+ * Compactions side by side: each pick while others run takes only files
+ * none of them takes (the next file of the level, then the next level),
+ * one level-0 compaction at a time; a manual compaction meeting a running
+ * one is refused; freeing one makes its files pickable again.
+ */
+static void pick_side_by_side(void **state)
+{
+    (void)state;
+    struct pick_env p;
+    pick_open(&p);
+    pick_add(&p, 0, 10, 10, 20); /* oldest */
+    pick_add(&p, 0, 10, 15, 25);
+    pick_add(&p, 0, 10, 300, 310);
+    pick_add(&p, 0, 10, 305, 315);
+    uint64_t f[4];
+    for (int i = 0; i < 4; i++) /* L1 at twice its target: the most due */
+        f[i] = pick_add(&p, 1, 5000, 100 * (unsigned)i + 100, 100 * (unsigned)i + 150);
+    uint64_t g = pick_add(&p, 2, 100, 120, 130);
+    struct avila_lsm_compaction *c[6];
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(avila_lsm_vset_pick_compaction(&p.vs, &c[i]), 1);
+        assert_int_equal(c[i]->level, 1);
+        assert_true(c[i]->inputs[0].n == 1 && c[i]->inputs[0].items[0]->number == f[i]);
+    }
+    assert_true(c[0]->inputs[1].n == 1 && c[0]->inputs[1].items[0]->number == g);
+    /* Every L1 file is taken: level 0 next, its oldest file and the one it meets. */
+    assert_int_equal(avila_lsm_vset_pick_compaction(&p.vs, &c[4]), 1);
+    assert_int_equal(c[4]->level, 0);
+    assert_int_equal(c[4]->inputs[0].n, 2);
+    assert_int_equal(avila_lsm_vset_pick_compaction(&p.vs, &c[5]), 0);
+    assert_null(c[5]);
+    uint8_t k1[17], k2[17];
+    struct avila_slice lo = avila_slice_make(ikey(k1, 120, 1, AVILA_LSM_VALUE).ptr, 9);
+    struct avila_slice hi = avila_slice_make(ikey(k2, 140, 1, AVILA_LSM_VALUE).ptr, 9);
+    assert_int_equal(avila_lsm_vset_compact_range(&p.vs, 1, &lo, &hi, &c[5]), AVILA_ESTATE);
+    /* Outputs in progress: the smallest first number of the running compactions. */
+    assert_true(avila_lsm_vset_pending_outputs(&p.vs) == 0);
+    c[0]->first_output = 50;
+    c[1]->first_output = 40;
+    assert_true(avila_lsm_vset_pending_outputs(&p.vs) == 40);
+    avila_lsm_compaction_free(c[1]);
+    assert_true(avila_lsm_vset_pending_outputs(&p.vs) == 50);
+    /* f[1] is free again: the next pick takes it; then nothing is left. */
+    assert_int_equal(avila_lsm_vset_pick_compaction(&p.vs, &c[1]), 1);
+    assert_true(c[1]->level == 1 && c[1]->inputs[0].items[0]->number == f[1]);
+    assert_int_equal(avila_lsm_vset_pick_compaction(&p.vs, &c[5]), 0);
+    for (int i = 0; i < 5; i++)
+        avila_lsm_compaction_free(c[i]);
+    assert_true(avila_lsm_vset_pending_outputs(&p.vs) == 0);
+    assert_int_equal(avila_lsm_vset_compact_range(&p.vs, 1, &lo, &hi, &c[5]), 1);
+    assert_true(c[5]->inputs[0].n == 1 && c[5]->inputs[0].items[0]->number == f[0]);
+    avila_lsm_compaction_free(c[5]);
+    pick_close(&p);
+}
+
 static void pick_scores_and_pointer(void **state)
 {
     (void)state;
@@ -1310,6 +1368,7 @@ int main(void)
         cmocka_unit_test(queries),
         cmocka_unit_test(pick_l0),
         cmocka_unit_test(pick_scores_and_pointer),
+        cmocka_unit_test(pick_side_by_side),
         cmocka_unit_test(pick_growth_and_limits),
         cmocka_unit_test(alloc_failures),
         cmocka_unit_test(many_edits),

@@ -46,6 +46,7 @@ int main(int argc, char **argv)
         .l0_compaction_trigger = 2,
         .l0_slowdown = 4,
         .l0_stop = 8,
+        .compaction_threads = 2, /* kills land in side-by-side compactions too */
     };
     struct avila_lsm_db *db;
     int rc = avila_lsm_open(&db, argv[2], &o, NULL);

@@ -1,16 +1,18 @@
 /*
  * data/lsm_db_iter.c - iterators of the LSM store: a user-view iterator
- * (data/lsm_dbiter.h) over a merge (data/lsm_merge.h) of the memtables and
- * every table of the version it pins, with the range tombstones of all of
- * them. OS code (the store's mutex).
+ * (data/lsm_dbiter.h) over a merge (data/lsm_merge.h) of the memtables,
+ * each level-0 table, and one concatenation (data/lsm_concat.h) of the
+ * tables of each deeper level, of the version it pins, with the range
+ * tombstones of all of them. OS code (the store's mutex).
  *
- * Cost. Every table of the version is a child of the merge; a scan is
- * O(log children) per entry. A per-level concatenating child (one open
- * table at a time) would cut open files for very large stores; with the
- * default 16 MiB tables a store of 10 GB has about 640 of them.
+ * Cost. A seek costs one seek per memtable, level-0 table and level; a
+ * scan O(log children) per entry. Every table of the version is opened
+ * (through the table cache) when the iterator is made, for its range
+ * tombstones.
  */
 #include <string.h>
 
+#include "data/lsm_concat.h"
 #include "data/lsm_db_int.h"
 #include "data/lsm_dbiter.h"
 #include "data/lsm_merge.h"
@@ -24,9 +26,12 @@ struct avila_lsm_db_iter {
     struct avila_lsm_memtable_iter mits[2];
     struct lsm_table_entry **tabs;
     struct avila_lsm_table_iter *tits;
-    size_t ntabs, ntits;
-    struct avila_lsm_iter *children;
-    size_t nchildren, cap;
+    struct avila_lsm_iter *views; /* of tits */
+    struct avila_slice *largest;  /* of each table, for the concatenations */
+    size_t ntabs, ntits, cap;     /* cap: tables of the version */
+    struct avila_lsm_concat levels[AVILA_LSM_LEVELS];
+    struct avila_lsm_iter *children; /* of the merge: memtables, L0 tables, levels */
+    size_t nchildren, max_children;
     struct avila_lsm_merge_slot *work;
     struct avila_lsm_merge merge;
     struct avila_lsm_iter merged;
@@ -50,9 +55,11 @@ void avila_lsm_db_iter_destroy(struct avila_lsm_db_iter *it)
     const struct avila_allocator *a = db->a;
     avila_free(a, it->tabs, it->cap * sizeof(struct lsm_table_entry *), _Alignof(void *));
     avila_free(a, it->tits, it->cap * sizeof(*it->tits), _Alignof(struct avila_lsm_table_iter));
-    avila_free(a, it->children, (it->cap + 2) * sizeof(*it->children),
+    avila_free(a, it->views, it->cap * sizeof(*it->views), _Alignof(struct avila_lsm_iter));
+    avila_free(a, it->largest, it->cap * sizeof(*it->largest), _Alignof(struct avila_slice));
+    avila_free(a, it->children, it->max_children * sizeof(*it->children),
                _Alignof(struct avila_lsm_iter));
-    avila_free(a, it->work, AVILA_LSM_MERGE_WORK_LEN(it->cap + 2) * sizeof(*it->work),
+    avila_free(a, it->work, AVILA_LSM_MERGE_WORK_LEN(it->max_children) * sizeof(*it->work),
                _Alignof(struct avila_lsm_merge_slot));
     pthread_mutex_lock(&db->mu);
     avila_lsm_db_mem_unref(db, it->mems[0]);
@@ -76,7 +83,7 @@ static int add_mem(struct avila_lsm_db_iter *it, int i)
     return rc;
 }
 
-/* Opens table f as a child and adds its range tombstones. */
+/* Opens table f (its iterator the next of views) and adds its range tombstones. */
 static int add_table(struct avila_lsm_db_iter *it, const struct avila_lsm_file_meta *f,
                      bool no_fill_cache, uint8_t *kb)
 {
@@ -89,9 +96,28 @@ static int add_table(struct avila_lsm_db_iter *it, const struct avila_lsm_file_m
     rc = avila_lsm_table_iter_init(&it->tits[it->ntits], e->table, &o);
     if (rc != 0)
         return rc;
-    avila_lsm_table_iter_as(&it->tits[it->ntits], &it->children[it->nchildren++]);
+    avila_lsm_table_iter_as(&it->tits[it->ntits], &it->views[it->ntits]);
+    it->largest[it->ntits] = f->largest;
     it->ntits++;
     return avila_lsm_db_tables_add_tombstones(&it->rd, e->table, kb);
+}
+
+/* Adds the tables of level l: each as a child at L0, one concatenation (cat) below. */
+static int add_level(struct avila_lsm_db_iter *it, int l, struct avila_lsm_concat *cat,
+                     bool no_fill_cache, uint8_t *kb)
+{
+    size_t first = it->ntits, n = it->v->nfiles[l];
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        rc = add_table(it, it->v->files[l][i], no_fill_cache, kb);
+        if (rc == 0 && l == 0)
+            it->children[it->nchildren++] = it->views[it->ntits - 1];
+    }
+    if (rc == 0 && l > 0 && n > 0) {
+        avila_lsm_concat_init(cat, &it->views[first], &it->largest[first], n);
+        avila_lsm_concat_as(cat, &it->children[it->nchildren++]);
+    }
+    return rc;
 }
 
 static int build(struct avila_lsm_db_iter *it, const struct avila_lsm_read_options *ro)
@@ -101,15 +127,19 @@ static int build(struct avila_lsm_db_iter *it, const struct avila_lsm_read_optio
     for (int l = 0; l < AVILA_LSM_LEVELS; l++)
         n += it->v->nfiles[l];
     it->cap = n;
+    it->max_children = 2 + it->v->nfiles[0] + AVILA_LSM_LEVELS;
     it->tabs = avila_alloc_array(a, n, sizeof(struct lsm_table_entry *), _Alignof(void *));
     it->tits = avila_alloc_array(a, n, sizeof(*it->tits), _Alignof(struct avila_lsm_table_iter));
-    it->children =
-        avila_alloc_array(a, n + 2, sizeof(*it->children), _Alignof(struct avila_lsm_iter));
-    it->work = avila_alloc_array(a, AVILA_LSM_MERGE_WORK_LEN(n + 2), sizeof(*it->work),
+    it->views = avila_alloc_array(a, n, sizeof(*it->views), _Alignof(struct avila_lsm_iter));
+    it->largest = avila_alloc_array(a, n, sizeof(*it->largest), _Alignof(struct avila_slice));
+    it->children = avila_alloc_array(a, it->max_children, sizeof(*it->children),
+                                     _Alignof(struct avila_lsm_iter));
+    it->work = avila_alloc_array(a, AVILA_LSM_MERGE_WORK_LEN(it->max_children), sizeof(*it->work),
                                  _Alignof(struct avila_lsm_merge_slot));
     uint8_t *kb = avila_alloc(a, AVILA_LSM_IKEY_MAX, 1);
-    int rc = (n > 0 && (it->tabs == NULL || it->tits == NULL)) || it->children == NULL ||
-                     it->work == NULL || kb == NULL
+    int rc = (n > 0 &&
+              (it->tabs == NULL || it->tits == NULL || it->views == NULL || it->largest == NULL)) ||
+                     it->children == NULL || it->work == NULL || kb == NULL
                  ? AVILA_ENOMEM
                  : 0;
     for (int i = 0; rc == 0 && i < 2; i++)
@@ -117,14 +147,13 @@ static int build(struct avila_lsm_db_iter *it, const struct avila_lsm_read_optio
             rc = add_mem(it, i);
     bool no_fill = ro != NULL && ro->no_fill_cache;
     for (int l = 0; rc == 0 && l < AVILA_LSM_LEVELS; l++)
-        for (size_t i = 0; rc == 0 && i < it->v->nfiles[l]; i++)
-            rc = add_table(it, it->v->files[l][i], no_fill, kb);
+        rc = add_level(it, l, &it->levels[l], no_fill, kb);
     avila_free(a, kb, AVILA_LSM_IKEY_MAX, 1);
     if (rc == 0)
         rc = avila_lsm_rangedel_finish(&it->rd);
     if (rc == 0)
         rc = avila_lsm_merge_init(&it->merge, it->children, it->nchildren, it->work,
-                                  AVILA_LSM_MERGE_WORK_LEN(n + 2));
+                                  AVILA_LSM_MERGE_WORK_LEN(it->max_children));
     if (rc != 0)
         return rc;
     avila_lsm_merge_as(&it->merge, &it->merged);

@@ -6,13 +6,17 @@
  * avila_lsm_memtable_iter_as), random walks of seeks, seek_first,
  * seek_last, next and prev with direction switches; children sharing keys
  * (ties by child index); hundreds of children; a merge of merges; errors
- * injected into one child at every call position.
+ * injected into one child at every call position. The concatenating
+ * iterator (data/lsm_concat.h) the same way: random runs of one sorted
+ * model (some empty) as its children, random walks and full scans, and
+ * an injected error in one child.
  */
 #include "tests/support/unit.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/lsm_concat.h"
 #include "data/lsm_memtable.h"
 #include "data/lsm_merge.h"
 
@@ -271,28 +275,34 @@ static void world_free(struct world *w)
     free(w->model);
 }
 
-/* Checks the merge stands at model position pos (nmodel = not valid). */
-static void check_at(const struct avila_lsm_merge *m, const struct world *w, size_t pos)
+/*
+ * Checks the iterator stands at model position pos (nmodel = not valid);
+ * m, when not NULL, is the merge behind it and must name the entry's child.
+ */
+static void check_at(const struct avila_lsm_iter *it, const struct avila_lsm_merge *m,
+                     const struct world *w, size_t pos)
 {
     if (pos >= w->nmodel) {
-        assert_false(avila_lsm_merge_valid(m));
-        assert_int_equal(avila_lsm_merge_status(m), 0);
+        assert_false(avila_lsm_iter_valid(it));
+        assert_int_equal(avila_lsm_iter_status(it), 0);
         return;
     }
-    assert_true(avila_lsm_merge_valid(m));
+    assert_true(avila_lsm_iter_valid(it));
     const struct ent *e = &w->model[pos];
-    struct avila_slice k = avila_lsm_merge_key(m);
+    struct avila_slice k = avila_lsm_iter_key(it);
     assert_int_equal(k.len, e->iklen);
     assert_memory_equal(k.ptr, e->ik, k.len);
-    struct avila_slice v = avila_lsm_merge_value(m);
+    struct avila_slice v = avila_lsm_iter_value(it);
     assert_int_equal(v.len, e->vlen);
     if (v.len > 0)
         assert_memory_equal(v.ptr, e->val, v.len);
-    assert_int_equal(avila_lsm_merge_child(m), e->child);
+    if (m != NULL)
+        assert_int_equal(avila_lsm_merge_child(m), e->child);
 }
 
-/* One random walk of ops steps over the merge of w's children. */
-static void random_walk(struct avila_lsm_merge *m, const struct world *w, uint64_t *rng, int steps)
+/* One random walk of steps moves over the iterator (m as in check_at). */
+static void random_walk(const struct avila_lsm_iter *it, const struct avila_lsm_merge *m,
+                        const struct world *w, uint64_t *rng, int steps)
 {
     size_t pos = w->nmodel;
     for (int s = 0; s < steps; s++) {
@@ -303,33 +313,51 @@ static void random_walk(struct avila_lsm_merge *m, const struct world *w, uint64
             make_ent(&probe, rng, 0);
             if (unit_rand(rng) % 2 && w->nmodel > 0) /* often an existing key */
                 probe = w->model[unit_rand(rng) % w->nmodel];
-            assert_int_equal(avila_lsm_merge_seek(m, avila_slice_make(probe.ik, probe.iklen)), 0);
+            assert_int_equal(avila_lsm_iter_seek(it, avila_slice_make(probe.ik, probe.iklen)), 0);
             pos = 0;
             while (pos < w->nmodel && ent_cmp(&w->model[pos], &probe) < 0)
                 pos++;
         } else if (op == 1 && !valid) {
-            assert_int_equal(avila_lsm_merge_seek_first(m), 0);
+            assert_int_equal(avila_lsm_iter_seek_first(it), 0);
             pos = 0;
         } else if (op < 6 && !valid) {
-            assert_int_equal(avila_lsm_merge_seek_last(m), 0);
+            assert_int_equal(avila_lsm_iter_seek_last(it), 0);
             pos = w->nmodel == 0 ? 0 : w->nmodel - 1;
         } else if (op == 1) {
-            assert_int_equal(avila_lsm_merge_seek_first(m), 0);
+            assert_int_equal(avila_lsm_iter_seek_first(it), 0);
             pos = 0;
         } else if (op == 2) {
-            assert_int_equal(avila_lsm_merge_seek_last(m), 0);
+            assert_int_equal(avila_lsm_iter_seek_last(it), 0);
             pos = w->nmodel == 0 ? 0 : w->nmodel - 1;
         } else if (!valid) {
             continue;
         } else if (op < 6) {
-            assert_int_equal(avila_lsm_merge_next(m), 0);
+            assert_int_equal(avila_lsm_iter_next(it), 0);
             pos++;
         } else {
-            assert_int_equal(avila_lsm_merge_prev(m), 0);
+            assert_int_equal(avila_lsm_iter_prev(it), 0);
             pos = pos == 0 ? w->nmodel : pos - 1;
         }
-        check_at(m, w, pos);
+        check_at(it, m, w, pos);
     }
+}
+
+/* Full scans both ways (m as in check_at). */
+static void full_scans(const struct avila_lsm_iter *it, const struct avila_lsm_merge *m,
+                       const struct world *w)
+{
+    assert_int_equal(avila_lsm_iter_seek_first(it), 0);
+    for (size_t i = 0; i < w->nmodel; i++) {
+        check_at(it, m, w, i);
+        assert_int_equal(avila_lsm_iter_next(it), 0);
+    }
+    check_at(it, m, w, w->nmodel);
+    assert_int_equal(avila_lsm_iter_seek_last(it), 0);
+    for (size_t i = w->nmodel; i-- > 0;) {
+        check_at(it, m, w, i);
+        assert_int_equal(avila_lsm_iter_prev(it), 0);
+    }
+    check_at(it, m, w, w->nmodel);
 }
 
 static void run_world(uint64_t *rng, size_t nchild, size_t max_ents, bool use_mt, int walks,
@@ -344,21 +372,11 @@ static void run_world(uint64_t *rng, size_t nchild, size_t max_ents, bool use_mt
     assert_int_equal(
         avila_lsm_merge_init(&m, w->children, nchild, work, AVILA_LSM_MERGE_WORK_LEN(nchild)), 0);
     assert_false(avila_lsm_merge_valid(&m));
+    struct avila_lsm_iter view;
+    avila_lsm_merge_as(&m, &view);
     for (int i = 0; i < walks; i++)
-        random_walk(&m, w, rng, steps);
-    /* Full scans both ways. */
-    assert_int_equal(avila_lsm_merge_seek_first(&m), 0);
-    for (size_t i = 0; i < w->nmodel; i++) {
-        check_at(&m, w, i);
-        assert_int_equal(avila_lsm_merge_next(&m), 0);
-    }
-    check_at(&m, w, w->nmodel);
-    assert_int_equal(avila_lsm_merge_seek_last(&m), 0);
-    for (size_t i = w->nmodel; i-- > 0;) {
-        check_at(&m, w, i);
-        assert_int_equal(avila_lsm_merge_prev(&m), 0);
-    }
-    check_at(&m, w, w->nmodel);
+        random_walk(&view, &m, w, rng, steps);
+    full_scans(&view, &m, w);
     free(work);
     world_free(w);
     free(w);
@@ -434,8 +452,10 @@ static void shared_keys(void **state)
         struct avila_lsm_merge_slot work[5];
         struct avila_lsm_merge m;
         assert_int_equal(avila_lsm_merge_init(&m, w->children, w->nchild, work, 5), 0);
+        struct avila_lsm_iter view;
+        avila_lsm_merge_as(&m, &view);
         for (int i = 0; i < 4; i++)
-            random_walk(&m, w, &rng, 80);
+            random_walk(&view, &m, w, &rng, 80);
         world_free(w);
         free(w);
     }
@@ -532,10 +552,121 @@ static void child_errors(void **state)
             /* A seek clears it. */
             assert_int_equal(avila_lsm_merge_seek_first(&m), 0);
             assert_int_equal(avila_lsm_merge_status(&m), 0);
-            check_at(&m, w, 0);
+            struct avila_lsm_iter view;
+            avila_lsm_merge_as(&m, &view);
+            check_at(&view, &m, w, 0);
         } else {
             assert_int_equal(rc, 0);
             assert_true(seen_calls < 40);
+        }
+        world_free(w);
+        free(w);
+    }
+}
+
+/* ---------------------------------------------------------------- concatenation */
+
+/*
+ * A world for data/lsm_concat.h: up to max_ents random entries, sorted,
+ * cut into nchild consecutive runs (some empty), one array child each;
+ * largest[c] is the last key of run c, or of the run before for an empty
+ * one (the first key overall for leading empty runs).
+ */
+static void concat_world_build(struct world *w, struct avila_slice *largest, uint64_t *rng,
+                               size_t nchild, size_t max_ents)
+{
+    memset(w, 0, sizeof(*w));
+    w->nchild = nchild;
+    size_t n = nchild == 0 ? 0 : (size_t)(unit_rand(rng) % (max_ents + 1));
+    w->model = calloc(n + 1, sizeof(*w->model));
+    assert_non_null(w->model);
+    for (size_t i = 0; i < n; i++)
+        make_ent(&w->model[i], rng, 0);
+    qsort(w->model, n, sizeof(*w->model), child_cmp);
+    for (size_t i = 0; i < n; i++) /* unique keys: a level holds each internal key once */
+        if (w->nmodel == 0 || ent_cmp(&w->model[w->nmodel - 1], &w->model[i]) != 0)
+            w->model[w->nmodel++] = w->model[i];
+    size_t at = 0;
+    for (size_t c = 0; c < nchild; c++) {
+        size_t k =
+            c + 1 == nchild ? w->nmodel - at : (size_t)(unit_rand(rng) % (w->nmodel - at + 1)) / 2;
+        w->ents[c] = calloc(k + 1, sizeof(struct ent));
+        assert_non_null(w->ents[c]);
+        memcpy(w->ents[c], w->model + at, k * sizeof(struct ent));
+        w->counts[c] = k;
+        w->arrs[c] = (struct arr){.e = w->ents[c], .n = k, .pos = k};
+        w->children[c] = (struct avila_lsm_iter){&arr_ops, &w->arrs[c]};
+        at += k;
+        const struct ent *last = at > 0 ? &w->model[at - 1] : &w->model[0];
+        largest[c] = avila_slice_make(last->ik, last->iklen);
+    }
+}
+
+static void concat_model_random(void **state)
+{
+    (void)state;
+    uint64_t rng = 0x636f6e636174;
+    static struct avila_slice largest[MAX_CHILDREN];
+    for (int round = 0; round < 600; round++) {
+        struct world *w = malloc(sizeof(*w));
+        assert_non_null(w);
+        size_t nchild = (size_t)(unit_rand(&rng) % 9);
+        concat_world_build(w, largest, &rng, nchild, 1 + (size_t)(unit_rand(&rng) % 60));
+        if (w->nmodel == 0 && nchild > 0)
+            nchild = 0; /* largest[] has no key to name */
+        struct avila_lsm_concat c;
+        avila_lsm_concat_init(&c, w->children, largest, nchild);
+        struct avila_lsm_iter view;
+        avila_lsm_concat_as(&c, &view);
+        assert_false(avila_lsm_iter_valid(&view));
+        for (int i = 0; i < 3; i++)
+            random_walk(&view, NULL, w, &rng, 60);
+        full_scans(&view, NULL, w);
+        world_free(w);
+        free(w);
+    }
+}
+
+/* An error in one child at its k-th call surfaces from the concatenation; a seek clears it. */
+static void concat_child_errors(void **state)
+{
+    (void)state;
+    uint64_t rng = 0x63657272;
+    static struct avila_slice largest[MAX_CHILDREN];
+    for (int round = 0; round < 300; round++) {
+        struct world *w = malloc(sizeof(*w));
+        assert_non_null(w);
+        size_t nchild = 2 + (size_t)(unit_rand(&rng) % 4);
+        concat_world_build(w, largest, &rng, nchild, 40);
+        if (w->nmodel == 0) {
+            world_free(w);
+            free(w);
+            continue;
+        }
+        size_t victim = (size_t)(unit_rand(&rng) % nchild);
+        w->arrs[victim].fail_in = 1 + (long)(unit_rand(&rng) % 20);
+        struct avila_lsm_concat c;
+        avila_lsm_concat_init(&c, w->children, largest, nchild);
+        struct avila_lsm_iter view;
+        avila_lsm_concat_as(&c, &view);
+        int rc = 0;
+        for (int s = 0; s < 200 && rc == 0; s++) {
+            unsigned op = (unsigned)(unit_rand(&rng) % 8);
+            if (!avila_lsm_iter_valid(&view) || op == 0)
+                rc = unit_rand(&rng) % 2 ? avila_lsm_iter_seek_first(&view)
+                                         : avila_lsm_iter_seek_last(&view);
+            else if (op < 5)
+                rc = avila_lsm_iter_next(&view);
+            else
+                rc = avila_lsm_iter_prev(&view);
+        }
+        if (w->arrs[victim].fail_in == 0) {
+            assert_int_equal(rc, AVILA_EIO);
+            assert_false(avila_lsm_iter_valid(&view));
+            assert_int_equal(avila_lsm_iter_status(&view), AVILA_EIO);
+            full_scans(&view, NULL, w);
+        } else {
+            assert_int_equal(rc, 0);
         }
         world_free(w);
         free(w);
@@ -599,9 +730,10 @@ static void bad_arguments(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(model_random), cmocka_unit_test(many_children),
-        cmocka_unit_test(shared_keys),  cmocka_unit_test(merge_of_merges),
-        cmocka_unit_test(child_errors), cmocka_unit_test(bad_arguments),
+        cmocka_unit_test(model_random),        cmocka_unit_test(many_children),
+        cmocka_unit_test(shared_keys),         cmocka_unit_test(merge_of_merges),
+        cmocka_unit_test(child_errors),        cmocka_unit_test(bad_arguments),
+        cmocka_unit_test(concat_model_random), cmocka_unit_test(concat_child_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

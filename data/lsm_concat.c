@@ -24,10 +24,11 @@ static int fail(struct avila_lsm_concat *c, int rc)
 }
 
 /*
- * Child i has just moved forward (result rc): stays there if it is on an
- * entry, else goes on to the first entry of the children after it.
+ * Child i has just moved (result rc) forward, or backward: stays there if
+ * it is on an entry, else goes on to the first entry of the children
+ * after it (the last of those before it).
  */
-static int settle_forward(struct avila_lsm_concat *c, size_t i, int rc)
+static int settle(struct avila_lsm_concat *c, size_t i, int rc, bool forward)
 {
     for (;;) {
         const struct avila_lsm_iter *ch = &c->children[i];
@@ -39,32 +40,12 @@ static int settle_forward(struct avila_lsm_concat *c, size_t i, int rc)
             c->cur = i;
             return 0;
         }
-        if (++i == c->n) {
+        if (forward ? ++i == c->n : i-- == 0) {
             c->cur = c->n;
             return 0;
         }
-        rc = avila_lsm_iter_seek_first(&c->children[i]);
-    }
-}
-
-/* The same backward: the last entry of the children before i. */
-static int settle_backward(struct avila_lsm_concat *c, size_t i, int rc)
-{
-    for (;;) {
-        const struct avila_lsm_iter *ch = &c->children[i];
-        if (rc == 0 && !avila_lsm_iter_valid(ch))
-            rc = avila_lsm_iter_status(ch);
-        if (rc != 0)
-            return fail(c, rc);
-        if (avila_lsm_iter_valid(ch)) {
-            c->cur = i;
-            return 0;
-        }
-        if (i == 0) {
-            c->cur = c->n;
-            return 0;
-        }
-        rc = avila_lsm_iter_seek_last(&c->children[--i]);
+        rc = forward ? avila_lsm_iter_seek_first(&c->children[i])
+                     : avila_lsm_iter_seek_last(&c->children[i]);
     }
 }
 
@@ -85,7 +66,7 @@ static int concat_seek(void *self, struct avila_slice ikey)
         c->cur = c->n;
         return 0;
     }
-    return settle_forward(c, lo, avila_lsm_iter_seek(&c->children[lo], ikey));
+    return settle(c, lo, avila_lsm_iter_seek(&c->children[lo], ikey), true);
 }
 
 static int concat_seek_first(void *self)
@@ -95,7 +76,7 @@ static int concat_seek_first(void *self)
     c->cur = c->n;
     if (c->n == 0)
         return 0;
-    return settle_forward(c, 0, avila_lsm_iter_seek_first(&c->children[0]));
+    return settle(c, 0, avila_lsm_iter_seek_first(&c->children[0]), true);
 }
 
 static int concat_seek_last(void *self)
@@ -105,19 +86,19 @@ static int concat_seek_last(void *self)
     c->cur = c->n;
     if (c->n == 0)
         return 0;
-    return settle_backward(c, c->n - 1, avila_lsm_iter_seek_last(&c->children[c->n - 1]));
+    return settle(c, c->n - 1, avila_lsm_iter_seek_last(&c->children[c->n - 1]), false);
 }
 
 static int concat_next(void *self)
 {
     struct avila_lsm_concat *c = self;
-    return settle_forward(c, c->cur, avila_lsm_iter_next(&c->children[c->cur]));
+    return settle(c, c->cur, avila_lsm_iter_next(&c->children[c->cur]), true);
 }
 
 static int concat_prev(void *self)
 {
     struct avila_lsm_concat *c = self;
-    return settle_backward(c, c->cur, avila_lsm_iter_prev(&c->children[c->cur]));
+    return settle(c, c->cur, avila_lsm_iter_prev(&c->children[c->cur]), false);
 }
 
 static bool concat_valid(const void *self)

@@ -142,10 +142,11 @@ static int wal_open_new(struct avila_lsm_db *db, uint64_t number)
 /*
  * Replays the WAL number into *mem; a memtable that fills is written to a
  * level-0 table added to the recovery edit e (logged once at the end, so a
- * crash during recovery leaves the logs as they were).
+ * crash during recovery leaves the logs as they were). *torn tells whether
+ * a torn tail was dropped, *records whether the WAL held any record.
  */
-static int wal_replay(struct avila_lsm_db *db, uint64_t number, bool last, struct lsm_mem **mem,
-                      struct avila_lsm_edit *e)
+static int wal_replay(struct avila_lsm_db *db, uint64_t number, struct lsm_mem **mem,
+                      struct avila_lsm_edit *e, bool *torn, bool *records)
 {
     char path[AVILA_LSM_PATH_MAX];
     avila_lsm_db_path(db, path, AVILA_LSM_FILE_WAL, number);
@@ -162,6 +163,7 @@ static int wal_replay(struct avila_lsm_db *db, uint64_t number, bool last, struc
     struct avila_slice rec;
     uint32_t count;
     while ((rc = avila_lsm_wal_reader_next(&r, &rec)) == 1) {
+        *records = true;
         struct avila_lsm_batch_iter bi;
         if (avila_lsm_batch_check(rec.ptr, rec.len, &count) != 0 ||
             avila_lsm_batch_iter_init(&bi, rec.ptr, rec.len) != 0) {
@@ -185,13 +187,7 @@ static int wal_replay(struct avila_lsm_db *db, uint64_t number, bool last, struc
                 break;
         }
     }
-    /*
-     * A torn tail is what a crash leaves in the newest WAL. An older WAL was
-     * synced before the next one got its first record, so a torn tail there
-     * is damage: dropping it would leave a hole.
-     */
-    if (rc == 0 && !last && avila_lsm_wal_reader_dropped(&r) > 0)
-        rc = AVILA_EFORMAT;
+    *torn = rc == 0 && avila_lsm_wal_reader_dropped(&r) > 0;
     avila_lsm_wal_reader_release(&r);
     avila_lsm_vfs_close(db->vfs, f);
     return rc;
@@ -304,8 +300,22 @@ static int recover(struct avila_lsm_db *db)
     avila_lsm_edit_init(&e, db->a);
     struct lsm_mem *m = NULL;
     rc = mem_new(db, 0, &m);
-    for (size_t i = 0; rc == 0 && i < wals.n; i++)
-        rc = wal_replay(db, wals.v[i], i + 1 == wals.n, &m, &e);
+    /*
+     * A torn tail is what a crash leaves in the newest WAL that holds
+     * records. An older WAL was synced before the next one got its first
+     * record, so a torn tail followed by records is damage: dropping it
+     * would leave a hole. (Newer WALs without records are what a recovery
+     * that failed after starting its new WAL leaves: the torn one is
+     * still the last written.)
+     */
+    bool torn = false;
+    for (size_t i = 0; rc == 0 && i < wals.n; i++) {
+        bool t = false, records = false;
+        rc = wal_replay(db, wals.v[i], &m, &e, &t, &records);
+        if (rc == 0 && torn && records)
+            rc = AVILA_EFORMAT;
+        torn = torn || t;
+    }
     avila_lsm_db_numbers_release(&wals);
     if (rc == 0 && !mem_empty(m))
         rc = avila_lsm_db_bg_build_level0(db, m, &e);
@@ -479,8 +489,15 @@ int avila_lsm_close(struct avila_lsm_db *db)
         return 0;
     avila_lsm_db_bg_stop(db);
     int rc = db->bg_error;
-    if (rc == 0 && db->wal_file != NULL)
-        rc = avila_lsm_wal_flush(db->wal); /* a clean close leaves every write in the WAL */
+    /*
+     * Every acknowledged write goes to the WAL, after a background error
+     * too (a failed flush or compaction leaves the WAL sound); after a
+     * failure of the WAL itself its writer refuses (the torn tail stays last).
+     */
+    if (db->wal_file != NULL) {
+        int frc = avila_lsm_wal_flush(db->wal);
+        rc = rc != 0 ? rc : frc;
+    }
     db_free(db);
     return rc;
 }
@@ -908,10 +925,10 @@ int avila_lsm_flush(struct avila_lsm_db *db)
     struct lsm_writer w = {.batch = NULL};
     int rc = empty ? 0 : write_queued(db, &w);
     pthread_mutex_lock(&db->mu);
-    while (rc == 0 && db->imm != NULL) {
+    /* bg_error first: a flush that failed before this wait broadcast no one. */
+    while (rc == 0 && db->imm != NULL && (rc = db->bg_error) == 0) {
         avila_lsm_db_bg_kick(db);
         pthread_cond_wait(&db->bg_cv, &db->mu);
-        rc = db->bg_error;
     }
     pthread_mutex_unlock(&db->mu);
     return rc;

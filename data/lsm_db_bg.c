@@ -617,7 +617,11 @@ static void *compact_main(void *arg)
             db->st.compactions_peak = db->compactions;
         int rc = run_compaction(db, c);
         db->compactions--;
-        if (rc != 0 && db->bg_error == 0 && !db->closing)
+        /*
+         * Any failure but abandonment stops the store: a failed apply may
+         * have reached the MANIFEST, whose outputs must not be deleted.
+         */
+        if (rc != 0 && db->bg_error == 0 && rc != AVILA_ECLOSED)
             db->bg_error = rc;
         avila_lsm_db_bg_delete_obsolete(db);
         pthread_cond_broadcast(&db->bg_cv);
@@ -690,6 +694,9 @@ int avila_lsm_db_bg_compact_range(struct avila_lsm_db *db, const struct avila_sl
             continue;
         }
         rc = run_compaction(db, c);
+        /* As in compact_main: a failed apply may have reached the MANIFEST. */
+        if (rc != 0 && db->bg_error == 0)
+            db->bg_error = rc;
         avila_lsm_db_bg_delete_obsolete(db);
     }
     if (mine) {

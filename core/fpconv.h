@@ -134,9 +134,23 @@ static inline bool avila_fp_from_decimal_inline(uint64_t w, int64_t q, uint64_t 
     int lz = __builtin_clzll(w);
     uint64_t wn = w << lz;
     const uint64_t *t = avila_fp_pow5[q - AVILA_FP_POW5_MIN];
-    unsigned __int128 low = (unsigned __int128)wn * t[1];
-    unsigned __int128 high = (unsigned __int128)wn * t[0] + (uint64_t)(low >> 64);
-    uint64_t hi = (uint64_t)(high >> 64), mid = (uint64_t)high, lo = (uint64_t)low;
+    unsigned __int128 high = (unsigned __int128)wn * t[0];
+    uint64_t hi = (uint64_t)(high >> 64), lo = 0;
+    /*
+     * The entry's low word adds less than 2^64 under the middle word: that
+     * moves hi by at most one, which changes the kept bits or the round
+     * bit only when the bits under the round bit are all ones, and the
+     * verdict "exactly halfway" only when they and the middle word are all
+     * zeros. Only then is the second product needed.
+     */
+    uint64_t under = ((uint64_t)1 << (9 + (hi >> 63))) - 1;
+    if (AVILA_UNLIKELY((hi & under) == under || ((hi & under) | (uint64_t)high) == 0)) {
+        unsigned __int128 low = (unsigned __int128)wn * t[1];
+        high += (uint64_t)(low >> 64);
+        hi = (uint64_t)(high >> 64);
+        lo = (uint64_t)low;
+    }
+    uint64_t mid = (uint64_t)high;
     /* wn >= 2^63 and the entry >= 2^127: the product's top bit is 190 or 191. */
     unsigned top63 = (unsigned)(hi >> 63);
     int shift = 10 + (int)top63; /* hi's bits under the 53 kept ones */

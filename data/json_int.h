@@ -87,6 +87,7 @@ struct avila_json_index {
     uint64_t scalar;     /* 1: the byte before pos belongs to a scalar run */
     uint64_t *backslash; /* one bit per input byte, where it is a backslash */
     size_t string_bytes; /* bytes indexed so far that lie inside strings */
+    bool high;           /* a byte of 0x80 or above was indexed (the caller clears it) */
     bool bad;            /* a control byte inside a string, or a string left open */
 };
 
@@ -97,7 +98,8 @@ struct avila_json_index {
  * Indexes blocks from ix->pos on, writing offsets to out and the bytes at
  * them to chars, until fewer than 64 + AVILA_JSON_INDEX_SLACK entries of
  * room are left or the text ends (ix->pos >= ix->len); out and chars must
- * hold room entries. Returns the entries written. Sets ix->bad for a
+ * hold room entries. Returns the entries written. Sets ix->high if a byte
+ * of 0x80 or above was indexed. Sets ix->bad for a
  * control byte in a string or a string still open at the end. Needs
  * AVILA_CPU_AVX512BW, AVILA_CPU_AVX512VBMI2 and AVILA_CPU_PCLMUL; in
  * data/json_x86.c.
@@ -281,10 +283,77 @@ static inline __attribute__((always_inline)) size_t json_digits16(const uint8_t 
         return k1;
     uint64_t w2 = avila_load_le64(p + 8);
     size_t k2 = json_digit_run(w2);
+    if (k2 <= 4) {
+        /* 9 to 12 digits (ids, timestamps): the short form again. */
+        unsigned s4 = (unsigned)(32 - 8 * k2);
+        uint64_t x = s4 == 32 ? 0 : (uint64_t)((uint32_t)w2 << (s4 & 31));
+        x = (x & 0x0F0F0F0Fu) * 2561 >> 8;
+        *m = *m * json_pow10_8[k2] + ((x & 0x00FF00FFu) * 6553601 >> 16 & 0xFFFFu);
+        return 8 + k2;
+    }
     unsigned s2 = (unsigned)(64 - 8 * k2);
     uint64_t x2 = s2 == 64 ? 0 : w2 << (s2 & 63);
     *m = *m * json_pow10_8[k2] + json_eight_value(x2);
     return 8 + k2;
+}
+
+/* 10^0 .. 10^19. */
+static const uint64_t json_pow10_19[20] = {1u,
+                                           10u,
+                                           100u,
+                                           1000u,
+                                           10000u,
+                                           100000u,
+                                           1000000u,
+                                           10000000u,
+                                           100000000u,
+                                           1000000000u,
+                                           10000000000u,
+                                           100000000000u,
+                                           1000000000000u,
+                                           10000000000000u,
+                                           100000000000000u,
+                                           1000000000000000u,
+                                           10000000000000000u,
+                                           100000000000000000u,
+                                           1000000000000000000u,
+                                           10000000000000000000u};
+
+/*
+ * The common number literals, at a place where at least 40 bytes are
+ * readable: an integer part of up to 15 digits and an optional fraction,
+ * 19 digits in all at most, and no exponent. Fills *num exactly as the
+ * general scanner below would and returns true; false (nothing written
+ * that matters) for every other literal, the malformed ones included.
+ */
+static inline __attribute__((always_inline)) bool
+json_scan_number_short(const uint8_t *p, struct avila_json_number *num)
+{
+    size_t neg = p[0] == '-', i;
+    uint64_t vi = 0, vf = 0;
+    size_t ki = json_digits16(p + neg, &vi);
+    if (AVILA_UNLIKELY(ki - 1 >= 15 || (p[neg] == '0' && ki > 1)))
+        return false;
+    i = neg + ki;
+    num->negative = neg;
+    num->exp10 = 0;
+    num->integer = true;
+    if (p[i] == '.') {
+        size_t kf = json_digits16(p + i + 1, &vf);
+        if (AVILA_UNLIKELY(kf - 1 >= 15 || ki + kf > 19))
+            return false;
+        vi = vi * json_pow10_19[kf] + vf;
+        num->exp10 = -(int64_t)kf;
+        num->integer = false;
+        i += 1 + kf;
+    }
+    if (AVILA_UNLIKELY((p[i] | 0x20) == 'e'))
+        return false;
+    num->len = i;
+    num->mantissa = vi;
+    num->exact = true;
+    num->fits64 = num->integer;
+    return true;
 }
 
 /*
@@ -297,6 +366,8 @@ static inline __attribute__((always_inline)) int
 avila_json_scan_number(const uint8_t *p, size_t n, struct avila_json_number *num, size_t *bad,
                        const char **reason)
 {
+    if (AVILA_LIKELY(n >= 40) && json_scan_number_short(p, num))
+        return 0;
     size_t i = 0;
     uint64_t m = 0;
     int64_t exp10 = 0;

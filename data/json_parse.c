@@ -18,8 +18,10 @@
  * when the text is mostly strings: stage 1 (data/json_x86.c) lists the
  * offsets of the structural bytes, string quotes and scalar starts a piece
  * at a time, and stage 2 (parse_indexed) walks that list with the same
- * grammar, never looking at whitespace or inside plain strings; UTF-8 is
- * validated over the whole text first. It handles the default and every
+ * grammar, never looking at whitespace or inside plain strings, with no
+ * bounds checks but at the end of a piece (room for the nodes and keys a
+ * piece can add is made before it is walked); UTF-8 is validated a piece
+ * at a time, while the piece is in cache. It handles the default and every
  * other policy except comments, trailing commas and a byte order mark. It
  * makes the same document as the one-pass parser for every text that one
  * accepts; at the first token it does not expect it gives up, and the
@@ -567,6 +569,8 @@ static int dup_error(struct parser *ps, size_t obj, size_t ord)
  */
 static int dups_by_sorting(struct parser *ps, size_t obj, struct member *e, size_t m)
 {
+    for (size_t k = 0; k < m; k++)
+        e[k].ord = (uint32_t)k; /* (the indexed parser leaves ord unset) */
     sort_members(e, e + ps->scratch_cap, m);
     size_t first_dup = SIZE_MAX, dropped = 0;
     for (size_t r = 0; r < m;) {
@@ -969,50 +973,141 @@ static const uint8_t delimiter[256] = {
     [' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, ['{'] = 1, ['}'] = 1,
     ['['] = 1, [']'] = 1,  [':'] = 1,  [','] = 1,  ['"'] = 1};
 
+/* An open container's parent, saved while stage 2 works on the container. */
+struct frame {
+    uint32_t node; /* the parent's node */
+    uint32_t n;    /* its members or elements so far */
+    uint32_t object;
+};
+
 /* The state of stage 2's reading of the index. */
 struct tokens {
     uint32_t *buf;
     uint8_t *chars;
     size_t i, n;
+    size_t t;             /* next_piece's first entry: its offset (len at the end) */
+    uint8_t c;            /* and the byte there (0 at the end) */
+    size_t utf8_from;     /* the text before this offset is valid UTF-8 */
+    size_t piece_from;    /* where the current piece of the index starts in the text */
+    struct frame *frames; /* ps->stack_cap of them */
     struct avila_json_index ix;
 };
 
 /*
- * The next entry once buf is used up: indexes the next piece of the text.
- * Returns the offset and *c the byte there, or the text's length and 0 at
- * its end or when the index found a control byte in a string (stage 2 then
- * meets an unexpected end).
+ * Checks that the text indexed so far is UTF-8, up to the start of the
+ * last character that may run on into the next piece (valid pieces of
+ * UTF-8 split at a character boundary join into valid UTF-8, and the
+ * concatenation of valid pieces is valid, so checking piece by piece, on
+ * text still in cache, accepts exactly what one pass over the whole would).
+ * Returns 0, or nonzero for text that is not UTF-8.
  */
-static __attribute__((noinline)) size_t next_piece(struct tokens *tk, uint8_t *c)
+static int check_piece_utf8(struct tokens *tk)
 {
-    *c = 0;
-    if (tk->ix.pos >= tk->ix.len || tk->ix.bad)
-        return tk->ix.len;
-    tk->n = avila_json_index_fill_avx512(&tk->ix, tk->buf, tk->chars,
-                                         INDEX_ROOM + AVILA_JSON_INDEX_SLACK);
-    tk->i = 0;
-    if (tk->ix.bad || tk->n == 0)
-        return tk->ix.len;
-    *c = tk->chars[0];
-    return tk->buf[tk->i++];
+    const uint8_t *text = tk->ix.text;
+    size_t to = tk->ix.pos < tk->ix.len ? tk->ix.pos : tk->ix.len, from = tk->utf8_from;
+    if (!tk->ix.high && from >= tk->piece_from) {
+        tk->utf8_from = to; /* all ASCII, and nothing left over from before */
+        return 0;
+    }
+    tk->ix.high = false;
+    size_t cut = to;
+    if (to < tk->ix.len) {
+        /* Back to the last byte in [to - 4, to) that is not a continuation byte. */
+        size_t k = to, lo = to - from > 4 ? to - 4 : from;
+        while (k > lo && (text[k - 1] & 0xC0) == 0x80)
+            k--;
+        if (k == lo && (k == from || (text[k - 1] & 0xC0) == 0x80))
+            cut = k; /* not valid UTF-8 unless from is close: checked below or later */
+        else
+            cut = text[k - 1] >= 0xC0 ? k - 1 : k;
+    }
+    if (cut > from && avila_utf8_validate(text + from, cut - from) != 0)
+        return 1;
+    tk->utf8_from = cut > from ? cut : from;
+    return 0;
 }
 
-/* True if the backslash bitmap has a bit in [from, to). */
-static inline bool has_backslash(const uint64_t *bm, size_t from, size_t to)
+/*
+ * Indexes the next piece of the text once the current one is used up:
+ * sets tk->t and tk->c to its first entry (the text's length and 0 at its
+ * end, when the index found a control byte in a string or when the text
+ * is not UTF-8: stage 2 then meets an unexpected end) and makes room for
+ * the nodes and keys it may add (each node or key takes at least one
+ * entry, so stage 2 needs no other bounds checks). count and mtop are
+ * stage 2's nodes and keys so far. Returns 0 or AVILA_ENOMEM.
+ */
+static __attribute__((noinline)) int next_piece(struct parser *ps, struct tokens *tk, size_t count,
+                                                size_t mtop)
 {
-    if (from >= to)
-        return false;
+    tk->c = 0;
+    tk->t = tk->ix.len;
+    tk->i = tk->n = 0;
+    if (tk->ix.pos >= tk->ix.len || tk->ix.bad)
+        return 0;
+    tk->piece_from = tk->ix.pos;
+    size_t n = avila_json_index_fill_avx512(&tk->ix, tk->buf, tk->chars,
+                                            INDEX_ROOM + AVILA_JSON_INDEX_SLACK);
+    if (check_piece_utf8(tk) != 0)
+        tk->ix.bad = true;
+    if (tk->ix.bad || n == 0)
+        return 0;
+    if (count + n + 2 > ps->cap) {
+        size_t need = more_nodes(count, tk->buf[0], tk->ix.len);
+        ps->count = count;
+        if (grow_nodes(ps, need > count + n + 2 ? need : count + n + 2) != 0)
+            return AVILA_ENOMEM;
+    }
+    while (mtop + n + 1 > ps->members_cap)
+        if (grow_members(ps) != 0)
+            return AVILA_ENOMEM;
+    tk->n = n;
+    tk->i = 1;
+    tk->t = tk->buf[0];
+    tk->c = tk->chars[0];
+    return 0;
+}
+
+/* has_backslash over more than two words. */
+static __attribute__((noinline)) bool has_backslash_long(const uint64_t *bm, size_t from, size_t to)
+{
     size_t wa = from >> 6, wb = (to - 1) >> 6;
-    uint64_t first = bm[wa] & (~(uint64_t)0 << (from & 63));
-    uint64_t last_mask = ~(uint64_t)0 >> (63 - ((to - 1) & 63));
-    if (wa == wb)
-        return (first & last_mask) != 0;
-    if (first)
+    if (bm[wa] >> (from & 63))
         return true;
     for (size_t w = wa + 1; w < wb; w++)
         if (bm[w])
             return true;
-    return (bm[wb] & last_mask) != 0;
+    return (bm[wb] & (~(uint64_t)0 >> (63 - ((to - 1) & 63)))) != 0;
+}
+
+/* True if the backslash bitmap has a bit in [from, to), from <= to: one or two words inline. */
+static inline __attribute__((always_inline)) bool has_backslash(const uint64_t *bm, size_t from,
+                                                                size_t to)
+{
+    size_t n = to - from, sh = from & 63;
+    if (AVILA_LIKELY(n <= 64 - sh)) {
+        /* Within one word of the bitmap. */
+        return n != 0 && (bm[from >> 6] >> sh & ~(uint64_t)0 >> (64 - n)) != 0;
+    }
+    if (n <= 128 - sh) {
+        /* Across two words (strings of a tweet's length). */
+        size_t w = from >> 6;
+        return (bm[w] >> sh | (bm[w + 1] & ~(uint64_t)0 >> (128 - sh - n))) != 0;
+    }
+    return has_backslash_long(bm, from, to);
+}
+
+/* A string with escapes from text[open] to text[close]: parse_string decodes it. */
+static __attribute__((noinline)) int indexed_escaped(struct parser *ps, size_t open, size_t close,
+                                                     size_t node)
+{
+    const uint8_t *q = parse_string(ps, ps->text + open + 1, &ps->nodes[node]);
+    return q == ps->text + close + 1 ? 0 : AVILA_EFORMAT;
+}
+
+/* Whether two keys may be equal (their signatures agree): check_dups then decides. */
+static inline bool maybe_same_key(const struct member *x, const struct member *y)
+{
+    return x->a == y->a && x->b == y->b && x->len == y->len;
 }
 
 /*
@@ -1020,9 +1115,11 @@ static inline bool has_backslash(const uint64_t *bm, size_t from, size_t to)
  * of the bytes (whitespace is never looked at). Makes the same nodes as
  * parse() for every text parse() accepts, and returns nonzero (its work to
  * be discarded) for every other text, at the first token it does not
- * expect; parse() then runs and reports the error. The text must be valid
- * UTF-8 (checked before) and must not need comments, trailing commas or a
- * byte order mark.
+ * expect; parse() then runs and reports the error. The text must not need
+ * comments, trailing commas or a byte order mark; UTF-8 is checked a piece
+ * at a time (next_piece), and a piece that is not ends the index there.
+ * Node and key room is made a piece at a time too, so the loop over the
+ * entries has no bounds checks but the end of the piece.
  */
 static int parse_indexed(struct parser *ps, struct tokens *tk)
 {
@@ -1030,15 +1127,26 @@ static int parse_indexed(struct parser *ps, struct tokens *tk)
     const size_t len = (size_t)(end - text), max_depth = ps->opt.max_depth;
     const size_t max_string = ps->opt.max_string_len, max_number = ps->opt.max_number_len;
     const uint64_t *bm = tk->ix.backslash;
-    uint32_t *const stack = ps->stack;
-    struct avila_json_node *nodes = ps->nodes, *node;
-    size_t count = 0, cap = ps->cap, depth = 0, t, mtop = 0;
+    struct frame *const frames = tk->frames;
+    struct avila_json_node *nodes;
+    struct member *members;
+    size_t count = 0, depth = 0, t, mtop = 0, node;
+    /* The innermost open container: its node, members or elements so far, kind. */
+    size_t top = 0, top_n = 0;
     bool in_object = false;
     uint8_t c;
     /* The index in locals (stores into nodes could alias *tk). */
     const uint32_t *const tbuf = tk->buf;
     const uint8_t *const tchars = tk->chars;
     size_t ti = tk->i, tn = tk->n;
+
+    if (tn + 2 > ps->cap && grow_nodes(ps, tn + 2) != 0)
+        return AVILA_ENOMEM;
+    while (tn + 1 > ps->members_cap)
+        if (grow_members(ps) != 0)
+            return AVILA_ENOMEM;
+    nodes = ps->nodes;
+    members = ps->members;
 
 /* The next entry: t its offset, c the byte there (0 at the end). */
 #define NEXT()                                                                                     \
@@ -1047,68 +1155,70 @@ static int parse_indexed(struct parser *ps, struct tokens *tk)
             c = tchars[ti];                                                                        \
             t = tbuf[ti++];                                                                        \
         } else {                                                                                   \
-            t = next_piece(tk, &c);                                                                \
+            if (next_piece(ps, tk, count, mtop) != 0)                                              \
+                return AVILA_ENOMEM;                                                               \
+            nodes = ps->nodes;                                                                     \
+            members = ps->members;                                                                 \
+            t = tk->t;                                                                             \
+            c = tk->c;                                                                             \
             ti = tk->i;                                                                            \
             tn = tk->n;                                                                            \
         }                                                                                          \
     } while (0)
 #define ENDS(at) ((at) >= len || delimiter[text[at]])
-#define STRING(nd)                                                                                 \
+/* The string whose opening quote is at t, into node idx. */
+#define STRING(idx)                                                                                \
     do {                                                                                           \
-        size_t open_ = t, close_;                                                                  \
+        size_t open_ = t;                                                                          \
         NEXT();                                                                                    \
-        close_ = t;                                                                                \
-        t = open_;                                                                                 \
-        if (AVILA_UNLIKELY(close_ >= len))                                                         \
+        if (AVILA_UNLIKELY(c != '"'))                                                              \
             return AVILA_EFORMAT;                                                                  \
-        if (AVILA_LIKELY(!has_backslash(bm, t + 1, close_))) {                                     \
-            if (AVILA_UNLIKELY(close_ - t - 1 > max_string))                                       \
+        if (AVILA_LIKELY(!has_backslash(bm, open_ + 1, t))) {                                      \
+            if (AVILA_UNLIKELY(t - open_ - 1 > max_string))                                        \
                 return AVILA_ELIMIT;                                                               \
-            (nd)->tag = JSON_K_STRING;                                                             \
-            (nd)->n = (uint32_t)(close_ - t - 1);                                                  \
-            (nd)->v.s = text + t + 1;                                                              \
-        } else {                                                                                   \
-            ps->count = count;                                                                     \
-            if (parse_string(ps, text + t + 1, (nd)) != text + close_ + 1)                         \
-                return AVILA_EFORMAT;                                                              \
+            nodes[idx].tag = JSON_K_STRING;                                                        \
+            nodes[idx].n = (uint32_t)(t - open_ - 1);                                              \
+            nodes[idx].v.s = text + open_ + 1;                                                     \
+        } else if (indexed_escaped(ps, open_, t, idx) != 0) {                                      \
+            return AVILA_EFORMAT;                                                                  \
         }                                                                                          \
     } while (0)
+/* Closes the innermost container: its size, the duplicate-key check, the parent back on top. */
 #define CLOSE()                                                                                    \
     do {                                                                                           \
-        size_t idx_ = stack[--depth];                                                              \
-        nodes[idx_].v.skip |= (uint32_t)(count - idx_);                                            \
+        nodes[top].v.skip |= (uint32_t)(count - top);                                              \
+        nodes[top].n = (uint32_t)top_n;                                                            \
         if (in_object) {                                                                           \
-            size_t m_ = nodes[idx_].n;                                                             \
-            mtop -= m_;                                                                            \
-            if (m_ >= 2) {                                                                         \
+            mtop -= top_n;                                                                         \
+            if (top_n >= 2 && (top_n > 2 || maybe_same_key(&members[mtop], &members[mtop + 1]))) { \
                 ps->count = count;                                                                 \
-                if (check_dups(ps, idx_, ps->members + mtop, m_) != 0)                             \
+                if (check_dups(ps, top, members + mtop, top_n) != 0)                               \
                     return AVILA_EFORMAT;                                                          \
             }                                                                                      \
         }                                                                                          \
-        in_object = depth > 0 && JSON_KIND(&nodes[stack[depth - 1]]) == JSON_K_OBJECT;             \
+        depth--;                                                                                   \
+        top = frames[depth].node;                                                                  \
+        top_n = frames[depth].n;                                                                   \
+        in_object = frames[depth].object;                                                          \
     } while (0)
 
     NEXT();
 value:
-    if (AVILA_UNLIKELY(count + 2 > cap)) {
-        ps->count = count;
-        if (grow_nodes(ps, more_nodes(count, t, len)) != 0)
-            return AVILA_ENOMEM;
-        nodes = ps->nodes;
-        cap = ps->cap;
-    }
-    node = &nodes[count];
+    node = count++;
     switch (c) {
     case '{':
     case '[':
         if (AVILA_UNLIKELY(depth == max_depth))
             return AVILA_ELIMIT;
+        frames[depth].node = (uint32_t)top;
+        frames[depth].n = (uint32_t)top_n;
+        frames[depth].object = in_object;
+        depth++;
+        top = node;
+        top_n = 0;
         in_object = c == '{';
-        node->tag = in_object ? JSON_K_OBJECT : JSON_K_ARRAY;
-        node->n = 0;
-        node->v.skip = (uint64_t)t << 32;
-        stack[depth++] = (uint32_t)count++;
+        nodes[node].tag = in_object ? JSON_K_OBJECT : JSON_K_ARRAY;
+        nodes[node].v.skip = (uint64_t)t << 32;
         NEXT();
         if (c == (in_object ? '}' : ']')) {
             CLOSE();
@@ -1116,29 +1226,25 @@ value:
         }
         if (in_object)
             goto member;
-        node->n = 1;
+        top_n = 1;
         goto value;
     case '"':
         STRING(node);
-        count++;
         goto after;
     case 't':
         if (end - (text + t) < 4 || memcmp(text + t, "true", 4) != 0 || !ENDS(t + 4))
             return AVILA_EFORMAT;
-        node->tag = JSON_K_TRUE;
-        count++;
+        nodes[node].tag = JSON_K_TRUE;
         goto after;
     case 'f':
         if (end - (text + t) < 5 || memcmp(text + t, "false", 5) != 0 || !ENDS(t + 5))
             return AVILA_EFORMAT;
-        node->tag = JSON_K_FALSE;
-        count++;
+        nodes[node].tag = JSON_K_FALSE;
         goto after;
     case 'n':
         if (end - (text + t) < 4 || memcmp(text + t, "null", 4) != 0 || !ENDS(t + 4))
             return AVILA_EFORMAT;
-        node->tag = JSON_K_NULL;
-        count++;
+        nodes[node].tag = JSON_K_NULL;
         goto after;
     case '-':
     case '0':
@@ -1157,9 +1263,8 @@ value:
         if (avila_json_scan_number(text + t, len - t, &num, &bad, &why) != 0 ||
             !ENDS(t + num.len) || num.len > max_number)
             return AVILA_EFORMAT;
-        if (make_number(ps, text + t, &num, node) != 0)
+        if (make_number(ps, text + t, &num, &nodes[node]) != 0)
             return AVILA_ERANGE;
-        count++;
         goto after;
     }
     default:
@@ -1167,13 +1272,22 @@ value:
     }
 
 member:
-    /* A key's opening quote at t; room for the key and its value. */
+    /* A key's opening quote at t. */
     if (AVILA_UNLIKELY(c != '"'))
         return AVILA_EFORMAT;
-    STRING(&nodes[count]);
-    if (push_member(ps, &mtop, &nodes[stack[depth - 1]], count) != 0)
-        return AVILA_ENOMEM;
-    count++;
+    node = count++;
+    STRING(node);
+    {
+        /* The key, for the duplicate check when the object closes. */
+        struct member *e = &members[mtop++];
+        e->key = nodes[node].v.s;
+        e->len = nodes[node].n;
+        e->node = (uint32_t)node;
+        top_n++;
+        /* Keys lie in the text or in the string buffer, each readable up to its end. */
+        bool in_text = (uintptr_t)e->key - (uintptr_t)text < (uintptr_t)len;
+        key_signature(e, in_text ? end : ps->strings + ps->strings_cap);
+    }
     NEXT();
     if (AVILA_UNLIKELY(c != ':'))
         return AVILA_EFORMAT;
@@ -1187,13 +1301,6 @@ after:
     if (in_object) {
         if (c == ',') {
             NEXT();
-            if (AVILA_UNLIKELY(count + 2 > cap)) {
-                ps->count = count;
-                if (grow_nodes(ps, more_nodes(count, t, len)) != 0)
-                    return AVILA_ENOMEM;
-                nodes = ps->nodes;
-                cap = ps->cap;
-            }
             goto member;
         }
         if (c == '}')
@@ -1201,7 +1308,7 @@ after:
         return AVILA_EFORMAT;
     }
     if (c == ',') {
-        nodes[stack[depth - 1]].n++;
+        top_n++;
         NEXT();
         goto value;
     }
@@ -1215,9 +1322,8 @@ close:
 done:
     ps->count = count;
     NEXT();
-    if (t != len || tk->ix.bad)
+    if (t != len || tk->ix.bad || tk->utf8_from != len)
         return AVILA_EFORMAT;
-    (void)ti;
     return 0;
 #undef NEXT
 #undef ENDS
@@ -1240,7 +1346,8 @@ static int try_indexed(struct parser *ps, enum avila_json_path path)
     if ((f & need) != need || ps->opt.allow_comments || ps->opt.allow_trailing_commas || len == 0 ||
         (len >= 3 && ps->text[0] == 0xEF && ps->text[1] == 0xBB && ps->text[2] == 0xBF))
         return 1;
-    size_t words = len / 64 + 1, bytes = words * 8 + (INDEX_ROOM + AVILA_JSON_INDEX_SLACK) * 5;
+    size_t words = len / 64 + 1, frames = ps->stack_cap * sizeof(struct frame);
+    size_t bytes = words * 8 + frames + (INDEX_ROOM + AVILA_JSON_INDEX_SLACK) * 5;
     uint8_t *mem = avila_alloc(ps->a, bytes, 8);
     if (!mem)
         return 1;
@@ -1249,8 +1356,9 @@ static int try_indexed(struct parser *ps, enum avila_json_path path)
     tk.ix.text = ps->text;
     tk.ix.len = len;
     tk.ix.backslash = (uint64_t *)(void *)mem;
-    tk.buf = (uint32_t *)(void *)(mem + words * 8);
-    tk.chars = mem + words * 8 + (INDEX_ROOM + AVILA_JSON_INDEX_SLACK) * 4;
+    tk.frames = (struct frame *)(void *)(mem + words * 8);
+    tk.buf = (uint32_t *)(void *)(mem + words * 8 + frames);
+    tk.chars = mem + words * 8 + frames + (INDEX_ROOM + AVILA_JSON_INDEX_SLACK) * 4;
     /*
      * The first piece decides: indexing pays off over long strings (stage 2
      * skips them whole), while the one-pass parser is faster over short
@@ -1259,8 +1367,9 @@ static int try_indexed(struct parser *ps, enum avila_json_path path)
     tk.n =
         avila_json_index_fill_avx512(&tk.ix, tk.buf, tk.chars, INDEX_ROOM + AVILA_JSON_INDEX_SLACK);
     int rc = 1;
-    if ((path == AVILA_JSON_PATH_INDEXED || tk.ix.string_bytes * 5 >= tk.ix.pos * 2) &&
-        avila_utf8_validate(ps->text, len) == 0) {
+    if (path == AVILA_JSON_PATH_INDEXED || tk.ix.string_bytes * 5 >= tk.ix.pos * 2) {
+        if (check_piece_utf8(&tk) != 0)
+            tk.ix.bad = true;
         if (tk.n == 0 || tk.ix.bad)
             tk.i = tk.n; /* stage 2 meets the end at once (and fails, or finds nothing) */
         rc = parse_indexed(ps, &tk);

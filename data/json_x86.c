@@ -124,8 +124,10 @@ size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, 
         17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     const __m128i ones = _mm_set1_epi8(-1);
     const uint8_t *text = ix->text;
+    uint64_t *const bsmap = ix->backslash; /* (stores to out could alias ix) */
     size_t len = ix->len, pos = ix->pos, n = 0, strbytes = 0;
     uint64_t escaped = ix->escaped, in_str = ix->in_string, scalar_prev = ix->scalar, bad = 0;
+    __m512i seen = _mm512_setzero_si512();
     while (pos < len && room - n >= 64 + AVILA_JSON_INDEX_SLACK) {
         uint64_t valid = ~(uint64_t)0;
         __m512i v;
@@ -135,9 +137,10 @@ size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, 
             valid = ((uint64_t)1 << (len - pos)) - 1;
             v = _mm512_maskz_loadu_epi8(valid, text + pos);
         }
+        seen = _mm512_or_si512(seen, v);
         uint64_t bs = _mm512_cmpeq_epi8_mask(v, bslash);
         uint64_t qt = _mm512_cmpeq_epi8_mask(v, quote);
-        ix->backslash[pos / 64] = bs;
+        bsmap[pos / 64] = bs;
         if (bs | escaped)
             qt &= ~escaped_bytes(bs, &escaped);
         /* Inside strings: from an opening quote up to its closing quote (excluded). */
@@ -191,6 +194,8 @@ size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, 
     ix->string_bytes += strbytes;
     if (bad)
         ix->bad = true;
+    if (_mm512_movepi8_mask(seen))
+        ix->high = true;
     return n;
 }
 

@@ -891,6 +891,76 @@ static void duplicate_keys_large(void **state)
     free(s);
 }
 
+/* Appends an object of m members "<prefix><i><suffix>" (key i named names[i]) to s at *n. */
+static void keyed_object(char *s, size_t *n, const char *prefix, const char *suffix,
+                         const size_t *names, size_t m)
+{
+    s[(*n)++] = '{';
+    for (size_t i = 0; i < m; i++)
+        *n += (size_t)sprintf(s + *n, "%s\"%s%03zu%s\":%zu", i ? "," : "", prefix, names[i], suffix,
+                              i);
+    s[(*n)++] = '}';
+}
+
+/*
+ * Objects of the same size and keys, then one whose keys differ from
+ * theirs in one place only, by being a repeat of another of its keys: that
+ * one is rejected at the repeat (or has it dropped), for short keys, keys
+ * told apart by their last 8 bytes only, and keys longer than 16 bytes
+ * whose signatures are all alike (their middle bytes decide). A check
+ * that remembered the keys of earlier objects would have to get this right.
+ */
+static void duplicate_keys_near_repeats(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {9, 12, 17, 20, 33, 64, 65, 72};
+    char *s = malloc(65536);
+    assert_non_null(s);
+    size_t names[80];
+    for (size_t z = 0; z < AVILA_ARRAY_LEN(sizes); z++) {
+        size_t m = sizes[z];
+        for (int kind = 0; kind < 3; kind++) {
+            /*
+             * Keys of 4 bytes (told apart by their first 8 bytes), of 10
+             * (by their last 8) and of 23 ("kk..." + 3 digits + "...zz":
+             * 8 equal bytes at each end, signatures that are not the keys).
+             */
+            static const char *const prefixes[] = {"k", "kkkkkkk", "kkkkkkkkkk"};
+            static const char *const suffixes[] = {"", "", "zzzzzzzzzz"};
+            const char *prefix = prefixes[kind], *suffix = suffixes[kind];
+            for (size_t dup_at = 1; dup_at < m; dup_at += m / 3 + 1) {
+                size_t n = 0;
+                for (size_t i = 0; i < m; i++)
+                    names[i] = i;
+                s[n++] = '[';
+                keyed_object(s, &n, prefix, suffix, names, m);
+                s[n++] = ',';
+                keyed_object(s, &n, prefix, suffix, names, m); /* the same shape again */
+                s[n++] = ',';
+                size_t third = n;
+                names[dup_at] = dup_at - 1; /* repeats the key before it */
+                keyed_object(s, &n, prefix, suffix, names, m);
+                s[n++] = ']';
+                s[n] = 0;
+                /* The repeat's key: member dup_at of the third object. */
+                size_t at = third + 1;
+                for (size_t i = 0; i < dup_at; i++)
+                    at = (size_t)(strchr(s + at, ',') - s) + 1;
+                reject_n(s, n, NULL, AVILA_EFORMAT, at);
+                struct avila_json_options o = {.dup_keys = AVILA_JSON_DUP_FIRST};
+                struct avila_json_doc doc;
+                parse_ok_n(&doc, s, n, &o);
+                const struct avila_json_node *r = avila_json_root(&doc);
+                assert_int_equal(avila_json_size(avila_json_array_get(r, 0)), m);
+                assert_int_equal(avila_json_size(avila_json_array_get(r, 1)), m);
+                assert_int_equal(avila_json_size(avila_json_array_get(r, 2)), m - 1);
+                avila_json_doc_release(&doc);
+            }
+        }
+    }
+    free(s);
+}
+
 /*
  * Keys longer than 16 bytes that share length, first and last 8 bytes all
  * collide in the hash table: the check falls back to sorting, with the same
@@ -1790,6 +1860,78 @@ static void indexed_same_as_one_pass(void **state)
     assert_true(files > 0);
 }
 
+/*
+ * Texts of many pieces of the index (stage 2 takes it a thousand entries
+ * at a time, checks UTF-8 piece by piece and makes node and key room
+ * piece by piece): arrays and objects of strings with 2, 3 and 4-byte
+ * characters at every offset, escapes, numbers and nesting, long enough
+ * that characters and strings straddle the pieces; then copies with one
+ * byte broken (a stray continuation byte, a truncated character, a quote,
+ * a backslash, a control byte) or cut short. Both parsers must agree.
+ */
+static void indexed_many_pieces(void **state)
+{
+    (void)state;
+    /* Escapes first (six), then ASCII and 2, 3 and 4-byte characters. */
+    static const char *const chars[] = {"\\u00e9",
+                                        "\\n",
+                                        "\\\\",
+                                        "\\\"",
+                                        "\\t",
+                                        "\\/",
+                                        "a",
+                                        " ",
+                                        "\xc3\xa9",
+                                        "\xe2\x82\xac",
+                                        "\xf0\x9f\x98\x80"};
+    static const uint8_t breaks[] = {0x80, 0xC3, 0xE2, 0xF0, 0xFF, '"', '\\', 0x01, ',', '}'};
+    uint64_t rng = 37;
+    size_t cap = 1 << 17;
+    uint8_t *text = malloc(cap), *m = malloc(cap);
+    assert_non_null(text);
+    assert_non_null(m);
+    for (int round = 0; round < 24; round++) {
+        size_t n = 0, want = 20000 + (size_t)(unit_rand(&rng) % 60000);
+        bool object = round % 2;
+        text[n++] = object ? '{' : '[';
+        for (size_t item = 0; n < want; item++) {
+            if (item)
+                text[n++] = ',';
+            if (object)
+                n += (size_t)snprintf((char *)text + n, cap - n, "\"k%zu\":", item);
+            if (unit_rand(&rng) % 8 == 0) {
+                n += (size_t)snprintf((char *)text + n, cap - n, "[%llu.%u,{\"x\":-%u}]",
+                                      (unsigned long long)(unit_rand(&rng) % 100000000000u),
+                                      (unsigned)(unit_rand(&rng) % 1000),
+                                      (unsigned)(unit_rand(&rng) % 100));
+                continue;
+            }
+            text[n++] = '"';
+            size_t len = (size_t)(unit_rand(&rng) % 90);
+            /* Escapes in one string of four (the others are checked by the index alone). */
+            size_t first = unit_rand(&rng) % 4 ? 6 : 0;
+            for (size_t k = 0; k < len; k++) {
+                const char *c = chars[first + unit_rand(&rng) % (AVILA_ARRAY_LEN(chars) - first)];
+                while (*c)
+                    text[n++] = (uint8_t)*c++;
+            }
+            text[n++] = '"';
+        }
+        text[n++] = object ? '}' : ']';
+        same_answer(text, n, NULL, "many pieces");
+        for (int b = 0; b < 12; b++) {
+            memcpy(m, text, n);
+            size_t at = (size_t)(unit_rand(&rng) % n), len = n;
+            m[at] = breaks[unit_rand(&rng) % sizeof breaks];
+            if (b % 4 == 3)
+                len = at + 1;
+            same_answer(m, len, &compare_opts[b % AVILA_ARRAY_LEN(compare_opts)], "many pieces");
+        }
+    }
+    free(text);
+    free(m);
+}
+
 /* The benchmark files, and mutations of them, give the same answers from both parsers. */
 static void indexed_benchmark_files(void **state)
 {
@@ -1880,6 +2022,96 @@ static void fast_double(void **state)
     assert_true(answered > 200000);
 }
 
+/*
+ * avila_fp_from_decimal_inline, which skips its second multiplication
+ * when it cannot matter, against avila_fp_from_decimal where it answers:
+ * random mantissas of every length and exponents over the table, halfway
+ * candidates among them, and mantissas made to end their product in runs
+ * of ones or zeros (powers of ten, of two, and their neighbours).
+ */
+static void fast_double_one_product(void **state)
+{
+    (void)state;
+    uint64_t rng = 29, answered = 0;
+    for (int i = 0; i < 600000; i++) {
+        uint64_t w;
+        int len = 1 + (int)(unit_rand(&rng) % 19);
+        uint64_t lim = 1;
+        for (int k = 0; k < len; k++)
+            lim *= 10;
+        w = unit_rand(&rng) % 10000000000000000000u;
+        w = len == 19 ? w : w % lim;
+        switch (i % 4) {
+        case 1:
+            w = (w | 1) * 5;
+            break;
+        case 2:
+            w = lim / 10 + (unit_rand(&rng) % 3) - 1; /* 10^k and its neighbours */
+            break;
+        case 3:
+            w = ((uint64_t)1 << (unit_rand(&rng) % 64)) + (unit_rand(&rng) % 3) - 1;
+            break;
+        }
+        if (w == 0)
+            w = 1;
+        int64_t q = (int64_t)(unit_rand(&rng) % 700) - 350;
+        uint64_t got = 0, wb;
+        double want;
+        if (!avila_fp_from_decimal_inline(w, q, &got))
+            continue;
+        answered++;
+        assert_true(avila_fp_from_decimal(0, w, q, 1, &want));
+        memcpy(&wb, &want, sizeof wb);
+        if (got != wb)
+            fail_msg("%llu e%lld: %016llx, want %016llx", (unsigned long long)w, (long long)q,
+                     (unsigned long long)got, (unsigned long long)wb);
+    }
+    assert_true(answered > 300000);
+}
+
+/*
+ * The short-number scanner (json_scan_number_short, taken with 40 bytes
+ * readable) against the general one (taken below that): random literals
+ * of digits, signs, points, exponents and stray bytes, followed by a
+ * delimiter; wherever the short one answers, every field the same.
+ */
+static void short_numbers(void **state)
+{
+    (void)state;
+    static const char pool[] = "0123456789012345678901234567890123456789.-eE+x";
+    uint64_t rng = 31, answered = 0;
+    for (int i = 0; i < 300000; i++) {
+        uint8_t b[64];
+        memset(b, ' ', sizeof b);
+        size_t n = 1 + (size_t)(unit_rand(&rng) % 36);
+        for (size_t k = 0; k < n; k++)
+            b[k] = (uint8_t)pool[unit_rand(&rng) % (i % 2 ? 20 : sizeof pool - 1)];
+        if (i % 3 == 0)
+            b[0] = '-';
+        if (i % 5 == 0 && n > 3)
+            b[1 + unit_rand(&rng) % (n - 2)] = '.';
+        b[n] = (uint8_t) ",]} \n"[unit_rand(&rng) % 5];
+        if (b[0] != '-' && (b[0] < '0' || b[0] > '9'))
+            continue;
+        struct avila_json_number x, y;
+        memset(&x, 0, sizeof x);
+        memset(&y, 0, sizeof y);
+        if (!json_scan_number_short(b, &x))
+            continue;
+        size_t bad;
+        const char *why;
+        assert_int_equal(avila_json_scan_number(b, 39, &y, &bad, &why), 0);
+        if (x.len != y.len || x.mantissa != y.mantissa || x.exp10 != y.exp10 ||
+            x.negative != y.negative || x.integer != y.integer || x.exact != y.exact ||
+            x.fits64 != y.fits64)
+            fail_msg("%.*s: short %zu %llu e%lld, general %zu %llu e%lld", (int)n, (const char *)b,
+                     x.len, (unsigned long long)x.mantissa, (long long)x.exp10, y.len,
+                     (unsigned long long)y.mantissa, (long long)y.exp10);
+        answered++;
+    }
+    assert_true(answered > 50000);
+}
+
 /* json_digit_run and json_digits16 against a byte loop, on words of digits and other bytes. */
 static void digit_runs(void **state)
 {
@@ -1890,6 +2122,8 @@ static void digit_runs(void **state)
         uint8_t b[16];
         for (int k = 0; k < 16; k++)
             b[k] = (uint8_t)pool[unit_rand(&rng) % (i % 2 ? 10 : sizeof pool - 1)];
+        if (i % 4 == 1) /* a run of every length from 0 to 15 */
+            b[unit_rand(&rng) % 16] = (uint8_t)pool[10 + unit_rand(&rng) % (sizeof pool - 11)];
         size_t run = 0;
         uint64_t val = 7;
         while (run < 16 && b[run] >= '0' && b[run] <= '9')
@@ -1922,6 +2156,7 @@ int main(void)
         cmocka_unit_test(duplicate_keys),
         cmocka_unit_test(duplicate_keys_large),
         cmocka_unit_test(duplicate_keys_colliding),
+        cmocka_unit_test(duplicate_keys_near_repeats),
         cmocka_unit_test(duplicate_keys_every_pair),
         cmocka_unit_test(error_positions),
         cmocka_unit_test(every_prefix),
@@ -1935,11 +2170,10 @@ int main(void)
         cmocka_unit_test(benchmark_files),
     };
     const struct CMUnitTest once[] = {
-        cmocka_unit_test(index_kernel),
-        cmocka_unit_test(indexed_same_as_one_pass),
-        cmocka_unit_test(indexed_benchmark_files),
-        cmocka_unit_test(fast_double),
-        cmocka_unit_test(digit_runs),
+        cmocka_unit_test(index_kernel),        cmocka_unit_test(indexed_same_as_one_pass),
+        cmocka_unit_test(indexed_many_pieces), cmocka_unit_test(indexed_benchmark_files),
+        cmocka_unit_test(fast_double),         cmocka_unit_test(fast_double_one_product),
+        cmocka_unit_test(short_numbers),       cmocka_unit_test(digit_runs),
     };
     int failed = cmocka_run_group_tests_name("json_auto", tests, NULL, NULL);
     test_path = AVILA_JSON_PATH_ONE_PASS;

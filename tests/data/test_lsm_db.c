@@ -33,32 +33,14 @@
 #include "data/lsm_db.h"
 #include "tests/data/lsm_db_env.h"
 
-#define NKEYS 400
-#define VMAX  120
-#define DIR   LSM_ENV_DIR
+#define DIR LSM_ENV_DIR
 
 /* ---------------------------------------------------------------- model */
-
-struct slot {
-    bool present;
-    uint8_t len;
-    char v[VMAX];
-};
 
 struct model {
     struct slot s[NKEYS];
     uint64_t batches; /* the counter key's value */
 };
-
-static void key_of(int i, char out[8])
-{
-    snprintf(out, 8, "k%04u", (unsigned)i % 10000u);
-}
-
-static struct avila_slice key_slice(const char *k)
-{
-    return avila_slice_make(k, strlen(k));
-}
 
 /* ---------------------------------------------------------------- environment */
 
@@ -143,37 +125,12 @@ static int random_batch(struct env *e, uint64_t *rng, struct model *m, bool sync
 static void check_get(struct env *e, const struct model *m, const struct avila_lsm_snapshot *snap,
                       int i)
 {
-    char k[8];
-    key_of(i, k);
     struct avila_buf v;
     avila_buf_init(&v, avila_allocator_libc(), SIZE_MAX);
-    struct avila_lsm_read_options ro = {.snapshot = snap};
-    int rc = avila_lsm_get(e->db, &ro, key_slice(k), &v);
-    const struct slot *s = &m->s[i];
-    if (rc != (s->present ? 1 : 0))
-        fail_msg("get %s: %d, model %d", k, rc, s->present);
-    if (s->present && (v.len != s->len || (s->len > 0 && memcmp(v.data, s->v, s->len) != 0)))
-        fail_msg("get %s: wrong value", k);
+    int rc = env_get(e, snap, i, &v);
+    if (!slot_agrees(&m->s[i], rc, &v))
+        fail_msg("get k%04d: %d (model %d) or a wrong value", i, rc, m->s[i].present);
     avila_buf_release(&v);
-}
-
-/* The next present key after i in direction dir (+1 / -1) within [lo, hi), or -1. */
-static int model_step(const struct model *m, int i, int dir, int lo, int hi)
-{
-    for (i += dir; i >= lo && i < hi; i += dir)
-        if (m->s[i].present)
-            return i;
-    return -1;
-}
-
-static int key_index(struct avila_slice k)
-{
-    if (k.len != 5 || k.ptr[0] != 'k')
-        return -2; /* "~ctr" and anything else */
-    int n = 0;
-    for (size_t i = 1; i < 5; i++)
-        n = n * 10 + (k.ptr[i] - '0');
-    return n;
 }
 
 /*
@@ -215,23 +172,23 @@ static void check_iter(struct env *e, uint64_t *rng, const struct model *m,
             key_of(t, kt);
             if (unit_rand(rng) % 2) {
                 assert_int_equal(avila_lsm_db_iter_seek(it, key_slice(kt)), 0);
-                cur = model_step(m, (t > blo ? t : blo) - 1, 1, blo, bhi);
+                cur = slot_step(m->s, (t > blo ? t : blo) - 1, 1, blo, bhi);
             } else {
                 assert_int_equal(avila_lsm_db_iter_seek_for_prev(it, key_slice(kt)), 0);
-                cur = model_step(m, (t < bhi ? t : bhi - 1) + 1, -1, blo, bhi);
+                cur = slot_step(m->s, (t < bhi ? t : bhi - 1) + 1, -1, blo, bhi);
             }
         } else if (op == 1) {
             assert_int_equal(avila_lsm_db_iter_seek_first(it), 0);
-            cur = model_step(m, blo - 1, 1, blo, bhi);
+            cur = slot_step(m->s, blo - 1, 1, blo, bhi);
         } else if (op == 2) {
             assert_int_equal(avila_lsm_db_iter_seek_last(it), 0);
-            cur = model_step(m, bhi, -1, blo, bhi);
+            cur = slot_step(m->s, bhi, -1, blo, bhi);
         } else if (op < 5) {
             assert_int_equal(avila_lsm_db_iter_next(it), 0);
-            cur = model_step(m, cur, 1, blo, bhi);
+            cur = slot_step(m->s, cur, 1, blo, bhi);
         } else {
             assert_int_equal(avila_lsm_db_iter_prev(it), 0);
-            cur = model_step(m, cur, -1, blo, bhi);
+            cur = slot_step(m->s, cur, -1, blo, bhi);
         }
         bool v = avila_lsm_db_iter_valid(it);
         if (v != (cur >= 0))

@@ -84,34 +84,16 @@
 #include "data/lsm_db.h"
 #include "tests/data/lsm_db_env.h"
 
-#define NKEYS 400
-#define VMAX  120
-#define DIR   LSM_ENV_DIR
+#define DIR LSM_ENV_DIR
 
 /* A run taking longer than this is a hang. */
 #define RUN_ALARM_S 60
 
 /* ---------------------------------------------------------------- model */
 
-struct slot {
-    bool present;
-    uint8_t len;
-    char v[VMAX];
-};
-
 struct model {
     struct slot s[NKEYS];
 };
-
-static void key_of(int i, char out[8])
-{
-    snprintf(out, 8, "k%04u", (unsigned)i % 10000u);
-}
-
-static struct avila_slice key_slice(const char *k)
-{
-    return avila_slice_make(k, strlen(k));
-}
 
 /*
  * Batch j (1-based): 1..4 random operations plus the counter key, applied
@@ -275,21 +257,14 @@ static void do_write(struct run *r, bool sync)
 static void do_get(struct run *r, const struct model *m, const struct avila_lsm_snapshot *snap,
                    int i)
 {
-    char k[8];
-    key_of(i, k);
     struct avila_buf v;
     avila_buf_init(&v, avila_allocator_libc(), SIZE_MAX);
-    struct avila_lsm_read_options ro = {.snapshot = snap};
-    int rc = avila_lsm_get(r->e.db, &ro, key_slice(k), &v);
-    const struct slot *s = &m->s[i];
-    if (rc < 0) {
+    int rc = env_get(&r->e, snap, i, &v);
+    if (rc < 0)
         note(r, rc, "get");
-    } else if (rc != (s->present ? 1 : 0) ||
-               (rc == 1 &&
-                (v.len != s->len || (s->len > 0 && memcmp(v.data, s->v, s->len) != 0)))) {
-        fail_msg("get %s: %d (model %d) or wrong value; fault %s #%llu", k, rc, s->present,
+    else if (!slot_agrees(&m->s[i], rc, &v))
+        fail_msg("get k%04d: %d (model %d) or wrong value; fault %s #%llu", i, rc, m->s[i].present,
                  r->armed ? op_names[r->op] : "none", (unsigned long long)r->nth);
-    }
     avila_buf_release(&v);
 }
 
@@ -297,25 +272,6 @@ static void get_all(struct run *r, const struct model *m, const struct avila_lsm
 {
     for (int i = 0; i < NKEYS; i++)
         do_get(r, m, snap, i);
-}
-
-static int key_index(struct avila_slice k)
-{
-    if (k.len != 5 || k.ptr[0] != 'k')
-        return -2; /* "~ctr" and anything else */
-    int n = 0;
-    for (size_t i = 1; i < 5; i++)
-        n = n * 10 + (k.ptr[i] - '0');
-    return n;
-}
-
-/* The next present key after i in direction dir (+1 / -1) within [0, NKEYS), or -1. */
-static int model_step(const struct model *m, int i, int dir)
-{
-    for (i += dir; i >= 0 && i < NKEYS; i += dir)
-        if (m->s[i].present)
-            return i;
-    return -1;
 }
 
 /*
@@ -337,7 +293,7 @@ static void walk_iter(struct run *r, const struct model *m, const struct avila_l
     }
     int cur = -1;
     rc = avila_lsm_db_iter_seek_first(it);
-    cur = model_step(m, -1, 1);
+    cur = slot_step(m->s, -1, 1, 0, NKEYS);
     for (int step = 0; rc == 0; step++) {
         bool v = avila_lsm_db_iter_valid(it);
         if (v != (cur >= 0))
@@ -353,20 +309,20 @@ static void walk_iter(struct run *r, const struct model *m, const struct avila_l
             break;
         if (step < NKEYS && v) {
             rc = avila_lsm_db_iter_next(it);
-            cur = model_step(m, cur, 1);
+            cur = slot_step(m->s, cur, 1, 0, NKEYS);
         } else if (step < NKEYS) {
             rc = avila_lsm_db_iter_seek_last(it);
-            cur = model_step(m, NKEYS, -1);
+            cur = slot_step(m->s, NKEYS, -1, 0, NKEYS);
             step = NKEYS - 1; /* then walk back */
         } else if (v && step % 8 != 0) {
             rc = avila_lsm_db_iter_prev(it);
-            cur = model_step(m, cur, -1);
+            cur = slot_step(m->s, cur, -1, 0, NKEYS);
         } else {
             int t = (step * 37) % NKEYS;
             char kt[8];
             key_of(t, kt);
             rc = avila_lsm_db_iter_seek(it, key_slice(kt));
-            cur = model_step(m, t - 1, 1);
+            cur = slot_step(m->s, t - 1, 1, 0, NKEYS);
         }
     }
     if (rc != 0) {

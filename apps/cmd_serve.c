@@ -1,6 +1,8 @@
 /*
  * apps/cmd_serve.c - `avila serve`: a static file server on net/http_server,
- * one loop and one SO_REUSEPORT listener per thread. Routes /healthz and
+ * one loop per thread sharing one listening socket (each loop wakes for
+ * and accepts one connection at a time, so connections go to the loops
+ * that are free, as with nginx's workers). Routes /healthz and
  * /metrics (Prometheus text format 0.0.4); every other path is a file
  * under --root (apps/serve_files.h: conditional requests, ranges, links
  * that stay under the root, a small-file cache), or a built-in page
@@ -298,14 +300,15 @@ int cmd_serve(int argc, char **argv)
                           AVILA_LOG_FORMAT_LOGFMT);
     sv.quiet = quiet != 0;
 
-    /* Every listener binds the first one's address, so port 0 means one port for all. */
+    /* One listening socket; each loop's server gets its own descriptor of it. */
     int rc = CLI_FAIL;
     size_t opened = 0;
     for (; opened < sv.n; opened++) {
-        int fd = avila_sock_listen(
-            &addr, 0, addr.u.sa.sa_family == AF_UNIX && sv.n == 1 ? 0 : AVILA_SOCK_REUSEPORT);
+        int fd =
+            opened == 0 ? avila_sock_listen(&addr, 0, 0) : fcntl(sv.lfds[0], F_DUPFD_CLOEXEC, 0);
         if (fd < 0) {
-            cli_fail(CMD, "cannot listen on %s: %s", listen, avila_strerror(fd));
+            cli_fail(CMD, "cannot listen on %s: %s", listen,
+                     avila_strerror(opened == 0 ? fd : avila_sock_error(errno)));
             goto out_close;
         }
         sv.lfds[opened] = fd;
@@ -337,7 +340,7 @@ int cmd_serve(int argc, char **argv)
     for (; made < sv.n; made++) {
         grc = make_server(&sv, made, avila_loop_group_loop(g, made));
         if (grc == 0)
-            grc = avila_http_server_listen_fd(sv.servers[made], sv.lfds[made]);
+            grc = avila_http_server_listen_fd_shared(sv.servers[made], sv.lfds[made]);
         if (grc != 0) {
             if (sv.servers[made] != NULL)
                 avila_http_server_destroy(sv.servers[made]);

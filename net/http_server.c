@@ -1229,17 +1229,28 @@ void avila_http_body_pause(struct avila_http_request_ctx *ctx, bool paused)
     c->body_paused = paused;
 }
 
-int avila_http_server_listen_fd(struct avila_http_server *s, int lfd)
+static int listen_on(struct avila_http_server *s, int lfd, bool shared)
 {
     if (s->listening || s->draining)
         return AVILA_ESTATE;
     s->listener.data = s;
-    int rc = avila_listener_start(s->loop, &s->listener, lfd, 0, on_accept);
+    int rc = shared ? avila_listener_start_shared(s->loop, &s->listener, lfd, 0, on_accept)
+                    : avila_listener_start(s->loop, &s->listener, lfd, 0, on_accept);
     if (rc != 0)
         return rc;
     s->lfd = lfd;
     s->listening = true;
     return 0;
+}
+
+int avila_http_server_listen_fd(struct avila_http_server *s, int lfd)
+{
+    return listen_on(s, lfd, false);
+}
+
+int avila_http_server_listen_fd_shared(struct avila_http_server *s, int lfd)
+{
+    return listen_on(s, lfd, true);
 }
 
 int avila_http_server_listen(struct avila_http_server *s, const struct avila_sockaddr *addr,

@@ -8,9 +8,10 @@
  *
  * Threads. A server belongs to one loop and is used only on that loop's
  * thread. For thread-per-core, run one server per loop of a
- * struct avila_loop_group, each with its own SO_REUSEPORT listener; the
- * counters in struct avila_http_server_stats are atomics, so another thread
- * may read and sum them.
+ * struct avila_loop_group, each with its own SO_REUSEPORT listener or a
+ * descriptor of one shared listener (avila_http_server_listen_fd_shared);
+ * the counters in struct avila_http_server_stats are atomics, so another
+ * thread may read and sum them.
  *
  * Connections. Each connection is one small allocation from the server's
  * allocator (freed on close) holding its parser state, the loop watcher
@@ -293,6 +294,13 @@ int avila_http_param(const struct avila_http_request_ctx *ctx, const char *name,
  * avila_listener_start (lfd is then still the caller's).
  */
 int avila_http_server_listen_fd(struct avila_http_server *s, int lfd);
+
+/*
+ * The same for a listening socket shared with servers on other loops
+ * (each given its own descriptor of it, e.g. by dup): see
+ * avila_listener_start_shared.
+ */
+int avila_http_server_listen_fd_shared(struct avila_http_server *s, int lfd);
 
 /*
  * Opens a listener on addr (flags as for avila_sock_listen, e.g.

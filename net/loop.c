@@ -65,7 +65,7 @@ struct avila_loop {
 
 static uint32_t epoll_bits(unsigned interest)
 {
-    uint32_t ev = EPOLLET | EPOLLRDHUP;
+    uint32_t ev = interest & AVILA_LOOP_SHARED ? EPOLLEXCLUSIVE : EPOLLET | EPOLLRDHUP;
     if (interest & AVILA_LOOP_READ)
         ev |= EPOLLIN;
     if (interest & AVILA_LOOP_WRITE)
@@ -329,6 +329,8 @@ void avila_io_init(struct avila_io *io, int fd, avila_io_fn *fn)
 
 static int interest_ok(unsigned interest)
 {
+    if (interest == (AVILA_LOOP_READ | AVILA_LOOP_SHARED))
+        return 1;
     return (interest & ~(unsigned)(AVILA_LOOP_READ | AVILA_LOOP_WRITE)) == 0;
 }
 
@@ -354,7 +356,8 @@ int avila_io_modify(struct avila_io *io, unsigned interest)
 {
     if (!io->active)
         return AVILA_ESTATE;
-    if (!interest_ok(interest))
+    /* EPOLLEXCLUSIVE cannot be changed by EPOLL_CTL_MOD. */
+    if (!interest_ok(interest) || ((interest | io->interest) & AVILA_LOOP_SHARED))
         return AVILA_EINVAL;
     struct epoll_event ev;
     memset(&ev, 0, sizeof ev);

@@ -50,6 +50,12 @@ enum {
     AVILA_LOOP_WRITE = 1u << 1, /* writable, or a connect completed */
     AVILA_LOOP_HUP = 1u << 2,   /* the peer closed (EPOLLHUP or EPOLLRDHUP); read to EOF */
     AVILA_LOOP_ERROR = 1u << 3, /* an error is pending (EPOLLERR): SO_ERROR says which */
+    /*
+     * Interest only, with READ, at avila_io_start: the fd is shared with
+     * other loops (one listener for all threads). Level-triggered, and
+     * EPOLLEXCLUSIVE: an event wakes one of the waiting loops, not all.
+     */
+    AVILA_LOOP_SHARED = 1u << 4,
 };
 
 /* Loop configuration; zero fields take the defaults. */
@@ -319,10 +325,12 @@ int avila_loop_signal_stop(struct avila_loop *loop, int signo);
 /* ------------------------------------------------------------ thread group */
 
 /*
- * N loops, each run by its own thread (thread-per-core). The usual setup:
- * each loop opens its own SO_REUSEPORT listener on the same address in its
- * setup callback, so the kernel spreads accepted connections over the
- * threads and nothing on the request path is shared.
+ * N loops, each run by its own thread (thread-per-core). Two setups for a
+ * server: each loop opens its own SO_REUSEPORT listener on the same
+ * address in its setup callback (the kernel hashes each connection to a
+ * loop), or the loops share one listening socket with
+ * avila_listener_start_shared (the loop that is free takes the next
+ * connection). Either way nothing on the request path is shared.
  */
 struct avila_loop_group;
 

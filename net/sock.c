@@ -591,6 +591,8 @@ static void on_listen(struct avila_io *io, unsigned events)
         if (fd >= 0) {
             l->accepted++;
             l->fn(l, fd, &peer);
+            if (l->shared)
+                return; /* one per wake-up: the next waiting loop takes the next */
             continue;
         }
         if (fd == AVILA_EAGAIN)
@@ -602,34 +604,52 @@ static void on_listen(struct avila_io *io, unsigned events)
     }
 }
 
+static unsigned listen_interest(const struct avila_listener *l)
+{
+    return AVILA_LOOP_READ | (l->shared ? AVILA_LOOP_SHARED : 0u);
+}
+
 static void on_listen_resume(struct avila_loop_timer *t)
 {
     struct avila_listener *l = AVILA_LOOP_CONTAINER(t, struct avila_listener, pause);
     struct avila_loop *loop = t->loop;
     /* Adding the fd again reports the connections that queued meanwhile. */
-    if (avila_io_start(loop, &l->io, AVILA_LOOP_READ) < 0) {
+    if (avila_io_start(loop, &l->io, listen_interest(l)) < 0) {
         l->pauses++;
         avila_loop_timer_restart(t);
     }
 }
 
-int avila_listener_start(struct avila_loop *loop, struct avila_listener *l, int lfd,
-                         unsigned pause_ms, avila_listener_fn *fn)
+static int listener_start(struct avila_loop *loop, struct avila_listener *l, int lfd,
+                          unsigned pause_ms, avila_listener_fn *fn, bool shared)
 {
     void *data = l->data;
     memset(l, 0, sizeof *l);
     l->data = data;
     l->fn = fn;
+    l->shared = shared;
     l->pause_ms = pause_ms != 0 ? pause_ms : AVILA_LISTENER_PAUSE_MS;
     avila_io_init(&l->io, lfd, on_listen);
     avila_loop_timer_init(&l->pause);
     l->pause.fn = on_listen_resume;
     l->pause.loop = loop;
-    int rc = avila_io_start(loop, &l->io, AVILA_LOOP_READ);
+    int rc = avila_io_start(loop, &l->io, listen_interest(l));
     if (rc < 0)
         return rc;
     l->spare_fd = open_spare();
     return 0;
+}
+
+int avila_listener_start(struct avila_loop *loop, struct avila_listener *l, int lfd,
+                         unsigned pause_ms, avila_listener_fn *fn)
+{
+    return listener_start(loop, l, lfd, pause_ms, fn, false);
+}
+
+int avila_listener_start_shared(struct avila_loop *loop, struct avila_listener *l, int lfd,
+                                unsigned pause_ms, avila_listener_fn *fn)
+{
+    return listener_start(loop, l, lfd, pause_ms, fn, true);
 }
 
 void avila_listener_stop(struct avila_listener *l)

@@ -20,6 +20,7 @@
 #define AVILA_NET_SOCK_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -258,6 +259,7 @@ struct avila_listener {
     uint64_t accepted; /* connections handed to fn */
     uint64_t shed;     /* connections closed for lack of descriptors */
     uint64_t pauses;   /* times the listener paused */
+    bool shared;       /* lfd is shared with other loops' listeners */
 };
 
 /* Default pause after an accept failure that shedding cannot cure. */
@@ -273,6 +275,17 @@ struct avila_listener {
  */
 int avila_listener_start(struct avila_loop *loop, struct avila_listener *l, int lfd,
                          unsigned pause_ms, avila_listener_fn *fn);
+
+/*
+ * Like avila_listener_start, for a listening socket that listeners on
+ * other loops share (each with its own descriptor of it, e.g. by dup):
+ * one loop wakes per queued connection and accepts just that one, so
+ * connections spread over the loops that are free, as nginx's workers
+ * share one accept queue (SO_REUSEPORT instead hashes each connection to
+ * a fixed loop, busy or not).
+ */
+int avila_listener_start_shared(struct avila_loop *loop, struct avila_listener *l, int lfd,
+                                unsigned pause_ms, avila_listener_fn *fn);
 
 /*
  * Stops accepting (graceful shutdown: stop the listener, then drain the

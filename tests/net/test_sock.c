@@ -878,6 +878,7 @@ struct reuse {
     int lfd[2];
     struct avila_listener l[2];
     atomic_int accepted[2];
+    bool shared; /* one listening socket, a descriptor of it per loop */
 };
 
 /* A reader that drains its socket slowly (1 ms pauses), counting the bytes and their sum. */
@@ -985,7 +986,9 @@ static int reuse_setup(struct avila_loop *loop, size_t index, void *arg)
     struct reuse *r = arg;
     memset(&r->l[index], 0, sizeof r->l[index]);
     r->l[index].data = r;
-    return avila_listener_start(loop, &r->l[index], r->lfd[index], 0, on_accept_count);
+    return r->shared
+               ? avila_listener_start_shared(loop, &r->l[index], r->lfd[index], 0, on_accept_count)
+               : avila_listener_start(loop, &r->l[index], r->lfd[index], 0, on_accept_count);
 }
 
 static void reuse_teardown(struct avila_loop *loop, size_t index, void *arg)
@@ -1032,6 +1035,67 @@ static void group_reuseport(void **state)
     avila_loop_group_destroy(g);
 }
 
+static void on_io_unused(struct avila_io *io, unsigned events)
+{
+    (void)io;
+    (void)events;
+}
+
+/*
+ * One listening socket shared by two loops (a dup'd descriptor each):
+ * every connection is accepted exactly once, and a shared watcher cannot
+ * be modified (EPOLLEXCLUSIVE is fixed at EPOLL_CTL_ADD).
+ */
+static void group_shared(void **state)
+{
+    (void)state;
+    struct reuse r;
+    memset(&r, 0, sizeof r);
+    r.shared = true;
+    struct avila_sockaddr a = addr("127.0.0.1:0");
+    r.lfd[0] = avila_sock_listen(&a, 256, 0);
+    assert_true(r.lfd[0] >= 0);
+    struct avila_sockaddr where = bound(r.lfd[0]);
+    r.lfd[1] = fcntl(r.lfd[0], F_DUPFD_CLOEXEC, 0);
+    assert_true(r.lfd[1] >= 0);
+
+    struct avila_loop_group *g = NULL;
+    assert_int_equal(avila_loop_group_create(&g, avila_allocator_libc(), 2, NULL), 0);
+    assert_int_equal(avila_loop_group_start(g, reuse_setup, reuse_teardown, &r), 0);
+    int fds[GROUP_CONNS];
+    for (int i = 0; i < GROUP_CONNS; i++)
+        fds[i] = client_connect(&where);
+    for (int i = 0; i < 5000; i++) {
+        if (atomic_load(&r.accepted[0]) + atomic_load(&r.accepted[1]) == GROUP_CONNS)
+            break;
+        avila_time_sleep_ns(AVILA_TIME_NS_PER_MS);
+    }
+    avila_loop_group_stop(g);
+    assert_int_equal(avila_loop_group_join(g), 0);
+    assert_int_equal(atomic_load(&r.accepted[0]) + atomic_load(&r.accepted[1]), GROUP_CONNS);
+    for (int i = 0; i < GROUP_CONNS; i++)
+        close(fds[i]);
+    avila_loop_group_destroy(g);
+
+    /* The watcher's interest is fixed; SHARED goes with READ alone. */
+    struct avila_loop *loop;
+    assert_int_equal(avila_loop_create(&loop, avila_allocator_libc(), NULL), 0);
+    int lfd = avila_sock_listen(&a, 4, 0);
+    assert_true(lfd >= 0);
+    struct avila_listener l;
+    memset(&l, 0, sizeof l);
+    assert_int_equal(avila_listener_start_shared(loop, &l, lfd, 0, on_accept_count), 0);
+    assert_int_equal(avila_io_modify(&l.io, AVILA_LOOP_READ), AVILA_EINVAL);
+    avila_listener_stop(&l);
+    struct avila_io io;
+    avila_io_init(&io, lfd, on_io_unused);
+    assert_int_equal(
+        avila_io_start(loop, &io, AVILA_LOOP_READ | AVILA_LOOP_WRITE | AVILA_LOOP_SHARED),
+        AVILA_EINVAL);
+    close(lfd);
+    avila_loop_destroy(loop);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1050,6 +1114,7 @@ int main(void)
         cmocka_unit_test(blocking_write_all),
         cmocka_unit_test(resolver_connect),
         cmocka_unit_test(group_reuseport),
+        cmocka_unit_test(group_shared),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,8 @@
  *                                   threads work too)
  *   readrandom, readseq, seekrandom ops/s on the store the last overwrite
  *                                   left, median of 5 runs of >= 0.2 s
+ *   fillrandom/2-compaction-threads fillrandom with compaction_threads 2,
+ *                                   median of 3
  *   fillsync                        10,000 synced puts in 6 chunks, the
  *                                   first a warm-up
  *   size/after-fillrandom           MB of the directory after close
@@ -97,12 +99,27 @@ static double dir_mb(const char *d)
     return total / 1e6;
 }
 
-static struct avila_lsm_db *open_db(const char *name, bool fresh)
+/* perm[0 .. N) = a random permutation of 0 .. N - 1. */
+static void shuffle(uint64_t *perm)
+{
+    for (long i = 0; i < N; i++)
+        perm[i] = (uint64_t)i;
+    for (long i = N - 1; i > 0; i--) {
+        long j = (long)(rnd() % (uint64_t)(i + 1));
+        uint64_t x = perm[i];
+        perm[i] = perm[j];
+        perm[j] = x;
+    }
+}
+
+static struct avila_lsm_db *open_db(const char *name, bool fresh, unsigned compaction_threads)
 {
     snprintf(dir, sizeof(dir), "%s/%s", base, name);
     if (fresh)
         remove_dir(dir);
-    struct avila_lsm_options o = {.create_if_missing = true, .cache_bytes = (size_t)8 << 20};
+    struct avila_lsm_options o = {.create_if_missing = true,
+                                  .cache_bytes = (size_t)8 << 20,
+                                  .compaction_threads = compaction_threads};
     struct avila_lsm_db *db;
     int rc = avila_lsm_open(&db, dir, &o, NULL);
     if (rc != 0)
@@ -206,8 +223,20 @@ int main(void)
         return 1;
     }
     double fs[RUNS] = {0}, fr[RUNS] = {0}, ow[RUNS] = {0}, sz[RUNS] = {0}, wa[RUNS] = {0}, t;
+    /* fillrandom with two compaction threads (no anchor: LevelDB has one), alone on the machine. */
+    double f2[3];
+    for (int r = 0; r < 3; r++) {
+        shuffle(perm);
+        db = open_db("random2", true, 2);
+        t = bench_wall_seconds();
+        for (long i = 0; i < N; i++)
+            put(db, perm[i], NULL);
+        f2[r] = (double)N / (bench_wall_seconds() - t);
+        avila_lsm_close(db);
+        remove_dir(dir);
+    }
     for (int r = -1; r < RUNS; r++) {
-        db = open_db("seq", true);
+        db = open_db("seq", true, 1);
         t = bench_wall_seconds();
         for (long i = 0; i < N; i++)
             put(db, (uint64_t)i, NULL);
@@ -215,15 +244,8 @@ int main(void)
             fs[r] = (double)N / (bench_wall_seconds() - t);
         avila_lsm_close(db);
         remove_dir(dir);
-        for (long i = 0; i < N; i++)
-            perm[i] = (uint64_t)i;
-        for (long i = N - 1; i > 0; i--) {
-            long j = (long)(rnd() % (uint64_t)(i + 1));
-            uint64_t x = perm[i];
-            perm[i] = perm[j];
-            perm[j] = x;
-        }
-        db = open_db("random", true);
+        shuffle(perm);
+        db = open_db("random", true, 1);
         t = bench_wall_seconds();
         for (long i = 0; i < N; i++)
             put(db, perm[i], NULL);
@@ -236,7 +258,7 @@ int main(void)
             sz[r] = dir_mb(dir);
             wa[r] = st.write_amp;
         }
-        db = open_db("random", false);
+        db = open_db("random", false, 1);
         t = bench_wall_seconds();
         for (long i = 0; i < N; i++)
             put(db, rnd() % (uint64_t)N, NULL);
@@ -250,6 +272,7 @@ int main(void)
     bench_print("kv", "overwrite", bench_median(ow, RUNS), "ops/s");
     bench_print("kv", "size/after-fillrandom", bench_median(sz, RUNS), "MB");
     bench_print("kv", "write-amp/fillrandom", bench_median(wa, RUNS), "x");
+    bench_print("kv", "fillrandom/2-compaction-threads", bench_median(f2, 3), "ops/s");
 
     TIME_MEDIAN(t, read_random());
     bench_print("kv", "readrandom", 1000 / t, "ops/s");
@@ -266,7 +289,7 @@ int main(void)
     double sy[RUNS] = {0};
     long chunk = 10000 / (RUNS + 1);
     struct avila_lsm_write_options sync = {.sync = 1};
-    db = open_db("sync", true);
+    db = open_db("sync", true, 1);
     for (int r = -1; r < RUNS; r++) {
         t = bench_wall_seconds();
         for (long i = 0; i < chunk; i++)

@@ -41,7 +41,8 @@ LAYERS := core crypto net data dist math geo media
 # The OS-facing sources of each layer. Every other source in a layer is pure
 # (bytes in, bytes out) and `make freestanding` proves it builds without libc:
 # a new file is pure unless listed here.
-core_OS := core/alloc_libc.c core/cpu_env.c core/id_gen.c core/log_stderr.c core/random.c \
+core_OS := core/alloc_libc.c core/cpu_env.c core/heap.c core/heap_large.c core/heap_os.c \
+	core/heap_stats.c core/id_gen.c core/log_stderr.c core/random.c \
 	core/time.c
 crypto_OS := crypto/csprng_os.c
 net_OS := net/http_client.c net/http_middleware.c net/http_server.c net/loop.c net/resolve.c net/sock.c \
@@ -98,7 +99,24 @@ $(AVILA): $(APP_OBJS) $(LIBS)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $(APP_OBJS) $(LINK_LIBS) $(ALL_LDFLAGS)
 
-all: $(LIBS) $(AVILA)
+# ---------------------------------------------------------------- libavila_malloc.so
+# The heap compiled again position-independent, with tools/malloc/avila_malloc.c
+# exporting the malloc family, for LD_PRELOAD. Not in libavila_core.a (the
+# library never defines malloc); built without a variant's sanitizer flags.
+MALLOC_SO := $(BUILD)/lib/libavila_malloc.so
+MALLOC_SO_SRCS := core/heap.c core/heap_class.c core/heap_large.c core/heap_os.c core/heap_stats.c \
+	tools/malloc/avila_malloc.c
+MALLOC_SO_OBJS := $(patsubst %.c,$(BUILD)/obj/pic/%.o,$(MALLOC_SO_SRCS))
+
+$(BUILD)/obj/pic/%.o: %.c
+	@mkdir -p $(@D)
+	$(call say,CC,$<)$(CC) $(BASE_CFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c $< -o $@
+
+$(MALLOC_SO): $(MALLOC_SO_OBJS)
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(BASE_CFLAGS) $(CFLAGS) -shared -o $@ $^ -Wl,--gc-sections -Wl,-z,now -pthread
+
+all: $(LIBS) $(AVILA) $(MALLOC_SO)
 
 run: $(AVILA)
 	$(AVILA) serve --listen 127.0.0.1:8080
@@ -172,12 +190,14 @@ $(BUILD)/bench/%: $(BUILD)/obj/tools/bench/%.o $(BENCH_SUPPORT) $(LIBS)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(BENCH_SUPPORT) $(LINK_LIBS) $(ALL_LDFLAGS)
 
-# The core benchmarks, the crypto layer through `avila speed`, then `avila serve` under wrk.
-bench: $(BENCH_BINS) $(AVILA)
+# The core benchmarks, the crypto layer through `avila speed`, then `avila serve` under wrk,
+# then the allocator anchor's workload under libavila_malloc.so.
+bench: $(BENCH_BINS) $(AVILA) $(MALLOC_SO)
 	@set -e; for b in $(BENCH_BINS); do $$b; done
 	@$(AVILA) speed
 	@$(AVILA) speed --portable
 	@tools/bench/http_serve.sh $(AVILA)
+	@tools/bench/alloc_avila.sh $(MALLOC_SO)
 
 # ---------------------------------------------------------------- checks
 # `test` makes sure the test packages are there, then runs `check`.
@@ -225,7 +245,7 @@ format:
 
 LINT_SRCS = $(foreach l,$(PRESENT),$($(l)_SRCS)) $(APP_SRCS) $(TEST_SRCS) $(TEST_SUPPORT) \
 	$(CT_SRCS) $(TOOL_SRCS) $(FUZZ_SRCS) tools/fuzz/replay.c $(BENCH_SRCS) tools/bench/bench.c \
-	$(wildcard tools/gen/*.c)
+	$(wildcard tools/gen/*.c) $(wildcard tools/malloc/*.c)
 LINT_DEFS = -DAVILA_SOURCE_DIR='"."' -DAVILA_CORPUS_ROOT='"."'
 # Where lint remembers results of unchanged files (empty: nowhere).
 AVILA_LINT_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/avila/lint

@@ -1,0 +1,988 @@
+/*
+ * core/heap.c - thread heaps, pages and free lists (OS: pthreads, atomics).
+ *
+ * The layout and the ownership rules are in core/heap_int.h. Here:
+ *   - malloc pops the head page's free list of its class (no lock, no
+ *     atomic read-modify-write); when it is empty the slow path collects
+ *     the remote frees of the page, carves more blocks, moves full
+ *     pages aside, or takes slices for a new page;
+ *   - a free by the owner pushes on the page's free list; by any other
+ *     thread it is one CAS on the page's thread_free list (and a flag on the
+ *     owner when the page sat on its full list);
+ *   - an empty page returns its slices to the segment (dirty: still
+ *     resident); dirty slices are returned to the OS after the decay delay,
+ *     and whole free segments wait in a global cache as long, then unmapped;
+ *   - a thread that exits hands its segments to the abandoned list, and a
+ *     thread that needs a segment adopts one from there first;
+ *   - one global mutex guards the rare shared lists (segment registry,
+ *     abandoned list, cache, heap pool); pthread_atfork keeps it consistent
+ *     in a forked child.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "core/heap_int.h"
+
+#define TLS_MODEL __attribute__((tls_model("initial-exec")))
+
+static _Thread_local struct heap_thread *tl_heap TLS_MODEL;
+
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct heap_segment *g_all;       /* registry of every segment (all_next) */
+static struct heap_segment *g_abandoned; /* segments of exited threads (next) */
+static struct heap_segment *g_cache;     /* free segments (next) */
+static size_t g_abandoned_n, g_cache_n;
+static _Atomic int g_abandoned_any;
+static struct heap_thread *g_free_heaps;
+static uint8_t *g_meta; /* heap structs are carved from here, never unmapped */
+static size_t g_meta_left;
+static _Atomic unsigned g_decay_ms = AVILA_HEAP_DEFAULT_DECAY_MS;
+static _Atomic int g_state; /* 0: nothing, 1: registering, 2: key and fork handlers ready */
+static int g_key_ok;
+static pthread_key_t g_key;
+
+/* The owner of abandoned and cached segments: no thread's heap, so every free is remote. */
+static struct heap_thread g_nobody;
+
+static void lock(void)
+{
+    pthread_mutex_lock(&g_lock);
+}
+
+static void unlock(void)
+{
+    pthread_mutex_unlock(&g_lock);
+}
+
+static uint32_t used_of(const struct heap_page *pg)
+{
+    return atomic_load_explicit(&pg->used, memory_order_relaxed);
+}
+
+static void used_set(struct heap_page *pg, uint32_t v)
+{
+    atomic_store_explicit(&pg->used, (uint16_t)v, memory_order_relaxed);
+}
+
+static size_t bsize(const struct heap_page *pg)
+{
+    return atomic_load_explicit(&pg->block_size, memory_order_relaxed);
+}
+
+static unsigned page_class(const struct heap_page *pg)
+{
+    return (unsigned)atomic_load_explicit(&pg->cls, memory_order_relaxed) - 1u;
+}
+
+static uint64_t dirty_of(const struct heap_segment *seg)
+{
+    return atomic_load_explicit(&seg->dirty_mask, memory_order_relaxed);
+}
+
+static struct heap_page *page_of(struct heap_segment *seg, const void *p)
+{
+    unsigned s = (unsigned)(((uintptr_t)p >> HEAP_SLICE_SHIFT) & (HEAP_SLICES - 1));
+    return &seg->pages[seg->slice_page[s]];
+}
+
+/* ------------------------------------------------------------ page lists */
+
+/* The page queues of a heap: one per class, then the full queue (HEAP_FULL). */
+static void list_remove(struct heap_thread *h, unsigned q, struct heap_page *pg)
+{
+    if (pg->prev != NULL)
+        pg->prev->next = pg->next;
+    else
+        h->pages[q] = pg->next;
+    if (pg->next != NULL)
+        pg->next->prev = pg->prev;
+    else
+        h->last[q] = pg->prev;
+    pg->next = pg->prev = NULL;
+}
+
+static void list_push(struct heap_thread *h, unsigned q, struct heap_page *pg)
+{
+    pg->prev = NULL;
+    pg->next = h->pages[q];
+    if (pg->next != NULL)
+        pg->next->prev = pg;
+    else
+        h->last[q] = pg;
+    h->pages[q] = pg;
+}
+
+/* Appends pg: a page that just got a block back is visited after the others collected more. */
+static void list_append(struct heap_thread *h, unsigned q, struct heap_page *pg)
+{
+    pg->next = NULL;
+    pg->prev = h->last[q];
+    if (pg->prev != NULL)
+        pg->prev->next = pg;
+    else
+        h->pages[q] = pg;
+    h->last[q] = pg;
+}
+
+static unsigned list_of(const struct heap_page *pg)
+{
+    if (atomic_load_explicit(&pg->in_full, memory_order_relaxed))
+        return HEAP_FULL;
+    return page_class(pg);
+}
+
+/* ------------------------------------------------------------ segments */
+
+static void segment_destroy_locked(struct heap_segment *seg)
+{
+    if (seg->all_prev != NULL)
+        seg->all_prev->all_next = seg->all_next;
+    else
+        g_all = seg->all_next;
+    if (seg->all_next != NULL)
+        seg->all_next->all_prev = seg->all_prev;
+    avila_heapi_map_set(seg, 0);
+    avila_heapi_os_unmap(seg, HEAP_SEGMENT_SIZE);
+}
+
+/* Returns the dirty free slices of seg to the OS. */
+static void segment_purge(struct heap_segment *seg)
+{
+    uint64_t m = dirty_of(seg) & seg->free_mask;
+    while (m != 0) {
+        unsigned i = (unsigned)__builtin_ctzll(m);
+        unsigned n = (unsigned)__builtin_ctzll(~(m >> i));
+        if (i + n > HEAP_SLICES)
+            n = HEAP_SLICES - i;
+        avila_heapi_os_purge((uint8_t *)seg + ((size_t)i << HEAP_SLICE_SHIFT),
+                             (size_t)n << HEAP_SLICE_SHIFT);
+        m = n + i >= 64 ? 0 : m & ~((((uint64_t)1 << n) - 1) << i);
+    }
+    atomic_store_explicit(&seg->dirty_mask, 0, memory_order_relaxed);
+}
+
+static void segment_link(struct heap_segment **head, struct heap_segment *seg)
+{
+    seg->prev = NULL;
+    seg->next = *head;
+    if (*head != NULL)
+        (*head)->prev = seg;
+    *head = seg;
+}
+
+static void segment_unlink(struct heap_segment **head, struct heap_segment *seg)
+{
+    if (seg->prev != NULL)
+        seg->prev->next = seg->next;
+    else
+        *head = seg->next;
+    if (seg->next != NULL)
+        seg->next->prev = seg->prev;
+    seg->next = seg->prev = NULL;
+}
+
+/* Moves an empty segment of h to the global cache. */
+static void segment_to_cache(struct heap_thread *h, struct heap_segment *seg, uint64_t now)
+{
+    segment_unlink(&h->segments, seg);
+    atomic_store_explicit(&seg->owner, &g_nobody, memory_order_release);
+    seg->cached_ms = now;
+    lock();
+    segment_link(&g_cache, seg);
+    g_cache_n++;
+    unlock();
+}
+
+/* Unmaps cached segments older than the decay delay (all with force). g_lock held. */
+static void cache_release_locked(uint64_t now, int force)
+{
+    unsigned decay = atomic_load_explicit(&g_decay_ms, memory_order_relaxed);
+    struct heap_segment *seg = g_cache;
+    while (seg != NULL) {
+        struct heap_segment *next = seg->next;
+        if (force || now - seg->cached_ms >= decay) {
+            segment_unlink(&g_cache, seg);
+            g_cache_n--;
+            segment_destroy_locked(seg);
+        }
+        seg = next;
+    }
+}
+
+/* Every thread-local page purge and cache release that is due. */
+static void maintenance(struct heap_thread *h, uint64_t now)
+{
+    unsigned decay = atomic_load_explicit(&g_decay_ms, memory_order_relaxed);
+    h->last_purge_ms = now;
+    for (struct heap_segment *seg = h->segments; seg != NULL; seg = seg->next)
+        if (dirty_of(seg) != 0 && now - seg->dirty_ms >= decay)
+            segment_purge(seg);
+    if (pthread_mutex_trylock(&g_lock) == 0) {
+        cache_release_locked(now, 0);
+        unlock();
+    }
+}
+
+/* A new or cached segment for h; NULL if the OS refuses. */
+static struct heap_segment *segment_new(struct heap_thread *h)
+{
+    struct heap_segment *seg = NULL;
+    lock();
+    if (g_cache != NULL) {
+        seg = g_cache;
+        segment_unlink(&g_cache, seg);
+        g_cache_n--;
+    }
+    unlock();
+    if (seg == NULL) {
+        seg = avila_heapi_os_map(HEAP_SEGMENT_SIZE, HEAP_SEGMENT_SIZE);
+        if (seg == NULL)
+            return NULL;
+        if (((uintptr_t)seg >> 47) != 0) { /* beyond the chunk map */
+            avila_heapi_os_unmap(seg, HEAP_SEGMENT_SIZE);
+            return NULL;
+        }
+        seg->free_mask = ~(uint64_t)1;
+        atomic_store_explicit(&seg->dirty_mask, 0, memory_order_relaxed);
+        avila_heapi_map_set(seg, 1);
+        lock();
+        seg->all_prev = NULL;
+        seg->all_next = g_all;
+        if (g_all != NULL)
+            g_all->all_prev = seg;
+        g_all = seg;
+        unlock();
+    }
+    seg->pages_used = 0;
+    atomic_store_explicit(&seg->owner, h, memory_order_release);
+    segment_link(&h->segments, seg);
+    return seg;
+}
+
+/* ------------------------------------------------------------ pages */
+
+static void page_init(struct heap_segment *seg, unsigned first, unsigned n, unsigned c)
+{
+    struct heap_page *pg = &seg->pages[first];
+    uint64_t run = (n >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1)) << first;
+    size_t bs = c == HEAP_SPAN_CLASS ? (size_t)n << HEAP_SLICE_SHIFT : avila_heapi_class_size(c);
+    pg->fresh = (dirty_of(seg) & run) == 0;
+    seg->free_mask &= ~run;
+    atomic_store_explicit(&seg->dirty_mask, dirty_of(seg) & ~run, memory_order_relaxed);
+    seg->pages_used++;
+    for (unsigned i = first; i < first + n; i++)
+        seg->slice_page[i] = (uint8_t)first;
+    pg->free = NULL;
+    atomic_store_explicit(&pg->thread_free, NULL, memory_order_relaxed);
+    used_set(pg, 0);
+    atomic_store_explicit(&pg->capacity, 0, memory_order_relaxed);
+    atomic_store_explicit(&pg->block_size, (uint32_t)bs, memory_order_relaxed);
+    pg->reserved = (uint16_t)(((size_t)n << HEAP_SLICE_SHIFT) / bs);
+    pg->start = (uint8_t *)seg + ((size_t)first << HEAP_SLICE_SHIFT);
+    pg->slices = (uint8_t)n;
+    pg->next = pg->prev = NULL;
+    atomic_store_explicit(&pg->in_full, 0, memory_order_relaxed);
+    atomic_store_explicit(&pg->cls, (uint8_t)(c + 1), memory_order_release);
+}
+
+/* Gives pg's slices back to its segment (dirty). pg MUST be off every list. */
+static void page_release(struct heap_segment *seg, struct heap_page *pg, uint64_t now)
+{
+    unsigned first = (unsigned)(pg - seg->pages), n = pg->slices;
+    uint64_t run = (n >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1)) << first;
+    atomic_store_explicit(&pg->cls, 0, memory_order_relaxed);
+    seg->free_mask |= run;
+    atomic_store_explicit(&seg->dirty_mask, dirty_of(seg) | run, memory_order_relaxed);
+    seg->dirty_ms = now;
+    seg->pages_used--;
+}
+
+/* Carves more blocks from the untouched part of the page (8 KiB at a time). */
+static void page_extend(struct heap_page *pg)
+{
+    uint32_t cap = atomic_load_explicit(&pg->capacity, memory_order_relaxed);
+    uint32_t bs = (uint32_t)bsize(pg);
+    uint32_t k = 8192 / bs;
+    if (k == 0)
+        k = 1;
+    if (k > pg->reserved - cap)
+        k = pg->reserved - cap;
+    uint8_t *b = pg->start + (size_t)cap * bs;
+    for (uint32_t i = 0; i + 1 < k; i++)
+        ((struct heap_block *)(b + (size_t)i * bs))->next =
+            (struct heap_block *)(b + (size_t)(i + 1) * bs);
+    ((struct heap_block *)(b + (size_t)(k - 1) * bs))->next = pg->free;
+    pg->free = (struct heap_block *)b;
+    atomic_store_explicit(&pg->capacity, (uint16_t)(cap + k), memory_order_relaxed);
+}
+
+/* Moves the remote frees of pg onto its free list (local frees go there directly). Owner only. */
+static void page_collect(struct heap_page *pg)
+{
+    if (atomic_load_explicit(&pg->thread_free, memory_order_relaxed) != NULL) {
+        struct heap_block *tf =
+            atomic_exchange_explicit(&pg->thread_free, NULL, memory_order_acquire);
+        uint32_t n = 1;
+        struct heap_block *t = tf;
+        while (t->next != NULL) {
+            t = t->next;
+            n++;
+        }
+        t->next = pg->free;
+        pg->free = tf;
+        used_set(pg, used_of(pg) - n);
+        pg->fresh = 0;
+    }
+}
+
+/* pg (on h's lists) is empty: keep it if it is its class's current page, else release it. */
+static void page_empty(struct heap_thread *h, struct heap_page *pg, int keep_current)
+{
+    unsigned c = page_class(pg);
+    if (keep_current && h->pages[c] == pg)
+        return;
+    list_remove(h, list_of(pg), pg);
+    struct heap_segment *seg = avila_heapi_segment_of(pg->start);
+    uint64_t now = avila_heapi_now_ms();
+    page_release(seg, pg, now);
+    if (seg->pages_used == 0 && (h->segments != seg || seg->next != NULL))
+        segment_to_cache(h, seg, now);
+    if (now - h->last_purge_ms >= atomic_load_explicit(&g_decay_ms, memory_order_relaxed))
+        maintenance(h, now);
+}
+
+/* pg has neither free blocks nor room: park it on the full list unless a remote free raced in. */
+static int page_to_full(struct heap_thread *h, struct heap_page *pg)
+{
+    atomic_store(&pg->in_full, 1);
+    if (atomic_load(&pg->thread_free) != NULL) {
+        atomic_store(&pg->in_full, 0);
+        return 0;
+    }
+    list_remove(h, page_class(pg), pg);
+    list_push(h, HEAP_FULL, pg);
+    return 1;
+}
+
+/* Brings back the full pages that remote frees touched. */
+static void collect_full(struct heap_thread *h)
+{
+    atomic_store(&h->full_dirty, 0);
+    struct heap_page *pg = h->pages[HEAP_FULL];
+    while (pg != NULL) {
+        struct heap_page *next = pg->next;
+        if (atomic_load(&pg->thread_free) != NULL && page_class(pg) == HEAP_SPAN_CLASS) {
+            page_collect(pg);
+            if (used_of(pg) == 0)
+                page_empty(h, pg, 0);
+        } else if (atomic_load(&pg->thread_free) != NULL) {
+            list_remove(h, HEAP_FULL, pg);
+            atomic_store_explicit(&pg->in_full, 0, memory_order_relaxed);
+            page_collect(pg);
+            list_append(h, page_class(pg), pg);
+            if (used_of(pg) == 0)
+                page_empty(h, pg, 1);
+        }
+        pg = next;
+    }
+}
+
+/* Finds a run of n free slices in h's segments and starts a page of class c there (on no list). */
+static struct heap_page *page_take(struct heap_thread *h, unsigned n, unsigned c)
+{
+    for (struct heap_segment *seg = h->segments; seg != NULL; seg = seg->next) {
+        uint64_t fm = seg->free_mask;
+        if (fm == 0)
+            continue;
+        uint64_t runs = fm, dirty = fm & dirty_of(seg);
+        for (unsigned i = 1; i < n; i++) {
+            runs &= fm >> i;
+            dirty &= (fm & dirty_of(seg)) >> i;
+        }
+        if (runs == 0)
+            continue;
+        /* Reuse resident slices first. */
+        unsigned first = (unsigned)__builtin_ctzll(dirty != 0 ? dirty : runs);
+        page_init(seg, first, n, c);
+        return &seg->pages[first];
+    }
+    return NULL;
+}
+
+static struct heap_page *page_new(struct heap_thread *h, unsigned c)
+{
+    struct heap_page *pg = page_take(h, avila_heapi_class_slices(c), c);
+    if (pg != NULL)
+        list_push(h, c, pg);
+    return pg;
+}
+
+/* Takes one abandoned segment and puts its pages on h's lists. Returns 1 if it did. */
+static int adopt(struct heap_thread *h)
+{
+    if (!atomic_load_explicit(&g_abandoned_any, memory_order_relaxed))
+        return 0;
+    lock();
+    struct heap_segment *seg = g_abandoned;
+    if (seg != NULL) {
+        segment_unlink(&g_abandoned, seg);
+        g_abandoned_n--;
+        atomic_store_explicit(&g_abandoned_any, g_abandoned != NULL, memory_order_relaxed);
+    }
+    unlock();
+    if (seg == NULL)
+        return 0;
+    atomic_store_explicit(&seg->owner, h, memory_order_release);
+    segment_link(&h->segments, seg);
+    uint64_t now = avila_heapi_now_ms();
+    for (unsigned i = 1; i < HEAP_SLICES;) {
+        if ((seg->free_mask >> i) & 1) {
+            i++;
+            continue;
+        }
+        struct heap_page *pg = &seg->pages[i];
+        i += pg->slices;
+        atomic_store(&pg->in_full, 0);
+        page_collect(pg);
+        if (used_of(pg) == 0) {
+            page_release(seg, pg, now);
+        } else if (page_class(pg) == HEAP_SPAN_CLASS) {
+            atomic_store(&pg->in_full, 1);
+            list_push(h, HEAP_FULL, pg);
+        } else {
+            list_append(h, page_class(pg), pg);
+        }
+    }
+    return 1;
+}
+
+static void *page_pop(struct heap_page *pg)
+{
+    struct heap_block *b = pg->free;
+    pg->free = b->next;
+    used_set(pg, used_of(pg) + 1);
+    return b;
+}
+
+static void *alloc_slow(struct heap_thread *h, unsigned c)
+{
+    if (atomic_load_explicit(&h->full_dirty, memory_order_relaxed))
+        collect_full(h);
+    for (;;) {
+        struct heap_page *pg = h->pages[c];
+        while (pg != NULL) {
+            struct heap_page *next = pg->next;
+            if (pg->free == NULL)
+                page_collect(pg);
+            if (pg->free == NULL &&
+                atomic_load_explicit(&pg->capacity, memory_order_relaxed) < pg->reserved)
+                page_extend(pg);
+            if (pg->free != NULL) {
+                if (pg != h->pages[c]) {
+                    list_remove(h, c, pg);
+                    list_push(h, c, pg);
+                }
+                return page_pop(pg);
+            }
+            if (!page_to_full(h, pg))
+                continue; /* a remote free arrived: collect it */
+            pg = next;
+        }
+        if (page_new(h, c) != NULL)
+            continue;
+        if (adopt(h))
+            continue;
+        if (segment_new(h) == NULL) {
+            errno = ENOMEM;
+            return NULL;
+        }
+    }
+}
+
+/* One block of size bytes (AVILA_HEAP_MAX_SMALL < size <= HEAP_SPAN_MAX) on a page of its own. */
+static void *span_alloc(struct heap_thread *h, size_t size)
+{
+    unsigned n = (unsigned)((size + HEAP_SLICE_SIZE - 1) >> HEAP_SLICE_SHIFT);
+    struct heap_page *pg;
+    if (atomic_load_explicit(&h->full_dirty, memory_order_relaxed))
+        collect_full(h);
+    while ((pg = page_take(h, n, HEAP_SPAN_CLASS)) == NULL) {
+        if (adopt(h))
+            continue;
+        if (segment_new(h) == NULL) {
+            errno = ENOMEM;
+            return NULL;
+        }
+    }
+    atomic_store_explicit(&pg->in_full, 1, memory_order_relaxed);
+    list_push(h, HEAP_FULL, pg);
+    atomic_store_explicit(&pg->capacity, 1, memory_order_relaxed);
+    used_set(pg, 1);
+    return pg->start;
+}
+
+/* Grows the span pg to n2 slices if the slices after it are free. Owner only. */
+static int span_grow(struct heap_segment *seg, struct heap_page *pg, unsigned n2)
+{
+    unsigned first = (unsigned)(pg - seg->pages), n = pg->slices;
+    if (first + n2 > HEAP_SLICES)
+        return 0;
+    uint64_t add = (((uint64_t)1 << (n2 - n)) - 1) << (first + n);
+    if ((seg->free_mask & add) != add)
+        return 0;
+    seg->free_mask &= ~add;
+    atomic_store_explicit(&seg->dirty_mask, dirty_of(seg) & ~add, memory_order_relaxed);
+    for (unsigned i = first + n; i < first + n2; i++)
+        seg->slice_page[i] = (uint8_t)first;
+    pg->slices = (uint8_t)n2;
+    atomic_store_explicit(&pg->block_size, (uint32_t)((size_t)n2 << HEAP_SLICE_SHIFT),
+                          memory_order_relaxed);
+    return 1;
+}
+
+/* ------------------------------------------------------------ thread heaps */
+
+static void abandon(struct heap_thread *h);
+
+static void thread_done(void *v)
+{
+    struct heap_thread *h = v;
+    if (h == NULL)
+        return;
+    tl_heap = NULL;
+    abandon(h);
+}
+
+static void fork_prepare(void)
+{
+    lock();
+}
+
+static void fork_parent(void)
+{
+    unlock();
+}
+
+static void fork_child(void)
+{
+    pthread_mutex_init(&g_lock, NULL);
+}
+
+/* Registers the key and the fork handlers once; they may allocate (tl_heap is set by then). */
+static void global_init(void)
+{
+    int expect = 0;
+    if (atomic_compare_exchange_strong(&g_state, &expect, 1)) {
+        g_key_ok = pthread_key_create(&g_key, thread_done) == 0;
+        pthread_atfork(fork_prepare, fork_parent, fork_child);
+        atomic_store(&g_state, 2);
+        return;
+    }
+    while (atomic_load(&g_state) != 2)
+        sched_yield();
+}
+
+static struct heap_thread *heap_new(void)
+{
+    struct heap_thread *h = NULL;
+    lock();
+    if (g_free_heaps != NULL) {
+        h = g_free_heaps;
+        g_free_heaps = h->next_free;
+    } else {
+        size_t sz = (sizeof(struct heap_thread) + 63) & ~(size_t)63;
+        if (g_meta_left < sz) {
+            g_meta = avila_heapi_os_map(HEAP_SLICE_SIZE, HEAP_OS_PAGE);
+            g_meta_left = g_meta != NULL ? HEAP_SLICE_SIZE : 0;
+        }
+        if (g_meta_left >= sz) {
+            h = (struct heap_thread *)g_meta;
+            g_meta += sz;
+            g_meta_left -= sz;
+        }
+    }
+    unlock();
+    if (h == NULL)
+        return NULL;
+    memset(h, 0, sizeof(*h));
+    tl_heap = h;
+    global_init();
+    if (g_key_ok)
+        pthread_setspecific(g_key, h);
+    return h;
+}
+
+/* Hands h's segments to the abandoned list (or the cache when empty) and pools h. */
+static void abandon(struct heap_thread *h)
+{
+    uint64_t now = avila_heapi_now_ms();
+    for (unsigned c = 0; c <= AVILA_HEAP_CLASSES; c++) {
+        unsigned q = c < AVILA_HEAP_CLASSES ? c : HEAP_FULL;
+        struct heap_page *pg = h->pages[q];
+        while (pg != NULL) {
+            struct heap_page *next = pg->next;
+            page_collect(pg);
+            if (used_of(pg) == 0) {
+                list_remove(h, q, pg);
+                page_release(avila_heapi_segment_of(pg->start), pg, now);
+            }
+            pg = next;
+        }
+    }
+    struct heap_segment *seg = h->segments;
+    while (seg != NULL) {
+        struct heap_segment *next = seg->next;
+        segment_purge(seg);
+        segment_unlink(&h->segments, seg);
+        atomic_store_explicit(&seg->owner, &g_nobody, memory_order_release);
+        lock();
+        if (seg->pages_used == 0) {
+            seg->cached_ms = now;
+            segment_link(&g_cache, seg);
+            g_cache_n++;
+        } else {
+            segment_link(&g_abandoned, seg);
+            g_abandoned_n++;
+            atomic_store_explicit(&g_abandoned_any, 1, memory_order_relaxed);
+        }
+        unlock();
+        seg = next;
+    }
+    lock();
+    h->next_free = g_free_heaps;
+    g_free_heaps = h;
+    unlock();
+}
+
+/* ------------------------------------------------------------ the malloc family */
+
+static struct heap_thread *heap_get(void)
+{
+    struct heap_thread *h = tl_heap;
+    if (AVILA_UNLIKELY(h == NULL)) {
+        h = heap_new();
+        if (h == NULL)
+            errno = ENOMEM;
+    }
+    return h;
+}
+
+static void *alloc_class(unsigned c)
+{
+    struct heap_thread *h = heap_get();
+    if (h == NULL)
+        return NULL;
+    struct heap_page *pg = h->pages[c];
+    if (AVILA_LIKELY(pg != NULL && pg->free != NULL))
+        return page_pop(pg);
+    return alloc_slow(h, c);
+}
+
+void *avila_heap_malloc(size_t size)
+{
+    struct heap_thread *h = tl_heap;
+    if (AVILA_LIKELY(size <= AVILA_HEAP_MAX_SMALL && h != NULL)) {
+        unsigned c = avila_heapi_class_of(size);
+        struct heap_page *pg = h->pages[c];
+        if (AVILA_LIKELY(pg != NULL)) {
+            struct heap_block *b = pg->free;
+            if (AVILA_LIKELY(b != NULL)) {
+                pg->free = b->next;
+                used_set(pg, used_of(pg) + 1);
+                return b;
+            }
+        }
+        return alloc_slow(h, c);
+    }
+    if (size <= AVILA_HEAP_MAX_SMALL)
+        return alloc_class(avila_heapi_class_of(size));
+    if (size <= HEAP_SPAN_MAX) {
+        h = heap_get();
+        return h != NULL ? span_alloc(h, size) : NULL;
+    }
+    return avila_heapi_large_alloc(size, 16, 0);
+}
+
+void *avila_heap_calloc(size_t count, size_t size)
+{
+    size_t n;
+    if (__builtin_mul_overflow(count, size, &n)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    void *p = avila_heap_malloc(n);
+    if (p == NULL)
+        return NULL;
+    struct heap_segment *seg = avila_heapi_segment_of(p);
+    if (!avila_heapi_map_is_segment(seg))
+        return p; /* large blocks are fresh mappings */
+    if (page_of(seg, p)->fresh)
+        ((struct heap_block *)p)->next = NULL;
+    else
+        memset(p, 0, n);
+    return p;
+}
+
+void *avila_heap_aligned(size_t align, size_t size)
+{
+    if (align == 0 || (align & (align - 1)) != 0) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (align <= 16)
+        return avila_heap_malloc(size < align ? align : size);
+    size_t want = size < align ? align : size;
+    if (want <= AVILA_HEAP_MAX_SMALL) {
+        /* Pages start on 64 KiB; a class whose size is a multiple of align keeps every block
+         * aligned. */
+        for (unsigned c = avila_heapi_class_of(want); c < AVILA_HEAP_CLASSES; c++)
+            if (avila_heapi_class_size(c) % align == 0)
+                return alloc_class(c);
+    }
+    if (align <= HEAP_SLICE_SIZE && size <= HEAP_SPAN_MAX) {
+        struct heap_thread *h = heap_get();
+        return h != NULL ? span_alloc(h, size) : NULL; /* spans start on a slice */
+    }
+    return avila_heapi_large_alloc(size, align, 0);
+}
+
+static void free_remote(struct heap_segment *seg, struct heap_page *pg, struct heap_block *b)
+{
+    struct heap_block *old = atomic_load_explicit(&pg->thread_free, memory_order_relaxed);
+    do
+        b->next = old;
+    while (!atomic_compare_exchange_weak_explicit(&pg->thread_free, &old, b, memory_order_seq_cst,
+                                                  memory_order_relaxed));
+    if (atomic_load(&pg->in_full)) {
+        struct heap_thread *owner = atomic_load(&seg->owner);
+        atomic_store(&owner->full_dirty, 1);
+    }
+}
+
+void avila_heap_free(void *p)
+{
+    if (p == NULL)
+        return;
+    struct heap_segment *seg = avila_heapi_segment_of(p);
+    if (AVILA_UNLIKELY(!avila_heapi_map_is_segment(seg))) {
+        avila_heapi_large_free(p);
+        return;
+    }
+    struct heap_page *pg = page_of(seg, p);
+    struct heap_block *b = p;
+    struct heap_thread *h = tl_heap;
+    if (AVILA_LIKELY(atomic_load_explicit(&seg->owner, memory_order_relaxed) == h)) {
+        /* Straight back on the free list: the next malloc of this class on this page reuses
+         * the block while it is still in cache. */
+        b->next = pg->free;
+        pg->free = b;
+        pg->fresh = 0;
+        uint32_t u = used_of(pg) - 1;
+        used_set(pg, u);
+        if (AVILA_UNLIKELY(u == 0))
+            page_empty(h, pg, 1);
+        else if (AVILA_UNLIKELY(atomic_load_explicit(&pg->in_full, memory_order_relaxed))) {
+            list_remove(h, HEAP_FULL, pg);
+            atomic_store_explicit(&pg->in_full, 0, memory_order_relaxed);
+            list_append(h, page_class(pg), pg);
+        }
+        return;
+    }
+    free_remote(seg, pg, b);
+}
+
+size_t avila_heap_usable_size(const void *p)
+{
+    if (p == NULL)
+        return 0;
+    struct heap_segment *seg = avila_heapi_segment_of(p);
+    if (!avila_heapi_map_is_segment(seg))
+        return avila_heapi_large_usable(p);
+    return bsize(page_of(seg, p));
+}
+
+void *avila_heap_realloc(void *p, size_t size)
+{
+    if (p == NULL)
+        return avila_heap_malloc(size);
+    if (size > PTRDIFF_MAX) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    struct heap_segment *seg = avila_heapi_segment_of(p);
+    size_t old;
+    if (avila_heapi_map_is_segment(seg)) {
+        struct heap_page *pg = page_of(seg, p);
+        old = bsize(pg);
+        /* In place while the block fits and is not more than twice what is asked. */
+        if (size <= old && (size >= old / 2 || old <= 16))
+            return p;
+        if (size > old && size <= HEAP_SPAN_MAX && page_class(pg) == HEAP_SPAN_CLASS &&
+            atomic_load_explicit(&seg->owner, memory_order_relaxed) == tl_heap &&
+            span_grow(seg, pg, (unsigned)((size + HEAP_SLICE_SIZE - 1) >> HEAP_SLICE_SHIFT)))
+            return p;
+    } else {
+        old = avila_heapi_large_usable(p);
+        if (size > AVILA_HEAP_MAX_SMALL) {
+            void *q = avila_heapi_large_realloc(p, size);
+            if (q != NULL)
+                return q;
+        }
+    }
+    void *q = avila_heap_malloc(size);
+    if (q == NULL)
+        return NULL;
+    memcpy(q, p, old < size ? old : size);
+    avila_heap_free(p);
+    return q;
+}
+
+void avila_heap_set_decay_ms(unsigned ms)
+{
+    atomic_store(&g_decay_ms, ms);
+}
+
+/* Collects and releases what the segments on a list (abandoned) hold free. g_lock held. */
+static void trim_abandoned_locked(uint64_t now)
+{
+    struct heap_segment *seg = g_abandoned;
+    while (seg != NULL) {
+        struct heap_segment *next = seg->next;
+        for (unsigned i = 1; i < HEAP_SLICES;) {
+            if ((seg->free_mask >> i) & 1) {
+                i++;
+                continue;
+            }
+            struct heap_page *pg = &seg->pages[i];
+            i += pg->slices;
+            page_collect(pg);
+            if (used_of(pg) == 0)
+                page_release(seg, pg, now);
+        }
+        if (seg->pages_used == 0) {
+            segment_unlink(&g_abandoned, seg);
+            g_abandoned_n--;
+            segment_destroy_locked(seg);
+        } else {
+            segment_purge(seg);
+        }
+        seg = next;
+    }
+    atomic_store_explicit(&g_abandoned_any, g_abandoned != NULL, memory_order_relaxed);
+}
+
+void avila_heap_trim(void)
+{
+    uint64_t now = avila_heapi_now_ms();
+    struct heap_thread *h = tl_heap;
+    if (h != NULL) {
+        collect_full(h);
+        for (unsigned c = 0; c <= AVILA_HEAP_CLASSES; c++) {
+            unsigned q = c < AVILA_HEAP_CLASSES ? c : HEAP_FULL;
+            struct heap_page *pg = h->pages[q];
+            while (pg != NULL) {
+                struct heap_page *next = pg->next;
+                page_collect(pg);
+                if (used_of(pg) == 0) {
+                    list_remove(h, q, pg);
+                    page_release(avila_heapi_segment_of(pg->start), pg, now);
+                }
+                pg = next;
+            }
+        }
+        struct heap_segment *seg = h->segments;
+        while (seg != NULL) {
+            struct heap_segment *next = seg->next;
+            if (seg->pages_used == 0)
+                segment_to_cache(h, seg, now);
+            else
+                segment_purge(seg);
+            seg = next;
+        }
+    }
+    lock();
+    trim_abandoned_locked(now);
+    cache_release_locked(now, 1);
+    unlock();
+}
+
+/* Collects the calling thread's remote frees (for exact statistics). */
+void avila_heapi_collect_own(void)
+{
+    struct heap_thread *h = tl_heap;
+    if (h == NULL)
+        return;
+    collect_full(h);
+    for (unsigned c = 0; c < AVILA_HEAP_CLASSES; c++)
+        for (struct heap_page *pg = h->pages[c]; pg != NULL; pg = pg->next)
+            page_collect(pg);
+}
+
+void avila_heapi_each_segment(void (*fn)(void *ctx, const struct heap_segment *seg), void *ctx)
+{
+    lock();
+    for (const struct heap_segment *seg = g_all; seg != NULL; seg = seg->all_next)
+        fn(ctx, seg);
+    unlock();
+}
+
+void avila_heapi_segment_counts(size_t *cached, size_t *abandoned)
+{
+    lock();
+    *cached = g_cache_n;
+    *abandoned = g_abandoned_n;
+    unlock();
+}
+
+/* ------------------------------------------------------------ the allocator interface */
+
+static void *iface_alloc(void *ctx, size_t size, size_t align)
+{
+    (void)ctx;
+    if (!avila_alloc_align_ok(align) || size > PTRDIFF_MAX)
+        return NULL;
+    return avila_heap_aligned(align, size);
+}
+
+static void *iface_realloc(void *ctx, void *p, size_t old_size, size_t new_size, size_t align)
+{
+    (void)ctx;
+    if (!avila_alloc_align_ok(align) || new_size > PTRDIFF_MAX)
+        return NULL;
+    if (p == NULL)
+        return avila_heap_aligned(align, new_size);
+    if (align <= 16)
+        return avila_heap_realloc(p, new_size < align ? align : new_size);
+    size_t usable = avila_heap_usable_size(p);
+    if (new_size <= usable && new_size >= usable / 2)
+        return p;
+    void *q = avila_heap_aligned(align, new_size);
+    if (q == NULL)
+        return NULL;
+    memcpy(q, p, old_size < new_size ? old_size : new_size);
+    avila_heap_free(p);
+    return q;
+}
+
+static void iface_free(void *ctx, void *p, size_t size, size_t align)
+{
+    (void)ctx;
+    (void)size;
+    (void)align;
+    avila_heap_free(p);
+}
+
+static const struct avila_allocator heap_allocator = {
+    .alloc = iface_alloc,
+    .realloc = iface_realloc,
+    .free = iface_free,
+    .ctx = NULL,
+};
+
+const struct avila_allocator *avila_heap_allocator(void)
+{
+    return &heap_allocator;
+}

@@ -1,0 +1,198 @@
+/*
+ * core/heap_int.h - what the files of core/heap share: the size classes
+ * (pure, core/heap_class.c), the segment and page layout, and the OS hooks.
+ *
+ * Layout. Small blocks (<= AVILA_HEAP_MAX_SMALL) live in segments: 4 MiB
+ * mappings aligned to 4 MiB, cut into 64 slices of 64 KiB. Slice 0 holds
+ * the segment header (with one page descriptor per slice); a page is a run
+ * of 1..8 slices carved into blocks of one size class. A block pointer finds
+ * its segment by masking and its page through slice_page[], so blocks carry
+ * no header. Larger blocks get their own mapping with a header just below
+ * the block (core/heap_large.c). A global bitmap of the 4 MiB chunks that are
+ * segments tells the two apart.
+ *
+ * Ownership. Each thread has a heap (a _Thread_local pointer) owning whole
+ * segments: only the owner allocates from their pages and pushes on their
+ * free lists. Other threads push freed blocks on a page's atomic
+ * thread_free list, which the owner collects when it runs out of blocks.
+ */
+#ifndef AVILA_CORE_HEAP_INT_H
+#define AVILA_CORE_HEAP_INT_H
+
+#include "core/heap.h"
+
+#define HEAP_SEGMENT_SHIFT 22
+#define HEAP_SEGMENT_SIZE  ((size_t)1 << HEAP_SEGMENT_SHIFT)
+#define HEAP_SLICE_SHIFT   16
+#define HEAP_SLICE_SIZE    ((size_t)1 << HEAP_SLICE_SHIFT)
+#define HEAP_SLICES        64
+#define HEAP_OS_PAGE       4096
+
+/*
+ * Blocks above the largest class up to HEAP_SPAN_MAX are spans: a page of
+ * whole slices holding one block, kept on the owner's full list (so a
+ * remote free flags it), grown in place by realloc when the slices after
+ * it are free.
+ */
+#define HEAP_SPAN_CLASS AVILA_HEAP_CLASSES
+#define HEAP_SPAN_MAX   ((size_t)32 << HEAP_SLICE_SHIFT)
+
+_Static_assert(HEAP_SLICES == HEAP_SEGMENT_SIZE / HEAP_SLICE_SIZE, "slice count");
+_Static_assert(AVILA_HEAP_MAX_SMALL * 8 <= 8 * HEAP_SLICE_SIZE, "largest class fits a page");
+
+/* ------------------------------------------------------------ size classes (pure) */
+
+/*
+ * Class of a request of n bytes, n <= AVILA_HEAP_MAX_SMALL (n 0 is class 0).
+ * Classes: 8, then multiples of 16 up to 128 (the 16-byte quantum keeps every
+ * block of 16 bytes or more aligned for max_align_t), then four classes per
+ * doubling up to 64 KiB, so a request wastes at most 20% above 128 bytes.
+ */
+static inline unsigned avila_heapi_class_of_slow(size_t n)
+{
+    if (n <= 8)
+        return 0;
+    if (n <= 128)
+        return (unsigned)((n + 15) >> 4);
+    size_t m = n - 1;
+    unsigned b = 63u - (unsigned)__builtin_clzll((unsigned long long)m);
+    return 9u + (b - 7u) * 4u + (unsigned)((m >> (b - 2u)) & 3u);
+}
+
+/* avila_heapi_class_of_slow((i * 8)) for i in 0..128: requests up to 1 KiB without a branch. */
+extern const uint8_t avila_heapi_class_tab[129];
+
+static inline unsigned avila_heapi_class_of(size_t n)
+{
+    if (AVILA_LIKELY(n <= 1024))
+        return avila_heapi_class_tab[(n + 7) >> 3];
+    return avila_heapi_class_of_slow(n);
+}
+
+/* Block size of class c (c < AVILA_HEAP_CLASSES). */
+size_t avila_heapi_class_size(unsigned c);
+
+/* Slices (64 KiB each) in a page of class c: enough for at least 8 blocks. */
+unsigned avila_heapi_class_slices(unsigned c);
+
+/* ------------------------------------------------------------ pages, segments, heaps */
+
+struct heap_block {
+    struct heap_block *next;
+};
+
+struct heap_thread;
+
+/*
+ * One page: a run of slices holding blocks of one class. Fields written by
+ * the owner only, except thread_free (any thread) and the ones read by the
+ * statistics walk (atomics accessed relaxed: plain loads and stores).
+ */
+struct heap_page {
+    struct heap_block *free;                  /* blocks ready to hand out */
+    _Atomic(struct heap_block *) thread_free; /* blocks freed by other threads */
+    uint8_t *start;
+    struct heap_page *next; /* in the owner's class list or full list */
+    struct heap_page *prev;
+    _Atomic uint32_t block_size;
+    _Atomic uint16_t used;     /* blocks out (remote frees count until collected) */
+    _Atomic uint16_t capacity; /* blocks carved so far */
+    uint16_t reserved;         /* blocks that fit the page */
+    _Atomic uint8_t cls;       /* class + 1; 0 while the slices are free */
+    _Atomic uint8_t in_full;   /* on the owner's full list */
+    uint8_t fresh;             /* no block ever freed: blocks are zero but their link */
+    uint8_t slices;
+} __attribute__((aligned(64)));
+
+_Static_assert(sizeof(struct heap_page) == 64, "one cache line per page");
+_Static_assert(HEAP_SLICE_SIZE / 8 <= 65535, "block counts fit 16 bits");
+
+struct heap_segment {
+    _Atomic(struct heap_thread *) owner; /* NULL while abandoned or cached */
+    uint64_t free_mask;                  /* slices not in a page */
+    _Atomic uint64_t dirty_mask;         /* free slices that may still be resident (owner writes) */
+    uint64_t dirty_ms;                   /* when dirty_mask last grew */
+    uint64_t cached_ms;                  /* when it entered the cache */
+    uint32_t pages_used;
+    uint32_t pad;
+    struct heap_segment *next; /* owner's list, the abandoned list or the cache */
+    struct heap_segment *prev;
+    struct heap_segment *all_next; /* the registry of every segment */
+    struct heap_segment *all_prev;
+    uint8_t slice_page[HEAP_SLICES]; /* slice -> first slice of its page */
+    struct heap_page pages[HEAP_SLICES];
+};
+
+_Static_assert(sizeof(struct heap_segment) <= HEAP_SLICE_SIZE, "header fits slice 0");
+
+/* Page queues of a heap: one per class, one unused (spans), the full pages. */
+#define HEAP_FULL   (AVILA_HEAP_CLASSES + 1)
+#define HEAP_QUEUES (AVILA_HEAP_CLASSES + 2)
+
+struct heap_thread {
+    struct heap_page *pages[HEAP_QUEUES]; /* first page of each queue: allocations come from it */
+    struct heap_page *last[HEAP_QUEUES];
+    _Atomic int full_dirty; /* a remote free hit a full page */
+    uint64_t last_purge_ms;
+    struct heap_segment *segments; /* owned segments */
+    struct heap_thread *next_free; /* in the pool of unused heaps */
+};
+
+/* Segment of a small block. */
+static inline struct heap_segment *avila_heapi_segment_of(const void *p)
+{
+    return (struct heap_segment *)((const uint8_t *)p -
+                                   ((uintptr_t)p & (uintptr_t)(HEAP_SEGMENT_SIZE - 1)));
+}
+
+/* ------------------------------------------------------------ OS (core/heap_os.c) */
+
+/* Maps size bytes aligned to align (a power of two >= 4096), zeroed; NULL on failure. */
+void *avila_heapi_os_map(size_t size, size_t align);
+void avila_heapi_os_unmap(void *p, size_t size);
+/* Gives pages back (they read as zero afterwards). */
+void avila_heapi_os_purge(void *p, size_t size);
+uint64_t avila_heapi_now_ms(void);
+
+/*
+ * The chunk map: one bit per 4 MiB chunk of the 47-bit address space (4 MiB
+ * of bss, touched only where segments live), set while the chunk is a
+ * segment of ours.
+ */
+#define HEAP_MAP_BITS   47
+#define HEAP_MAP_CHUNKS ((size_t)1 << (HEAP_MAP_BITS - HEAP_SEGMENT_SHIFT))
+extern _Atomic uint64_t avila_heapi_chunk_map[HEAP_MAP_CHUNKS / 64];
+
+/* Is the 4 MiB chunk at p a segment of ours? */
+static inline int avila_heapi_map_is_segment(const void *p)
+{
+    uintptr_t chunk = (uintptr_t)p >> HEAP_SEGMENT_SHIFT;
+    if (AVILA_UNLIKELY(chunk >= HEAP_MAP_CHUNKS))
+        return 0;
+    /* A relaxed load: the bit is set before any block of the segment is handed out. */
+    uint64_t w =
+        __atomic_load_n((const uint64_t *)&avila_heapi_chunk_map[chunk / 64], __ATOMIC_RELAXED);
+    return (int)((w >> (chunk % 64)) & 1);
+}
+
+void avila_heapi_map_set(const void *seg, int on);
+
+/* ------------------------------------------------------------ large blocks (core/heap_large.c) */
+
+void *avila_heapi_large_alloc(size_t size, size_t align, int zero);
+void avila_heapi_large_free(void *p);
+void *avila_heapi_large_realloc(void *p, size_t size);
+size_t avila_heapi_large_usable(const void *p);
+void avila_heapi_large_stats(struct avila_heap_stats *st);
+
+/* ------------------------------------------------------------ for the statistics walk
+ * (core/heap.c) */
+
+/* Calls fn for every segment with the registry locked. */
+void avila_heapi_each_segment(void (*fn)(void *ctx, const struct heap_segment *seg), void *ctx);
+/* Collects the calling thread's remote frees. */
+void avila_heapi_collect_own(void);
+/* Counts of segments in the cache and the abandoned list (registry locked by the caller). */
+void avila_heapi_segment_counts(size_t *cached, size_t *abandoned);
+
+#endif

@@ -615,10 +615,9 @@ static struct heap_thread *heap_new(void)
     return h;
 }
 
-/* Hands h's segments to the abandoned list (or the cache when empty) and pools h. */
-static void abandon(struct heap_thread *h)
+/* Collects remote frees on every page of h and releases the pages left empty. */
+static void release_empty_pages(struct heap_thread *h, uint64_t now)
 {
-    uint64_t now = avila_heapi_now_ms();
     for (unsigned c = 0; c <= AVILA_HEAP_CLASSES; c++) {
         unsigned q = c < AVILA_HEAP_CLASSES ? c : HEAP_FULL;
         struct heap_page *pg = h->pages[q];
@@ -632,6 +631,13 @@ static void abandon(struct heap_thread *h)
             pg = next;
         }
     }
+}
+
+/* Hands h's segments to the abandoned list (or the cache when empty) and pools h. */
+static void abandon(struct heap_thread *h)
+{
+    uint64_t now = avila_heapi_now_ms();
+    release_empty_pages(h, now);
     struct heap_segment *seg = h->segments;
     while (seg != NULL) {
         struct heap_segment *next = seg->next;
@@ -880,19 +886,7 @@ void avila_heap_trim(void)
     struct heap_thread *h = tl_heap;
     if (h != NULL) {
         collect_full(h);
-        for (unsigned c = 0; c <= AVILA_HEAP_CLASSES; c++) {
-            unsigned q = c < AVILA_HEAP_CLASSES ? c : HEAP_FULL;
-            struct heap_page *pg = h->pages[q];
-            while (pg != NULL) {
-                struct heap_page *next = pg->next;
-                page_collect(pg);
-                if (used_of(pg) == 0) {
-                    list_remove(h, q, pg);
-                    page_release(avila_heapi_segment_of(pg->start), pg, now);
-                }
-                pg = next;
-            }
-        }
+        release_empty_pages(h, now);
         struct heap_segment *seg = h->segments;
         while (seg != NULL) {
             struct heap_segment *next = seg->next;

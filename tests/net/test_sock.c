@@ -999,6 +999,30 @@ static void reuse_teardown(struct avila_loop *loop, size_t index, void *arg)
     close(r->lfd[index]);
 }
 
+/*
+ * Runs two loops with r's listeners, makes GROUP_CONNS connections to
+ * where, waits (up to 5 s) until they are all accepted, stops the loops.
+ */
+static void accept_in_group(struct reuse *r, const struct avila_sockaddr *where)
+{
+    struct avila_loop_group *g = NULL;
+    assert_int_equal(avila_loop_group_create(&g, avila_allocator_libc(), 2, NULL), 0);
+    assert_int_equal(avila_loop_group_start(g, reuse_setup, reuse_teardown, r), 0);
+    int fds[GROUP_CONNS];
+    for (int i = 0; i < GROUP_CONNS; i++)
+        fds[i] = client_connect(where);
+    for (int i = 0; i < 5000; i++) {
+        if (atomic_load(&r->accepted[0]) + atomic_load(&r->accepted[1]) == GROUP_CONNS)
+            break;
+        avila_time_sleep_ns(AVILA_TIME_NS_PER_MS);
+    }
+    avila_loop_group_stop(g);
+    assert_int_equal(avila_loop_group_join(g), 0);
+    for (int i = 0; i < GROUP_CONNS; i++)
+        close(fds[i]);
+    avila_loop_group_destroy(g);
+}
+
 static void group_reuseport(void **state)
 {
     (void)state;
@@ -1013,26 +1037,11 @@ static void group_reuseport(void **state)
     /* Without SO_REUSEPORT the address is taken. */
     assert_int_equal(avila_sock_listen(&where, 1, 0), AVILA_EEXIST);
 
-    struct avila_loop_group *g = NULL;
-    assert_int_equal(avila_loop_group_create(&g, avila_allocator_libc(), 2, NULL), 0);
-    assert_int_equal(avila_loop_group_start(g, reuse_setup, reuse_teardown, &r), 0);
-    int fds[GROUP_CONNS];
-    for (int i = 0; i < GROUP_CONNS; i++)
-        fds[i] = client_connect(&where);
-    for (int i = 0; i < 5000; i++) {
-        if (atomic_load(&r.accepted[0]) + atomic_load(&r.accepted[1]) == GROUP_CONNS)
-            break;
-        avila_time_sleep_ns(AVILA_TIME_NS_PER_MS);
-    }
-    avila_loop_group_stop(g);
-    assert_int_equal(avila_loop_group_join(g), 0);
+    accept_in_group(&r, &where);
     int a0 = atomic_load(&r.accepted[0]), a1 = atomic_load(&r.accepted[1]);
     assert_int_equal(a0 + a1, GROUP_CONNS);
     assert_true(a0 >= 1);
     assert_true(a1 >= 1);
-    for (int i = 0; i < GROUP_CONNS; i++)
-        close(fds[i]);
-    avila_loop_group_destroy(g);
 }
 
 static void on_io_unused(struct avila_io *io, unsigned events)
@@ -1059,23 +1068,8 @@ static void group_shared(void **state)
     r.lfd[1] = fcntl(r.lfd[0], F_DUPFD_CLOEXEC, 0);
     assert_true(r.lfd[1] >= 0);
 
-    struct avila_loop_group *g = NULL;
-    assert_int_equal(avila_loop_group_create(&g, avila_allocator_libc(), 2, NULL), 0);
-    assert_int_equal(avila_loop_group_start(g, reuse_setup, reuse_teardown, &r), 0);
-    int fds[GROUP_CONNS];
-    for (int i = 0; i < GROUP_CONNS; i++)
-        fds[i] = client_connect(&where);
-    for (int i = 0; i < 5000; i++) {
-        if (atomic_load(&r.accepted[0]) + atomic_load(&r.accepted[1]) == GROUP_CONNS)
-            break;
-        avila_time_sleep_ns(AVILA_TIME_NS_PER_MS);
-    }
-    avila_loop_group_stop(g);
-    assert_int_equal(avila_loop_group_join(g), 0);
+    accept_in_group(&r, &where);
     assert_int_equal(atomic_load(&r.accepted[0]) + atomic_load(&r.accepted[1]), GROUP_CONNS);
-    for (int i = 0; i < GROUP_CONNS; i++)
-        close(fds[i]);
-    avila_loop_group_destroy(g);
 
     /* The watcher's interest is fixed; SHARED goes with READ alone. */
     struct avila_loop *loop;

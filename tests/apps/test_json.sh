@@ -10,21 +10,6 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
 
-# expect NAME WANT CMD...: CMD's standard output must be exactly WANT (plus the final newline).
-expect() {
-    local name=$1 want=$2 got
-    shift 2
-    if got=$("$@" 2>&1) && [ "$got" = "$want" ]; then pass "$name"; else fail "$name" "got: $got"; fi
-}
-# status NAME CODE CMD...: CMD must exit with CODE.
-status() {
-    local name=$1 code=$2 got
-    shift 2
-    "$@" >out.txt 2>err.txt
-    got=$?
-    if [ "$got" = "$code" ]; then pass "$name"; else fail "$name" "exit $got: $(cat out.txt err.txt)"; fi
-}
-
 printf '{"b": [1, 2.5, -0.0, 1e400, 18446744073709551615, "x\\u00e9\\ud83d\\ude00"], "a": {"": null, "t": true}}' >doc.json
 
 # ------------------------------------------------------------------ fmt
@@ -42,35 +27,35 @@ if command -v python3 >/dev/null; then
             fail "fmt --compact --ascii $b matches python" "$(diff want.json got.json | head -5)"
     done
 fi
-expect "fmt --compact keeps big numbers' text" \
+check_output "fmt --compact keeps big numbers' text" \
     '{"b":[1,2.5,0,1e400,18446744073709551615,"xé😀"],"a":{"":null,"t":true}}' \
     "$avila" json fmt --compact doc.json
-expect "fmt reads standard input" '[1,{}]' sh -c "printf ' [1 , {} ] ' | '$avila' json fmt --compact"
-expect "fmt --indent 1" "$(printf '[\n 1,\n []\n]')" sh -c "echo '[1,[]]' | '$avila' json fmt --indent 1"
-status "fmt: invalid JSON exits 1" 1 sh -c "echo '[1,]' | '$avila' json fmt"
+check_output "fmt reads standard input" '[1,{}]' sh -c "printf ' [1 , {} ] ' | '$avila' json fmt --compact"
+check_output "fmt --indent 1" "$(printf '[\n 1,\n []\n]')" sh -c "echo '[1,[]]' | '$avila' json fmt --indent 1"
+check_exit "fmt: invalid JSON exits 1" 1 sh -c "echo '[1,]' | '$avila' json fmt"
 grep -q '^avila json: -:1:4: ' err.txt && pass "fmt: the error names the position" ||
     fail "fmt: the error names the position" "$(cat err.txt)"
-expect "fmt --trailing-commas --comments" '[1]' \
+check_output "fmt --trailing-commas --comments" '[1]' \
     sh -c "printf '[1, // one\n]' | '$avila' json fmt --compact --trailing-commas --comments"
-status "fmt: duplicate keys rejected by default" 1 sh -c "echo '{\"a\":1,\"a\":2}' | '$avila' json fmt"
-expect "fmt --dup-keys last" '{"a":2}' sh -c "echo '{\"a\":1,\"a\":2}' | '$avila' json fmt --compact --dup-keys last"
-expect "fmt --bom" '1' sh -c "printf '\357\273\2771' | '$avila' json fmt --bom"
-status "fmt: a BOM is refused by default" 1 sh -c "printf '\357\273\2771' | '$avila' json fmt"
-status "fmt --max-depth 2 refuses depth 3" 1 sh -c "echo '[[[]]]' | '$avila' json fmt --max-depth 2"
+check_exit "fmt: duplicate keys rejected by default" 1 sh -c "echo '{\"a\":1,\"a\":2}' | '$avila' json fmt"
+check_output "fmt --dup-keys last" '{"a":2}' sh -c "echo '{\"a\":1,\"a\":2}' | '$avila' json fmt --compact --dup-keys last"
+check_output "fmt --bom" '1' sh -c "printf '\357\273\2771' | '$avila' json fmt --bom"
+check_exit "fmt: a BOM is refused by default" 1 sh -c "printf '\357\273\2771' | '$avila' json fmt"
+check_exit "fmt --max-depth 2 refuses depth 3" 1 sh -c "echo '[[[]]]' | '$avila' json fmt --max-depth 2"
 
 # ------------------------------------------------------------------ check
 printf '{"a": 1}' >good.json
 printf '{"a": 1,\n  "b": tru}' >bad.json
 printf '["\xc3\x28"]' >badutf8.json
-status "check: all valid exits 0" 0 "$avila" json check good.json doc.json
-status "check: one invalid exits 1" 1 "$avila" json check good.json bad.json badutf8.json
+check_exit "check: all valid exits 0" 0 "$avila" json check good.json doc.json
+check_exit "check: one invalid exits 1" 1 "$avila" json check good.json bad.json badutf8.json
 grep -qx 'bad.json:2:11: invalid literal' out.txt && grep -q '^badutf8.json:1:' out.txt &&
     [ "$(wc -l <out.txt)" = 2 ] && pass "check: one FILE:LINE:COLUMN line per invalid file" ||
     fail "check: one FILE:LINE:COLUMN line per invalid file" "$(cat out.txt)"
-status "check: a missing file exits 1" 1 "$avila" json check nosuch.json
+check_exit "check: a missing file exits 1" 1 "$avila" json check nosuch.json
 grep -q '^avila json: nosuch.json' err.txt && pass "check: a missing file is reported on stderr" ||
     fail "check: a missing file is reported on stderr" "$(cat err.txt)"
-status "check reads standard input" 0 sh -c "echo '\"x\"' | '$avila' json check"
+check_exit "check reads standard input" 0 sh -c "echo '\"x\"' | '$avila' json check"
 
 # ------------------------------------------------------------------ get (RFC 6901 section 5)
 cat >rfc6901.json <<'EOF'
@@ -87,21 +72,21 @@ cat >rfc6901.json <<'EOF'
    "m~n": 8
 }
 EOF
-expect "get \"\" is the whole document" "$("$avila" json fmt --compact rfc6901.json)" \
+check_output "get \"\" is the whole document" "$("$avila" json fmt --compact rfc6901.json)" \
     "$avila" json get --compact "" rfc6901.json
-expect "get /foo" '["bar","baz"]' "$avila" json get --compact /foo rfc6901.json
-expect "get /foo/0" '"bar"' "$avila" json get /foo/0 rfc6901.json
+check_output "get /foo" '["bar","baz"]' "$avila" json get --compact /foo rfc6901.json
+check_output "get /foo/0" '"bar"' "$avila" json get /foo/0 rfc6901.json
 n=0
 for p in / /a~1b /c%d /e^f /g\|h '/i\j' '/k"l' '/ ' /m~0n; do
     [ "$("$avila" json get "$p" rfc6901.json)" = "$n" ] || fail "get $p" "$("$avila" json get "$p" rfc6901.json 2>&1)"
     n=$((n + 1))
 done
 [ $n = 9 ] && pass "get: RFC 6901's nine member pointers"
-expect "get --raw prints a string's bytes" 'baz' "$avila" json get --raw /foo/1 rfc6901.json
-status "get: a missing member exits 1" 1 "$avila" json get /nope rfc6901.json
-status "get: /foo/2 (past the end) exits 1" 1 "$avila" json get /foo/2 rfc6901.json
-status "get: /foo/- exits 1" 1 "$avila" json get /foo/- rfc6901.json
-status "get: a malformed pointer is a usage error" 2 "$avila" json get foo rfc6901.json
+check_output "get --raw prints a string's bytes" 'baz' "$avila" json get --raw /foo/1 rfc6901.json
+check_exit "get: a missing member exits 1" 1 "$avila" json get /nope rfc6901.json
+check_exit "get: /foo/2 (past the end) exits 1" 1 "$avila" json get /foo/2 rfc6901.json
+check_exit "get: /foo/- exits 1" 1 "$avila" json get /foo/- rfc6901.json
+check_exit "get: a malformed pointer is a usage error" 2 "$avila" json get foo rfc6901.json
 
 # ------------------------------------------------------------------ canon (RFC 8785 section 3.2.2 and 3.2.3)
 cat >jcs.json <<'EOF'
@@ -112,21 +97,21 @@ cat >jcs.json <<'EOF'
   "literals": [null, true, false]
 }
 EOF
-expect "canon: RFC 8785 section 3.2.2's example" \
+check_output "canon: RFC 8785 section 3.2.2's example" \
     '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\u000f\nA'"'"'B\"\\\\\"/"}' \
     "$avila" json canon jcs.json
 printf '{"\\u20ac":"Euro Sign","\\r":"Carriage Return","\\ufb33":"Hebrew Letter Dalet With Dagesh","1":"One","\\ud83d\\ude00":"Emoji: Grinning Face","\\u0080":"Control","\\u00f6":"Latin Small Letter O With Diaeresis"}' >sort.json
-expect "canon: RFC 8785 section 3.2.3's sorting example" \
+check_output "canon: RFC 8785 section 3.2.3's sorting example" \
     "$(printf '{"\\r":"Carriage Return","1":"One","\302\200":"Control","\303\266":"Latin Small Letter O With Diaeresis","\342\202\254":"Euro Sign","\360\237\230\200":"Emoji: Grinning Face","\357\254\263":"Hebrew Letter Dalet With Dagesh"}')" \
     "$avila" json canon sort.json
-status "canon: a number beyond the double range exits 1" 1 sh -c "echo '[1e400]' | '$avila' json canon"
+check_exit "canon: a number beyond the double range exits 1" 1 sh -c "echo '[1e400]' | '$avila' json canon"
 
 # ------------------------------------------------------------------ usage
-status "no subcommand is a usage error" 2 "$avila" json
-status "an unknown subcommand is a usage error" 2 "$avila" json frobnicate
-status "an unknown option is a usage error" 2 "$avila" json fmt --frob
-status "--indent 17 is a usage error" 2 "$avila" json fmt --indent 17 doc.json
-status "--raw outside get is a usage error" 2 "$avila" json fmt --raw doc.json
-status "--help exits 0" 0 "$avila" json --help
+check_exit "no subcommand is a usage error" 2 "$avila" json
+check_exit "an unknown subcommand is a usage error" 2 "$avila" json frobnicate
+check_exit "an unknown option is a usage error" 2 "$avila" json fmt --frob
+check_exit "--indent 17 is a usage error" 2 "$avila" json fmt --indent 17 doc.json
+check_exit "--raw outside get is a usage error" 2 "$avila" json fmt --raw doc.json
+check_exit "--help exits 0" 0 "$avila" json --help
 grep -q '^usage: avila json fmt' out.txt && pass "--help prints the usage" || fail "--help prints the usage"
 tap_done

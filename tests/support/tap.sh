@@ -1,6 +1,9 @@
 # tests/support/tap.sh - sourced by the shell tests: TAP output helpers.
 #   check NAME CMD...      runs CMD; "ok" if it exits 0, "not ok" (with its output) otherwise
 #   check_fails NAME CMD...  the opposite: CMD must exit non-zero
+#   check_output NAME WANT CMD...  CMD must exit 0 printing exactly WANT (plus the final newline)
+#   check_exit NAME CODE CMD...    CMD must exit with CODE; its output is left in out.txt and
+#                          err.txt in the current directory, for checks that follow
 #   pass NAME / fail NAME [WHY]
 #   skip_all NAME WHY      the whole script is skipped: one "ok 1 - NAME # SKIP WHY", the plan, exit 0
 #   peer_test NAME         marks the script a peer test (differential against python3, dnsmasq,
@@ -28,6 +31,18 @@ check_fails() {
     tap_name=$1
     shift
     if tap_out=$("$@" 2>&1); then fail "$tap_name (expected failure)" "$tap_out"; else pass "$tap_name"; fi
+}
+check_output() {
+    local name=$1 want=$2 got
+    shift 2
+    if got=$("$@" 2>&1) && [ "$got" = "$want" ]; then pass "$name"; else fail "$name" "got: $got"; fi
+}
+check_exit() {
+    local name=$1 code=$2 got
+    shift 2
+    "$@" >out.txt 2>err.txt
+    got=$?
+    if [ "$got" = "$code" ]; then pass "$name"; else fail "$name" "exit $got: $(cat out.txt err.txt)"; fi
 }
 tap_done() {
     echo "1..$tap_n"

@@ -69,7 +69,7 @@ struct avila_lsm_options {
     unsigned l0_slowdown;            /* [20] level-0 files from which writes slow down */
     unsigned l0_stop;                /* [36] level-0 files at which writes wait */
     uint64_t level1_bytes;           /* [64 MiB] level 1 target size; x10 per level below */
-    uint64_t compaction_rate;        /* [0: unlimited] bytes/s written by compactions */
+    uint64_t compaction_rate;        /* [0: unlimited] bytes/s, all compactions together */
     unsigned compaction_threads;     /* [1] compactions run side by side (flushes have a thread) */
 };
 

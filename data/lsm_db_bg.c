@@ -3,7 +3,8 @@
  * immutable memtable to level 0, leveled compactions (picked by the
  * version set, run here: merge the inputs, drop what no reader can see,
  * cut output tables, clip range tombstones to each output), deleting
- * obsolete files, and the two threads that do it. OS code (POSIX threads).
+ * obsolete files, and the flush thread and compaction threads that do it.
+ * OS code (POSIX threads).
  *
  * What a compaction drops. Snapshots cut sequence numbers into stripes:
  * two entries are in the same stripe when no snapshot lies between them,

@@ -34,8 +34,8 @@
  * mutex of its own (the DB's). A version is immutable: once a thread holds
  * a ref (taken under that mutex), it may read the version and its file
  * metadata without the mutex until it drops the ref (under the mutex).
- * Picking assumes one compaction at a time: it does not know which files
- * a compaction still running is rewriting.
+ * Picking knows the compactions still running (picked, not yet freed)
+ * and never picks a file one of them rewrites (see avila_lsm_compaction).
  */
 #ifndef AVILA_DATA_LSM_VERSION_H
 #define AVILA_DATA_LSM_VERSION_H

@@ -41,8 +41,8 @@ LAYERS := core crypto net data dist math geo media
 # The OS-facing sources of each layer. Every other source in a layer is pure
 # (bytes in, bytes out) and `make freestanding` proves it builds without libc:
 # a new file is pure unless listed here.
-core_OS := core/alloc_libc.c core/cpu_env.c core/heap.c core/heap_large.c core/heap_os.c \
-	core/heap_stats.c core/id_gen.c core/log_stderr.c core/random.c \
+core_OS := core/alloc_libc.c core/cpu_env.c core/heap.c core/heap_hardened.c core/heap_large.c \
+	core/heap_os.c core/heap_stats.c core/id_gen.c core/log_stderr.c core/random.c \
 	core/time.c
 crypto_OS := crypto/csprng_os.c
 net_OS := net/http_client.c net/http_middleware.c net/http_server.c net/loop.c net/resolve.c net/sock.c \
@@ -92,8 +92,9 @@ AVILA := $(BUILD)/bin/avila
 $(BUILD)/obj/apps/cmd_version.o: XDEFS = -DAVILA_VERSION='"$(VERSION)"' \
 	-DAVILA_BUILD_FLAGS='"$(strip $(subst ",,$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)))"'
 
-# `avila speed` shares the benchmarks' timing code.
-APP_OBJS = $(call obj,$(APP_SRCS) tools/bench/bench.c)
+# `avila speed` shares the benchmarks' timing code. APP_MALLOC (set by `make static`)
+# adds tools/malloc/avila_malloc.c: the heap then replaces the libc's malloc.
+APP_OBJS = $(call obj,$(APP_SRCS) tools/bench/bench.c $(APP_MALLOC))
 
 $(AVILA): $(APP_OBJS) $(LIBS)
 	@mkdir -p $(@D)
@@ -104,8 +105,8 @@ $(AVILA): $(APP_OBJS) $(LIBS)
 # exporting the malloc family, for LD_PRELOAD. Not in libavila_core.a (the
 # library never defines malloc); built without a variant's sanitizer flags.
 MALLOC_SO := $(BUILD)/lib/libavila_malloc.so
-MALLOC_SO_SRCS := core/heap.c core/heap_class.c core/heap_large.c core/heap_os.c core/heap_stats.c \
-	tools/malloc/avila_malloc.c
+MALLOC_SO_SRCS := core/heap.c core/heap_class.c core/heap_hardened.c core/heap_large.c \
+	core/heap_os.c core/heap_stats.c tools/malloc/avila_malloc.c
 MALLOC_SO_OBJS := $(patsubst %.c,$(BUILD)/obj/pic/%.o,$(MALLOC_SO_SRCS))
 
 $(BUILD)/obj/pic/%.o: %.c
@@ -191,22 +192,24 @@ $(BUILD)/bench/%: $(BUILD)/obj/tools/bench/%.o $(BENCH_SUPPORT) $(LIBS)
 	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) -o $@ $< $(BENCH_SUPPORT) $(LINK_LIBS) $(ALL_LDFLAGS)
 
 # The core benchmarks, the crypto layer through `avila speed`, then `avila serve` under wrk,
-# then the allocator anchor's workload under libavila_malloc.so.
+# then the allocator anchor's workload under libavila_malloc.so, then the H.264 encoder on the
+# anchors' 1080p clips.
 bench: $(BENCH_BINS) $(AVILA) $(MALLOC_SO)
 	@set -e; for b in $(BENCH_BINS); do $$b; done
 	@$(AVILA) speed
 	@$(AVILA) speed --portable
 	@tools/bench/http_serve.sh $(AVILA)
 	@tools/bench/alloc_avila.sh $(MALLOC_SO)
+	@tools/bench/h264_avila.sh $(AVILA)
 
 # ---------------------------------------------------------------- checks
 # `test` makes sure the test packages are there, then runs `check`.
 # clang: freestanding check; valgrind: constant-time check; xxhash, b3sum,
 # openssl, argon2, python3(-cryptography, -bcrypt, -dnspython, -websockets), signify-openbsd,
-# age, dnsmasq, curl, nginx: peers the tests compare with.
+# age, dnsmasq, curl, nginx, ffmpeg: peers the tests compare with.
 TEST_PACKAGES := libcmocka-dev clang valgrind pkg-config xxhash b3sum openssl argon2 python3 \
 	python3-cryptography signify-openbsd age python3-bcrypt python3-dnspython dnsmasq-base curl nginx \
-	python3-websockets
+	python3-websockets ffmpeg
 
 test:
 	@tools/need $(TEST_PACKAGES)
@@ -230,10 +233,16 @@ asan:
 	  XLDFLAGS='$(SAN_FLAGS)' check
 
 # The avila binary linked statically against musl: one file, nothing else needed.
+# Our heap replaces musl's malloc (tools/malloc/avila_malloc.c linked in):
+# linked unstripped as bin/avila.full, stripped into bin/avila, and
+# tests/core/test_heap_static.sh checks both (symbols, then at run time).
 static:
 	@tools/need musl-tools
-	@$(MAKE) --no-print-directory BUILD=$(BUILD)/static CC=musl-gcc XLDFLAGS='-static -s' \
-	  $(BUILD)/static/bin/avila
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/static CC=musl-gcc XLDFLAGS=-static \
+	  APP_MALLOC=tools/malloc/avila_malloc.c AVILA=$(BUILD)/static/bin/avila.full \
+	  $(BUILD)/static/bin/avila.full
+	@strip -o $(BUILD)/static/bin/avila $(BUILD)/static/bin/avila.full
+	@tests/core/test_heap_static.sh $(BUILD)/static/bin/avila.full $(BUILD)/static/bin/avila
 	@ls -l $(BUILD)/static/bin/avila | awk '{ print "static: " $$NF " " $$5 " bytes" }'
 
 SOURCES_ALL = $(sort $(wildcard $(addsuffix /*.[ch],$(LAYERS) apps tests/* tools/* tools/*/*)) \
@@ -280,9 +289,13 @@ install: all
 	  install -D -m 644 $(BUILD)/avila-$$l.pc $(PCDIR)/avila-$$l.pc; prev=$$l; done
 	install -D -m 755 $(AVILA) $(BINDIR)/avila
 
+# Header folders and their parents, deepest first so each is empty when its turn comes
+# (media/h264/ before media/).
+INC_DIRS = $(sort $(dir $(addprefix $(INCDIR)/,$(HEADERS))))
+
 uninstall:
 	rm -f $(INSTALLED)
-	@for d in $(sort $(dir $(addprefix $(INCDIR)/,$(HEADERS)))) $(INCDIR) $(PCDIR); do \
+	@for d in $(call reverse,$(sort $(INC_DIRS) $(dir $(patsubst %/,%,$(INC_DIRS))))) $(INCDIR) $(PCDIR); do \
 	  rmdir $$d 2>/dev/null || true; done
 
 clean:

@@ -40,6 +40,8 @@ const struct cli_command cli_commands[] = {
      cmd_kv_usage, cmd_kv},
     {"ws", "WebSocket client: send stdin lines as messages, print the messages received",
      cmd_ws_usage, cmd_ws},
+    {"h264", "encode raw I420 video as H.264 Constrained Baseline (Annex B)", cmd_h264_usage,
+     cmd_h264},
     {0, 0, 0, 0},
 };
 

@@ -20,6 +20,7 @@ int cmd_fetch(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_ws(int argc, char **argv);
 int cmd_kv(int argc, char **argv);
+int cmd_h264(int argc, char **argv);
 
 extern const char cmd_help_usage[];
 extern const char cmd_version_usage[];
@@ -39,5 +40,6 @@ extern const char cmd_fetch_usage[];
 extern const char cmd_serve_usage[];
 extern const char cmd_ws_usage[];
 extern const char cmd_kv_usage[];
+extern const char cmd_h264_usage[];
 
 #endif

@@ -16,7 +16,12 @@
  *     thread that needs a segment adopts one from there first;
  *   - one global mutex guards the rare shared lists (segment registry,
  *     abandoned list, cache, heap pool); pthread_atfork keeps it consistent
- *     in a forked child.
+ *     in a forked child;
+ *   - in hardened mode the thread's heap is in tl_hheap and tl_heap stays
+ *     NULL, so the fast paths (which need tl_heap) are never taken: every
+ *     call reaches a branch on the mode outside them, and the
+ *     slow-path helpers that touch free lists encode their links
+ *     (core/heap_hardened.c has the checks).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -29,6 +34,7 @@
 #define TLS_MODEL __attribute__((tls_model("initial-exec")))
 
 static _Thread_local struct heap_thread *tl_heap TLS_MODEL;
+static _Thread_local struct heap_thread *tl_hheap TLS_MODEL; /* hardened mode's */
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct heap_segment *g_all;       /* registry of every segment (all_next) */
@@ -311,6 +317,19 @@ static void page_extend(struct heap_page *pg)
     if (k > pg->reserved - cap)
         k = pg->reserved - cap;
     uint8_t *b = pg->start + (size_t)cap * bs;
+    if (AVILA_UNLIKELY(avila_heapi_hardened)) {
+        /* Raise capacity first: the links are checked against it. */
+        atomic_store_explicit(&pg->capacity, (uint16_t)(cap + k), memory_order_relaxed);
+        for (uint32_t i = 0; i < k; i++) {
+            struct heap_block *blk = (struct heap_block *)(b + (size_t)i * bs);
+            struct heap_block *next =
+                i + 1 < k ? (struct heap_block *)(b + (size_t)(i + 1) * bs) : pg->free;
+            avila_heapi_hard_poison(blk, bs);
+            blk->next = avila_heapi_enc(blk, next);
+        }
+        pg->free = (struct heap_block *)b;
+        return;
+    }
     for (uint32_t i = 0; i + 1 < k; i++)
         ((struct heap_block *)(b + (size_t)i * bs))->next =
             (struct heap_block *)(b + (size_t)(i + 1) * bs);
@@ -327,6 +346,18 @@ static void page_collect(struct heap_page *pg)
             atomic_exchange_explicit(&pg->thread_free, NULL, memory_order_acquire);
         uint32_t n = 1;
         struct heap_block *t = tf;
+        if (AVILA_UNLIKELY(avila_heapi_hardened)) {
+            struct heap_block *next;
+            while ((next = avila_heapi_hard_next(pg, t)) != NULL) {
+                t = next;
+                n++;
+            }
+            t->next = avila_heapi_enc(t, pg->free);
+            pg->free = tf;
+            used_set(pg, used_of(pg) - n);
+            pg->fresh = 0;
+            return;
+        }
         while (t->next != NULL) {
             t = t->next;
             n++;
@@ -462,7 +493,10 @@ static int adopt(struct heap_thread *h)
 static void *page_pop(struct heap_page *pg)
 {
     struct heap_block *b = pg->free;
-    pg->free = b->next;
+    if (AVILA_UNLIKELY(avila_heapi_hardened))
+        pg->free = avila_heapi_hard_next(pg, b);
+    else
+        pg->free = b->next;
     used_set(pg, used_of(pg) + 1);
     return b;
 }
@@ -553,6 +587,7 @@ static void thread_done(void *v)
     if (h == NULL)
         return;
     tl_heap = NULL;
+    tl_hheap = NULL;
     abandon(h);
 }
 
@@ -588,6 +623,7 @@ static void global_init(void)
 static struct heap_thread *heap_new(void)
 {
     struct heap_thread *h = NULL;
+    avila_heapi_hard_entry(); /* the mode is decided before the first heap exists */
     lock();
     if (g_free_heaps != NULL) {
         h = g_free_heaps;
@@ -608,7 +644,10 @@ static struct heap_thread *heap_new(void)
     if (h == NULL)
         return NULL;
     memset(h, 0, sizeof(*h));
-    tl_heap = h;
+    if (avila_heapi_hardened)
+        tl_hheap = h;
+    else
+        tl_heap = h;
     global_init();
     if (g_key_ok)
         pthread_setspecific(g_key, h);
@@ -668,6 +707,8 @@ static void abandon(struct heap_thread *h)
 static struct heap_thread *heap_get(void)
 {
     struct heap_thread *h = tl_heap;
+    if (AVILA_UNLIKELY(h == NULL))
+        h = tl_hheap;
     if (AVILA_UNLIKELY(h == NULL)) {
         h = heap_new();
         if (h == NULL)
@@ -687,6 +728,94 @@ static void *alloc_class(unsigned c)
     return alloc_slow(h, c);
 }
 
+/* ------------------------------------------------------------ hardened mode */
+
+/* A checked block of size bytes aligned to align (a power of two >= 16) for the call site site. */
+static void *hard_alloc(size_t size, size_t align, const void *site)
+{
+    if (size > PTRDIFF_MAX) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (size < AVILA_HEAP_MAX_SMALL - HEAP_HARD_TRAILER) {
+        /* At least one canary byte: a request that fills its class goes one up. */
+        for (unsigned c = avila_heapi_class_of(size + HEAP_HARD_TRAILER + 1);
+             c < AVILA_HEAP_CLASSES; c++) {
+            if (avila_heapi_class_size(c) % align != 0)
+                continue;
+            void *b = alloc_class(c);
+            if (b != NULL) {
+                struct heap_segment *seg = avila_heapi_segment_of(b);
+                avila_heapi_hard_handout(seg, page_of(seg, b), b, size, site);
+            }
+            return b;
+        }
+    }
+    return avila_heapi_large_alloc_hard(size, align, site);
+}
+
+/* Checks p as a live block (reports and aborts otherwise); its requested size. */
+static size_t hard_usable(void *p)
+{
+    struct heap_segment *seg = avila_heapi_segment_of(p);
+    if (!avila_heapi_map_is_segment(seg))
+        return avila_heapi_large_usable(p);
+    return avila_heapi_hard_check(seg, page_of(seg, p), p, 0);
+}
+
+static void hard_free(void *p)
+{
+    struct heap_segment *seg = avila_heapi_segment_of(p);
+    if (!avila_heapi_map_is_segment(seg)) {
+        avila_heapi_large_free(p);
+        return;
+    }
+    struct heap_page *pg = page_of(seg, p);
+    avila_heapi_hard_check(seg, pg, p, 1);
+    struct heap_block *b = p;
+    struct heap_thread *h = tl_hheap;
+    if (h != NULL && atomic_load_explicit(&seg->owner, memory_order_relaxed) == h) {
+        b->next = avila_heapi_enc(b, pg->free);
+        pg->free = b;
+        pg->fresh = 0;
+        uint32_t u = used_of(pg) - 1;
+        used_set(pg, u);
+        if (u == 0)
+            page_empty(h, pg, 1);
+        else if (atomic_load_explicit(&pg->in_full, memory_order_relaxed)) {
+            list_remove(h, HEAP_FULL, pg);
+            atomic_store_explicit(&pg->in_full, 0, memory_order_relaxed);
+            list_append(h, page_class(pg), pg);
+        }
+        return;
+    }
+    struct heap_block *old = atomic_load_explicit(&pg->thread_free, memory_order_relaxed);
+    do
+        b->next = avila_heapi_enc(b, old);
+    while (!atomic_compare_exchange_weak_explicit(&pg->thread_free, &old, b, memory_order_seq_cst,
+                                                  memory_order_relaxed));
+    if (atomic_load(&pg->in_full)) {
+        struct heap_thread *owner = atomic_load(&seg->owner);
+        atomic_store(&owner->full_dirty, 1);
+    }
+}
+
+/* Always moves the block: a stale copy of p then points at poison. */
+static void *hard_realloc(void *p, size_t size, const void *site)
+{
+    if (p == NULL)
+        return hard_alloc(size, 16, site);
+    size_t old = hard_usable(p);
+    void *q = hard_alloc(size, 16, site);
+    if (q == NULL)
+        return NULL;
+    memcpy(q, p, old < size ? old : size);
+    hard_free(p);
+    return q;
+}
+
+/* ------------------------------------------------------------ the malloc family (entry points) */
+
 void *avila_heap_malloc(size_t size)
 {
     struct heap_thread *h = tl_heap;
@@ -703,6 +832,8 @@ void *avila_heap_malloc(size_t size)
         }
         return alloc_slow(h, c);
     }
+    if (AVILA_UNLIKELY(avila_heapi_hard_entry()))
+        return hard_alloc(size, 16, __builtin_return_address(0));
     if (size <= AVILA_HEAP_MAX_SMALL)
         return alloc_class(avila_heapi_class_of(size));
     if (size <= HEAP_SPAN_MAX) {
@@ -718,6 +849,12 @@ void *avila_heap_calloc(size_t count, size_t size)
     if (__builtin_mul_overflow(count, size, &n)) {
         errno = ENOMEM;
         return NULL;
+    }
+    if (AVILA_UNLIKELY(avila_heapi_hard_entry())) {
+        void *q = hard_alloc(n, 16, __builtin_return_address(0));
+        if (q != NULL)
+            memset(q, 0, n);
+        return q;
     }
     void *p = avila_heap_malloc(n);
     if (p == NULL)
@@ -738,6 +875,8 @@ void *avila_heap_aligned(size_t align, size_t size)
         errno = EINVAL;
         return NULL;
     }
+    if (AVILA_UNLIKELY(avila_heapi_hard_entry()))
+        return hard_alloc(size, align < 16 ? 16 : align, __builtin_return_address(0));
     if (align <= 16)
         return avila_heap_malloc(size < align ? align : size);
     size_t want = size < align ? align : size;
@@ -774,7 +913,7 @@ void avila_heap_free(void *p)
         return;
     struct heap_segment *seg = avila_heapi_segment_of(p);
     if (AVILA_UNLIKELY(!avila_heapi_map_is_segment(seg))) {
-        avila_heapi_large_free(p);
+        avila_heapi_large_free(p); /* checks in hardened mode */
         return;
     }
     struct heap_page *pg = page_of(seg, p);
@@ -797,6 +936,10 @@ void avila_heap_free(void *p)
         }
         return;
     }
+    if (AVILA_UNLIKELY(avila_heapi_hardened)) {
+        hard_free(p);
+        return;
+    }
     free_remote(seg, pg, b);
 }
 
@@ -804,6 +947,8 @@ size_t avila_heap_usable_size(const void *p)
 {
     if (p == NULL)
         return 0;
+    if (AVILA_UNLIKELY(avila_heapi_hardened))
+        return hard_usable((void *)p); /* only read */
     struct heap_segment *seg = avila_heapi_segment_of(p);
     if (!avila_heapi_map_is_segment(seg))
         return avila_heapi_large_usable(p);
@@ -812,12 +957,14 @@ size_t avila_heap_usable_size(const void *p)
 
 void *avila_heap_realloc(void *p, size_t size)
 {
-    if (p == NULL)
-        return avila_heap_malloc(size);
     if (size > PTRDIFF_MAX) {
         errno = ENOMEM;
         return NULL;
     }
+    if (AVILA_UNLIKELY(avila_heapi_hard_entry()))
+        return hard_realloc(p, size, __builtin_return_address(0));
+    if (p == NULL)
+        return avila_heap_malloc(size);
     struct heap_segment *seg = avila_heapi_segment_of(p);
     size_t old;
     if (avila_heapi_map_is_segment(seg)) {
@@ -883,7 +1030,7 @@ static void trim_abandoned_locked(uint64_t now)
 void avila_heap_trim(void)
 {
     uint64_t now = avila_heapi_now_ms();
-    struct heap_thread *h = tl_heap;
+    struct heap_thread *h = tl_heap != NULL ? tl_heap : tl_hheap;
     if (h != NULL) {
         collect_full(h);
         release_empty_pages(h, now);
@@ -906,7 +1053,7 @@ void avila_heap_trim(void)
 /* Collects the calling thread's remote frees (for exact statistics). */
 void avila_heapi_collect_own(void)
 {
-    struct heap_thread *h = tl_heap;
+    struct heap_thread *h = tl_heap != NULL ? tl_heap : tl_hheap;
     if (h == NULL)
         return;
     collect_full(h);

@@ -73,6 +73,53 @@ void avila_heap_trim(void);
 /* Sets the decay delay (ms; 0 returns memory as soon as it is free). */
 void avila_heap_set_decay_ms(unsigned ms);
 
+/*
+ * Hardened mode (on: non-zero): every allocation and free is checked, at a
+ * cost in speed and memory (see core/heap_int.h for the block layout):
+ *   - free-list links are stored XORed with a per-process random key and the
+ *     block's address; a link that does not decode to a block of its page
+ *     is reported when it is followed;
+ *   - free and realloc report a pointer that is not the start of a live
+ *     block (interior, foreign, not allocated) as an invalid free, a block
+ *     freed twice as a double free;
+ *   - small blocks carry canary bytes right after the requested size (a
+ *     request that fills its class goes one class up) and a trailer with
+ *     the size, checked on free and realloc: an overflow is reported;
+ *   - freed small blocks are filled with a poison byte that is verified when
+ *     the block is handed out again: a write after free is reported then;
+ *   - large blocks (above AVILA_HEAP_MAX_SMALL minus 9 bytes) end against a
+ *     PROT_NONE guard page, so an overrun faults (SIGSEGV) at once; the
+ *     bytes between the end and the guard (alignment) are canaries;
+ *   - live allocations are counted per call site (the return address of the
+ *     malloc-family function) for avila_heap_leaks_write.
+ * Each fault writes one line "avila heap: ..." on stderr with write(2), then
+ * calls abort(). avila_heap_usable_size returns the requested size.
+ * The first allocation of the process (the first malloc, calloc, realloc or
+ * aligned call) decides the mode for the rest of its life, children of
+ * fork() included. So this MUST be called before it: returns 0, or
+ * AVILA_ESTATE (mode unchanged) once the mode is decided otherwise; asking
+ * for the mode in force returns 0. libavila_malloc.so and the static avila
+ * binary turn hardened mode on when the environment has AVILA_HARDENED=1
+ * (tools/malloc/avila_malloc.c).
+ */
+int avila_heap_set_hardened(int on);
+
+/* 1 if hardened mode is on, else 0. */
+int avila_heap_hardened(void);
+
+/*
+ * Leak report (hardened mode only): writes through emit (as
+ * avila_heap_stats_write) one line "avila heap: leak report: B bytes in N
+ * blocks live, from S call sites ...", then for the 20 call sites holding
+ * the most bytes "avila heap: leak: B bytes in N blocks from 0xADDR
+ * MODULE+0xOFF", ADDR the return address into the caller of the malloc
+ * family and OFF its offset from the module's load address (for
+ * `addr2line -e MODULE OFF`; for a non-PIE executable use ADDR). Allocates
+ * nothing; reads /proc/self/maps. Returns the number of live blocks, or
+ * AVILA_ESTATE when hardened mode is off.
+ */
+int avila_heap_leaks_write(void (*emit)(void *ctx, const char *text, size_t n), void *ctx);
+
 /* Per size class statistics. */
 struct avila_heap_class_stats {
     size_t block_size;
@@ -101,6 +148,7 @@ struct avila_heap_stats {
     size_t segments_abandoned; /* left by exited threads, not yet adopted */
     size_t large_blocks;
     size_t large_bytes; /* usable bytes of large blocks */
+    int hardened;       /* avila_heap_hardened() */
     struct avila_heap_class_stats classes[AVILA_HEAP_CLASSES];
 };
 
@@ -112,9 +160,9 @@ struct avila_heap_stats {
 void avila_heap_stats(struct avila_heap_stats *st);
 
 /*
- * Writes st as text (one "heap: ..." summary line, then one line per class
- * in use) through emit, which receives pieces of text (not NUL-terminated)
- * and ctx. Usable where stdio is absent; allocates nothing.
+ * Writes st as text (one "heap: ..." summary line ending " hardened 0" or
+ * " hardened 1", then one line per class in use) through emit, which receives pieces of text (not
+ * NUL-terminated) and ctx. Usable where stdio is absent; allocates nothing.
  */
 void avila_heap_stats_write(const struct avila_heap_stats *st,
                             void (*emit)(void *ctx, const char *text, size_t n), void *ctx);

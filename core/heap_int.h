@@ -145,6 +145,129 @@ static inline struct heap_segment *avila_heapi_segment_of(const void *p)
                                    ((uintptr_t)p & (uintptr_t)(HEAP_SEGMENT_SIZE - 1)));
 }
 
+/* ------------------------------------------------------------ hardened mode (core/heap_hardened.c)
+ *
+ * Set once, before the first allocation (avila_heap_set_hardened), then only
+ * read. In hardened mode no thread's tl_heap is ever set, so the lock-free
+ * fast paths of malloc and free (which need it) are never taken and every
+ * call reaches the checked paths; the thread heap lives in another
+ * thread-local (core/heap.c).
+ *
+ * A small block of class size S holding a request of n bytes (n + 9 <= S):
+ *   [0, n)       the caller's bytes
+ *   [n, S - 8)   canary bytes (at least one), checked on free and realloc
+ *   [S - 8, S)   trailer: n and the call site's index, each XORed with a mask
+ *                derived from the key and the block address
+ * A free block: [0, 8) its free-list link XORed with the key and the block's
+ * own address, [8, S) the poison byte, verified when the block is handed
+ * out again. Class 0 (8 bytes) is never used. A bitmap in slice 0 of each
+ * segment has one bit per 16-byte granule, set while a block starting there
+ * is allocated: a free finding the bit clear is a double free.
+ */
+extern int avila_heapi_hardened;    /* 1 once the mode is decided hardened, then read-only */
+extern uint64_t avila_heapi_key[2]; /* [0] free-list links, [1] trailers and canaries */
+
+/*
+ * The mode is decided by the first allocation of the process (the first
+ * call of malloc, calloc, realloc or aligned): hardened if
+ * avila_heap_set_hardened(1) was called, or if the program defines
+ * avila_malloc_hardened_env() (tools/malloc/avila_malloc.c does: it reads
+ * AVILA_HARDENED from /proc/self/environ, so the mode is right even when a
+ * library allocates before any constructor ran) and it returns 1.
+ */
+enum { HEAP_MODE_NEW, HEAP_MODE_PLAIN, HEAP_MODE_HARD };
+extern _Atomic int avila_heapi_mode;
+int avila_malloc_hardened_env(void); /* weak in core/heap_hardened.c */
+
+/* Decides the mode (once; concurrent callers wait) and returns it. */
+int avila_heapi_mode_decide(void);
+
+/* For the entry points: is this allocation hardened? Decides the mode on the first call. */
+static inline int avila_heapi_hard_entry(void)
+{
+    int m = __atomic_load_n((const int *)&avila_heapi_mode, __ATOMIC_RELAXED);
+    if (AVILA_LIKELY(m == HEAP_MODE_PLAIN))
+        return 0;
+    if (m == HEAP_MODE_NEW)
+        m = avila_heapi_mode_decide();
+    return m == HEAP_MODE_HARD;
+}
+
+#define HEAP_HARD_TRAILER    8
+#define HEAP_HARD_POISON     0xdf
+#define HEAP_HARD_BITMAP_OFF ((size_t)32 << 10)
+
+_Static_assert(sizeof(struct heap_segment) <= HEAP_HARD_BITMAP_OFF, "bitmap after the header");
+_Static_assert(HEAP_HARD_BITMAP_OFF + HEAP_SEGMENT_SIZE / 16 / 8 <= HEAP_SLICE_SIZE,
+               "bitmap fits slice 0");
+
+/* A free-list link as stored in the block at slot (and back: the same XOR). */
+static inline struct heap_block *avila_heapi_enc(const void *slot, const struct heap_block *next)
+{
+    return (struct heap_block *)((uintptr_t)next ^ (uintptr_t)avila_heapi_key[0] ^ (uintptr_t)slot);
+}
+
+/* A 64-bit mask of the block at p: trailer masks and canary bytes. */
+static inline uint64_t avila_heapi_block_mask(const void *p)
+{
+    uint64_t x = avila_heapi_key[1] ^ (uint64_t)(uintptr_t)p;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+/* Canary byte at offset j of a block whose mask is m: never 0 and never ASCII. */
+static inline uint8_t avila_heapi_canary(uint64_t m, size_t j)
+{
+    return (uint8_t)(0x80u | (uint8_t)(m >> ((j & 7) * 8)));
+}
+
+/* Fills a free block of bs bytes with the poison byte (all but its link). */
+void avila_heapi_hard_poison(void *b, size_t bs);
+
+/*
+ * Decodes the link stored in the free block b of pg and checks it: NULL, or
+ * a block start of pg below its capacity. Reports and aborts otherwise.
+ */
+struct heap_block *avila_heapi_hard_next(const struct heap_page *pg, const struct heap_block *b);
+
+/*
+ * b (of pg in seg) is being handed out for a request of n bytes from the
+ * call site site: verifies its poison, marks it live, writes the canary and
+ * the trailer, counts it for the leak report. Reports and aborts on a write
+ * after free.
+ */
+void avila_heapi_hard_handout(struct heap_segment *seg, const struct heap_page *pg, void *b,
+                              size_t n, const void *site);
+
+/*
+ * Checks p, a pointer into the segment seg, as a live block: a block start of
+ * a live page, allocated, canary and trailer intact. Returns its requested
+ * size. With release, also marks it free, uncounts it and poisons it.
+ * Reports and aborts on an invalid free, a double free or an overflow.
+ */
+size_t avila_heapi_hard_check(struct heap_segment *seg, struct heap_page *pg, void *p, int release);
+
+/* Index of a call site in the leak table (0: unknown or the table is full). */
+uint32_t avila_heapi_site_index(const void *site);
+/* Counts a block of n bytes in (sign 1) or out (-1) of site index i. */
+void avila_heapi_site_count(uint32_t i, size_t n, int sign);
+
+/* A report line built without stdio or allocation. */
+struct heap_msg {
+    char b[400];
+    size_t n;
+};
+
+void avila_heapi_msg_str(struct heap_msg *m, const char *s);
+void avila_heapi_msg_hex(struct heap_msg *m, uint64_t v); /* "0x..." */
+void avila_heapi_msg_dec(struct heap_msg *m, uint64_t v);
+/* Writes the message and a newline on stderr with write(2), then abort(). */
+_Noreturn void avila_heapi_msg_abort(struct heap_msg *m);
+
+/* Writes "avila heap: WHAT 0x<p>REST" on stderr and aborts. */
+_Noreturn void avila_heapi_report(const char *what, const void *p, const char *rest);
+
 /* ------------------------------------------------------------ OS (core/heap_os.c) */
 
 /* Maps size bytes aligned to align (a power of two >= 4096), zeroed; NULL on failure. */
@@ -180,6 +303,12 @@ void avila_heapi_map_set(const void *seg, int on);
 /* ------------------------------------------------------------ large blocks (core/heap_large.c) */
 
 void *avila_heapi_large_alloc(size_t size, size_t align, int zero);
+/*
+ * Hardened: the block's end against a PROT_NONE guard page (align permitting),
+ * canary bytes between size and the guard, the requested size and call site
+ * in the header. avila_heapi_large_free / _usable check and report.
+ */
+void *avila_heapi_large_alloc_hard(size_t size, size_t align, const void *site);
 void avila_heapi_large_free(void *p);
 void *avila_heapi_large_realloc(void *p, size_t size);
 size_t avila_heapi_large_usable(const void *p);

@@ -4,6 +4,11 @@
  * mapping's first page); realloc moves the mapping with mremap, without a
  * copy, when the alignment is at most a page. Fresh mappings read as zero,
  * so calloc never clears them.
+ *
+ * In hardened mode the block ends against a PROT_NONE guard page at the end
+ * of its mapping, the header's magic is XORed with the key and the block
+ * address, and it keeps the requested size and the call site (for the leak
+ * report); the bytes between the requested end and the guard are canaries.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -16,22 +21,60 @@
 struct large_hdr {
     uint64_t magic;
     uint8_t *base;  /* start of the mapping */
-    size_t map_len; /* its length */
+    size_t map_len; /* its length (with the guard page) */
     size_t offset;  /* block - base */
+    size_t req;     /* hardened: the requested size */
+    uint32_t site;  /* hardened: call site index */
+    uint32_t hard;  /* hardened: 1 (the mapping ends with a guard page) */
 };
 
 _Static_assert(sizeof(struct large_hdr) <= 64, "header fits below a 64-byte offset");
 
 static _Atomic size_t large_blocks, large_bytes, large_mapped;
 
+static uint64_t magic_of(const void *p)
+{
+    if (avila_heapi_hardened)
+        return LARGE_MAGIC ^ avila_heapi_key[1] ^ (uint64_t)(uintptr_t)p;
+    return LARGE_MAGIC;
+}
+
 static struct large_hdr *hdr_of(const void *p)
 {
+    if (avila_heapi_hardened && ((uintptr_t)p & 15) != 0)
+        avila_heapi_report("invalid free of", p, " (not in a heap segment, not 16-byte aligned)");
     struct large_hdr *h = (struct large_hdr *)((const uint8_t *)p - sizeof(struct large_hdr));
     /* A pointer that is neither a segment block nor a large block: memory misuse. */
-    if (((uintptr_t)p & 15) != 0 || h->magic != LARGE_MAGIC || h->base + h->offset != p ||
-        h->offset >= h->map_len)
+    if (((uintptr_t)p & 15) != 0 || h->magic != magic_of(p) || h->base + h->offset != p ||
+        h->offset > h->map_len) {
+        if (avila_heapi_hardened)
+            avila_heapi_report("invalid free of", p,
+                               " (not in a heap segment, and no large-block header checks)");
         __builtin_trap();
+    }
     return h;
+}
+
+/* Hardened: the canary bytes between the requested end and the guard page. */
+static void hard_canary_check(const struct large_hdr *h, const uint8_t *p)
+{
+    const uint8_t *end = h->base + h->map_len - HEAP_OS_PAGE;
+    uint64_t cm = avila_heapi_block_mask(p);
+    for (const uint8_t *q = p + h->req; q < end; q++) {
+        if (*q == avila_heapi_canary(cm, (size_t)(q - p)))
+            continue;
+        struct heap_msg m = {.n = 0};
+        avila_heapi_msg_str(&m, "avila heap: buffer overflow past the end of ");
+        avila_heapi_msg_hex(&m, (uintptr_t)p);
+        avila_heapi_msg_str(&m, " (");
+        avila_heapi_msg_dec(&m, h->req);
+        avila_heapi_msg_str(&m, " bytes, large block, canary at +");
+        avila_heapi_msg_dec(&m, (size_t)(q - p));
+        avila_heapi_msg_str(&m, " overwritten with ");
+        avila_heapi_msg_hex(&m, *q);
+        avila_heapi_msg_str(&m, ")");
+        avila_heapi_msg_abort(&m);
+    }
 }
 
 static size_t page_round(size_t n)
@@ -89,7 +132,46 @@ void *avila_heapi_large_alloc(size_t size, size_t align, int zero)
     h->base = base;
     h->map_len = len;
     h->offset = off;
+    h->hard = 0;
     account(len - off, len, 1);
+    return p;
+}
+
+void *avila_heapi_large_alloc_hard(size_t size, size_t align, const void *site)
+{
+    if (align < 16)
+        align = 16;
+    if (size > PTRDIFF_MAX - (size_t)2 * align - (size_t)4 * HEAP_OS_PAGE) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    size_t data = page_round(size + align + 64), len = data + HEAP_OS_PAGE;
+    uint8_t *base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (mprotect(base + data, HEAP_OS_PAGE, PROT_NONE) != 0) {
+        munmap(base, len);
+        errno = ENOMEM;
+        return NULL;
+    }
+    /* The end as close to the guard as the alignment lets it. */
+    uint8_t *p = base + data - size;
+    p -= (uintptr_t)p & (align - 1);
+    struct large_hdr *h = (struct large_hdr *)(p - sizeof(struct large_hdr));
+    h->magic = magic_of(p);
+    h->base = base;
+    h->map_len = len;
+    h->offset = (size_t)(p - base);
+    h->req = size;
+    h->hard = 1;
+    h->site = avila_heapi_site_index(site);
+    uint64_t cm = avila_heapi_block_mask(p);
+    for (uint8_t *q = p + size; q < base + data; q++)
+        *q = avila_heapi_canary(cm, (size_t)(q - p));
+    avila_heapi_site_count(h->site, size, 1);
+    account(size, len, 1);
     return p;
 }
 
@@ -98,6 +180,14 @@ void avila_heapi_large_free(void *p)
     struct large_hdr *h = hdr_of(p);
     size_t len = h->map_len;
     uint8_t *base = h->base;
+    if (h->hard) {
+        hard_canary_check(h, p);
+        avila_heapi_site_count(h->site, h->req, -1);
+        account(h->req, len, -1);
+        h->magic = 0;
+        munmap(base, len);
+        return;
+    }
     account(len - h->offset, len, -1);
     h->magic = 0;
     munmap(base, len);
@@ -106,6 +196,10 @@ void avila_heapi_large_free(void *p)
 size_t avila_heapi_large_usable(const void *p)
 {
     const struct large_hdr *h = hdr_of(p);
+    if (h->hard) {
+        hard_canary_check(h, p);
+        return h->req;
+    }
     return h->map_len - h->offset;
 }
 
@@ -113,6 +207,8 @@ void *avila_heapi_large_realloc(void *p, size_t size)
 {
     struct large_hdr *h = hdr_of(p);
     size_t off = h->offset, len = h->map_len;
+    if (h->hard)
+        return NULL; /* the caller moves it */
     /* mremap keeps only the offset within a page: larger alignments are copied by the caller. */
     if (off > HEAP_OS_PAGE || size > PTRDIFF_MAX - (size_t)2 * HEAP_OS_PAGE)
         return NULL;

@@ -60,6 +60,7 @@ void avila_heap_stats(struct avila_heap_stats *st)
     avila_heapi_each_segment(add_segment, st);
     avila_heapi_segment_counts(&st->segments_cached, &st->segments_abandoned);
     avila_heapi_large_stats(st);
+    st->hardened = avila_heap_hardened();
 }
 
 /* Emits v in decimal. */
@@ -95,6 +96,7 @@ void avila_heap_stats_write(const struct avila_heap_stats *st,
         {" abandoned ", st->segments_abandoned},
         {" large_blocks ", st->large_blocks},
         {" large_bytes ", st->large_bytes},
+        {" hardened ", (size_t)st->hardened},
     };
     for (size_t i = 0; i < AVILA_ARRAY_LEN(f); i++) {
         emit_str(emit, ctx, f[i].name);

@@ -4,18 +4,47 @@
  * checked before every free (an overlap or a lost byte breaks a pattern),
  * calloc, cross-thread frees between producers and consumers, thread exit
  * and adoption, fork in a threaded process, statistics and trim, and the
- * allocator interface contract.
+ * allocator interface contract. The whole suite runs twice: first in a
+ * forked child whose first act is avila_heap_set_hardened(1), then plainly.
+ * The hardened run adds tests that provoke each fault the hardened mode
+ * catches in a forked grandchild and check it dies by the expected signal
+ * with the expected line on stderr, and a test of the leak report.
  */
 #include "tests/support/unit.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/error.h"
 #include "core/heap.h"
 #include "core/heap_int.h"
+
+/* Set in the hardened run: usable sizes are the requested ones, realloc always moves. */
+static int hardened;
+
+/* The usable size the heap reports for a request of n bytes. */
+static size_t usable_for(size_t n, size_t class_size)
+{
+    return hardened ? n : class_size;
+}
+
+/*
+ * The class a request of n bytes is served from, or -1 above the classes
+ * (the statistics count a class's block size, and a larger block's usable
+ * size).
+ */
+static int class_for(size_t n)
+{
+    if (!hardened)
+        return n <= AVILA_HEAP_MAX_SMALL ? (int)avila_heapi_class_of(n) : -1;
+    if (n >= AVILA_HEAP_MAX_SMALL - HEAP_HARD_TRAILER)
+        return -1;
+    return (int)avila_heapi_class_of(n + HEAP_HARD_TRAILER + 1);
+}
 
 static uint8_t pat(uint32_t tag, size_t i)
 {
@@ -86,7 +115,7 @@ static void every_class(void **state)
             assert_non_null(p[c][k]);
             assert_true(aligned(p[c][k], n[c][k] > 8 ? 16 : 8));
             assert_true(avila_heap_usable_size(p[c][k]) >= n[c][k]);
-            assert_int_equal(avila_heap_usable_size(p[c][k]), s);
+            assert_int_equal(avila_heap_usable_size(p[c][k]), usable_for(n[c][k], s));
             fill(p[c][k], n[c][k], c * PER + k);
         }
     }
@@ -121,8 +150,9 @@ static void every_alignment(void **state)
             assert_non_null(p[i]);
             assert_true(aligned(p[i], a));
             /* Even a size-0 block lies inside its memory: free finds its chunk from it. */
-            assert_true(avila_heap_usable_size(p[i]) >= (sizes[i] ? sizes[i] : 1));
-            *(volatile uint8_t *)p[i] = 1;
+            assert_true(avila_heap_usable_size(p[i]) >= (sizes[i] || hardened ? sizes[i] : 1));
+            if (sizes[i] > 0 || !hardened) /* hardened: a size-0 block has no byte to write */
+                *(volatile uint8_t *)p[i] = 1;
             fill(p[i], sizes[i], (uint32_t)(a + i));
         }
         for (size_t i = 0; i < AVILA_ARRAY_LEN(sizes); i++) {
@@ -263,10 +293,12 @@ static void realloc_keeps_bytes(void **state)
         assert_non_null(p);
         assert_true(check(p, n, 99));
     }
-    /* In place when the class allows. */
+    /* In place when the class allows (hardened mode always moves). */
     uint8_t *q = avila_heap_malloc(100);
-    assert_ptr_equal(avila_heap_realloc(q, 110), q);
-    assert_ptr_equal(avila_heap_realloc(q, 60), q);
+    if (!hardened) {
+        assert_ptr_equal(avila_heap_realloc(q, 110), q);
+        assert_ptr_equal(avila_heap_realloc(q, 60), q);
+    }
     uint8_t *r = avila_heap_realloc(q, 0);
     assert_non_null(r);
     avila_heap_free(r);
@@ -552,9 +584,10 @@ static void stats_are_consistent(void **state)
     for (int i = 0; i < N; i++) {
         size_t n = random_size(&rs);
         p[i] = avila_heap_malloc(n);
-        sum += avila_heap_usable_size(p[i]);
-        if (n <= AVILA_HEAP_MAX_SMALL)
-            blocks[avila_heapi_class_of(n)]++;
+        int k = class_for(n);
+        if (k >= 0)
+            blocks[k]++;
+        sum += k >= 0 ? avila_heapi_class_size((unsigned)k) : avila_heap_usable_size(p[i]);
     }
     avila_heap_stats(&b);
     assert_int_equal(b.allocated - a.allocated, sum);
@@ -602,6 +635,9 @@ static void stats_text(void **state)
     snprintf(want, sizeof(want), "heap: allocated %zu active %zu resident %zu mapped %zu ",
              st.allocated, st.active, st.resident, st.mapped);
     assert_memory_equal(t.buf, want, strlen(want));
+    char mode[32];
+    snprintf(mode, sizeof(mode), " hardened %d\n", hardened);
+    assert_non_null(strstr(t.buf, mode));
     snprintf(want, sizeof(want), "\nheap: class 1024 blocks %zu pages %zu\n",
              st.classes[avila_heapi_class_of(1000)].blocks,
              st.classes[avila_heapi_class_of(1000)].pages);
@@ -719,9 +755,232 @@ static void allocator_interface(void **state)
     AVILA_DELETE_ARRAY(a, arr, uint32_t, 1000);
 }
 
+/* ------------------------------------------------------------ hardened mode */
+
+/* The mode can change only before the first allocation; the leak report needs it. */
+static void mode_is_fixed_once_used(void **state)
+{
+    (void)state;
+    void *p = avila_heap_malloc(10);
+    assert_int_equal(avila_heap_hardened(), hardened);
+    assert_int_equal(avila_heap_set_hardened(!hardened), AVILA_ESTATE);
+    assert_int_equal(avila_heap_set_hardened(hardened), 0);
+    assert_int_equal(avila_heap_hardened(), hardened);
+    if (!hardened)
+        assert_int_equal(avila_heap_leaks_write(collect_text, NULL), AVILA_ESTATE);
+    avila_heap_free(p);
+}
+
+/*
+ * Runs fn in a forked child with stderr to a pipe; the child must die by
+ * signal sig with want on stderr (a %p-formatted line built by the caller).
+ */
+static void expect_fault(void (*fn)(void *arg), void *arg, int sig, const char *want)
+{
+    int fd[2];
+    assert_int_equal(pipe(fd), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fd[0]);
+        dup2(fd[1], 2);
+        signal(SIGSEGV, SIG_DFL);
+        fn(arg);
+        _exit(0); /* not caught: the parent sees a clean exit */
+    }
+    close(fd[1]);
+    static char err[4096];
+    size_t n = 0;
+    ssize_t r;
+    while (n < sizeof(err) - 1 && (r = read(fd[0], err + n, sizeof(err) - 1 - n)) > 0)
+        n += (size_t)r;
+    err[n] = '\0';
+    close(fd[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFSIGNALED(status) || WTERMSIG(status) != sig || strstr(err, want) == NULL)
+        fail_msg("want signal %d and \"%s\"; got status %#x, stderr \"%s\"", sig, want, status,
+                 err);
+}
+
+/* Keeps the compiler from seeing through the faults. */
+static void *volatile sink;
+
+static void do_double_free(void *arg)
+{
+    avila_heap_free(arg);
+    avila_heap_free(arg);
+}
+
+static void do_free(void *arg)
+{
+    avila_heap_free(arg);
+}
+
+static void do_realloc(void *arg)
+{
+    sink = avila_heap_realloc(arg, 5000);
+}
+
+/* Frees a block, writes into it, then allocates its class until the block comes back. */
+static void do_write_after_free(void *arg)
+{
+    uint8_t *p = arg;
+    avila_heap_free(p);
+    p[50] = 1;
+    for (int i = 0; i < 100000; i++)
+        sink = avila_heap_malloc(200);
+}
+
+/* Frees a block, forges its free-list link to point at a static buffer (tcache poisoning). */
+static void do_forged_link(void *arg)
+{
+    static uint8_t target[256];
+    void **p = arg;
+    avila_heap_free(p);
+    *p = target + 16;
+    for (int i = 0; i < 4; i++)
+        sink = avila_heap_malloc(64);
+}
+
+/*
+ * As an attacker who knows the key: a well-encoded link from a free block to
+ * a live one of the same page (whose first bytes also decode as an end of
+ * list). The live bitmap catches it when the live block would be handed out.
+ */
+static void do_forged_live_link(void *arg)
+{
+    uint8_t **pair = arg;
+    struct heap_block *f = (struct heap_block *)pair[0], *live = (struct heap_block *)pair[1];
+    avila_heap_free(f);
+    f->next = avila_heapi_enc(f, live);
+    live->next = avila_heapi_enc(live, NULL);
+    for (int i = 0; i < 4; i++)
+        sink = avila_heap_malloc(64);
+}
+
+static void do_large_overrun(void *arg)
+{
+    uint8_t *p = arg;
+    p[(size_t)1 << 20] = 1; /* the first byte past the end: the guard page */
+    avila_heap_free(p);
+}
+
+/* Each fault dies by SIGABRT with its line; a large overrun dies on the guard page. */
+static void hardened_faults(void **state)
+{
+    (void)state;
+    char want[256];
+    uint8_t *p = avila_heap_malloc(40);
+    snprintf(want, sizeof(want), "avila heap: double free of %p (size class 4, 64-byte blocks)\n",
+             (void *)p);
+    expect_fault(do_double_free, p, SIGABRT, want);
+
+    snprintf(want, sizeof(want),
+             "avila heap: invalid free of %p: not the start of a block, 16 bytes into the block "
+             "at %p",
+             (void *)(p + 16), (void *)p);
+    expect_fault(do_free, p + 16, SIGABRT, want);
+    expect_fault(do_realloc, p + 16, SIGABRT, want);
+
+    static _Alignas(64) uint8_t foreign[256];
+    snprintf(want, sizeof(want), "avila heap: invalid free of %p (not in a heap segment",
+             (void *)(foreign + 128));
+    expect_fault(do_free, foreign + 128, SIGABRT, want);
+    snprintf(want, sizeof(want), "avila heap: invalid free of %p (not in a heap segment",
+             (void *)(foreign + 129));
+    expect_fault(do_free, foreign + 129, SIGABRT, want);
+
+    /* One byte past the requested size, at sizes across the classes (also filling a class). */
+    static const size_t sizes[] = {0, 1, 7, 16, 55, 100, 119, 1000, 4096, 65000, 65526, 100003};
+    for (size_t i = 0; i < AVILA_ARRAY_LEN(sizes); i++) {
+        uint8_t *q = avila_heap_malloc(sizes[i]);
+        assert_non_null(q);
+        q[sizes[i]] = 0; /* an off-by-one terminator */
+        snprintf(want, sizeof(want), "avila heap: buffer overflow past the end of %p (%zu bytes",
+                 (void *)q, sizes[i]);
+        expect_fault(do_free, q, SIGABRT, want);
+        expect_fault(do_realloc, q, SIGABRT, want);
+        sink = q; /* corrupt: never freed here */
+    }
+
+    uint8_t *w = avila_heap_malloc(200);
+    snprintf(want, sizeof(want), "avila heap: write after free in %p: byte +50 is 0x1", (void *)w);
+    expect_fault(do_write_after_free, w, SIGABRT, want);
+
+    uint8_t *f = avila_heap_malloc(64);
+    snprintf(want, sizeof(want), "avila heap: corrupted free list in %p: its next pointer",
+             (void *)f);
+    expect_fault(do_forged_link, f, SIGABRT, want);
+
+    uint8_t *pair[2] = {avila_heap_malloc(64), avila_heap_malloc(64)};
+    assert_true(avila_heapi_segment_of(pair[0]) == avila_heapi_segment_of(pair[1]));
+    snprintf(want, sizeof(want), "avila heap: corrupted free list: it hands out the live block %p",
+             (void *)pair[1]);
+    expect_fault(do_forged_live_link, pair, SIGABRT, want);
+
+    uint8_t *big = avila_heap_malloc((size_t)1 << 20);
+    expect_fault(do_large_overrun, big, SIGSEGV, "");
+    avila_heap_free(big);
+    avila_heap_free(w);
+    avila_heap_free(f);
+    avila_heap_free(p);
+    avila_heap_free(pair[0]);
+    avila_heap_free(pair[1]);
+}
+
+/* Leaks from two call sites, in the report with their counts and distinct addresses. */
+/* Not tail calls: the return address stays inside these functions. */
+static __attribute__((noinline)) void *leak_site_a(void)
+{
+    void *p = avila_heap_malloc(1000);
+    sink = p;
+    return p;
+}
+
+static __attribute__((noinline)) void *leak_site_b(void)
+{
+    void *p = avila_heap_calloc(1, 5000);
+    sink = p;
+    return p;
+}
+
+static void leak_report(void **state)
+{
+    (void)state;
+    void *a[3], *b[2];
+    for (int i = 0; i < 3; i++)
+        a[i] = leak_site_a();
+    for (int i = 0; i < 2; i++)
+        b[i] = leak_site_b();
+    static struct text t;
+    t.len = 0;
+    int live = avila_heap_leaks_write(collect_text, &t);
+    assert_true(live >= 5);
+    const char *la = strstr(t.buf, "avila heap: leak: 3000 bytes in 3 blocks from 0x");
+    const char *lb = strstr(t.buf, "avila heap: leak: 10000 bytes in 2 blocks from 0x");
+    assert_non_null(la);
+    assert_non_null(lb);
+    assert_true(lb < la); /* by bytes */
+    assert_non_null(strstr(la, "test_heap+0x"));
+    const char *from = " blocks from ";
+    unsigned long pa = strtoul(strstr(la, from) + strlen(from), NULL, 16);
+    unsigned long pb = strtoul(strstr(lb, from) + strlen(from), NULL, 16);
+    assert_true(pa != 0 && pb != 0 && pa != pb);
+    for (int i = 0; i < 3; i++)
+        avila_heap_free(a[i]);
+    for (int i = 0; i < 2; i++)
+        avila_heap_free(b[i]);
+    t.len = 0;
+    avila_heap_leaks_write(collect_text, &t);
+    assert_null(strstr(t.buf, "3000 bytes in 3 blocks"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(mode_is_fixed_once_used),
         cmocka_unit_test(classes_are_tight),
         cmocka_unit_test(every_class),
         cmocka_unit_test(every_alignment),
@@ -740,5 +999,31 @@ int main(void)
         cmocka_unit_test(trim_lowers_resident),
         cmocka_unit_test(decay_zero_returns_memory),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest hardened_only[] = {
+        cmocka_unit_test(hardened_faults),
+        cmocka_unit_test(leak_report),
+    };
+    /* The hardened run first, in a child that has not allocated from the heap yet. */
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return 1;
+    if (pid == 0) {
+        if (avila_heap_set_hardened(1) != 0)
+            _exit(90);
+        hardened = 1;
+        int rc = cmocka_run_group_tests_name("hardened", tests, NULL, NULL);
+        rc |= cmocka_run_group_tests_name("hardened faults", hardened_only, NULL, NULL);
+        fflush(NULL);
+        _exit(rc != 0);
+    }
+    int status;
+    if (waitpid(pid, &status, 0) != pid)
+        return 1;
+    int rc = cmocka_run_group_tests_name("plain", tests, NULL, NULL);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        printf("not ok - the hardened run ended with status %#x\n", status);
+        rc = 1;
+    }
+    return rc != 0;
 }

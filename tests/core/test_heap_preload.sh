@@ -5,7 +5,12 @@
 # sort of a large generated file with several threads, gcc compiling and
 # running a small C file. Each output is compared with the same run without
 # the preload; the preload is checked to be live (the .so in /proc/PID/maps,
-# the AVILA_HEAP_STATS=1 summary at exit). Missing peers are skipped.
+# the AVILA_HEAP_STATS=1 summary at exit). Each program runs a second time
+# with AVILA_HARDENED=1 (hardened mode: checked frees, canaries, poison),
+# also compared with the run without the preload. A tiny C program that
+# leaks from two call sites gets the leak report (AVILA_HEAP_LEAKS=1),
+# resolved with addr2line; another that frees twice dies with the report
+# line. Missing peers are skipped.
 . "$AVILA_ROOT/tests/support/tap.sh"
 so=$AVILA_BUILD/lib/libavila_malloc.so
 [ -f "$so" ] || skip_all "heap preload" "$so not built"
@@ -18,9 +23,22 @@ skip() {
     tap_n=$((tap_n + 1))
     echo "ok $tap_n - $1 # SKIP $2"
 }
-pre() { LD_PRELOAD=$so "$@"; }
-# same NAME CMD...: CMD's stdout with and without the preload must match (and both succeed).
+# hard=1 runs the preloaded programs in hardened mode.
+hard=
+pre() {
+    if [ -n "$hard" ]; then
+        AVILA_HARDENED=1 LD_PRELOAD=$so "$@"
+    else
+        LD_PRELOAD=$so "$@"
+    fi
+}
+# same NAME CMD...: CMD's stdout with and without the preload must match (and both
+# succeed), then the same with the preload in hardened mode.
 same() {
+    same_once "$@"
+    hard=1 same_once "$1 (hardened)" "${@:2}"
+}
+same_once() {
     local name=$1
     shift
     if ! "$@" >"$tmp/plain.out" 2>"$tmp/plain.err"; then
@@ -29,6 +47,10 @@ same() {
     fi
     if ! pre "$@" >"$tmp/pre.out" 2>"$tmp/pre.err"; then
         fail "$name (preload)" "$(tail -5 "$tmp/pre.err")"
+        return
+    fi
+    if grep -q '^avila heap: ' "$tmp/pre.err"; then
+        fail "$name" "$(grep '^avila heap: ' "$tmp/pre.err" | head -5)"
         return
     fi
     if cmp -s "$tmp/plain.out" "$tmp/pre.out"; then pass "$name"; else fail "$name" "outputs differ"; fi
@@ -40,7 +62,9 @@ if pre python3 -c 'print(open("/proc/self/maps").read())' | grep -q libavila_mal
 else
     fail "preload mapped into python3"
 fi
-check "stats summary at exit" sh -c "AVILA_HEAP_STATS=1 LD_PRELOAD='$so' python3 -c 'x = [str(i) for i in range(100000)]' 2>&1 >/dev/null | grep -q '^heap: allocated [1-9]'"
+check "stats summary at exit" sh -c "AVILA_HEAP_STATS=1 LD_PRELOAD='$so' python3 -c 'x = [str(i) for i in range(100000)]' 2>&1 >/dev/null | grep -q '^heap: allocated [1-9].* hardened 0$'"
+AVILA_HARDENED=1 AVILA_HEAP_STATS=1 LD_PRELOAD=$so python3 -c 'x = [str(i) for i in range(100000)]' 2>hard.err >/dev/null
+check "AVILA_HARDENED=1 turns hardened mode on" grep -q '^heap: allocated [1-9].* hardened 1$' hard.err
 
 cat >alloc.py <<'PY'
 import hashlib, json, random
@@ -204,6 +228,72 @@ C
         same "the program gcc built runs" ./prog
     else
         fail "gcc builds a program under the preload"
+    fi
+
+    # Hardened: the leak report names both call sites, and addr2line resolves them.
+    cat >leaky.c <<'C'
+#include <stdlib.h>
+#include <string.h>
+void *volatile keep[16];
+__attribute__((noinline)) void *leak_small(void)
+{
+    char *p = malloc(1000);
+    memset(p, 1, 1000);
+    return p;
+}
+__attribute__((noinline)) void *leak_pages(void)
+{
+    char *p = calloc(4, 1024);
+    p[0] = 1;
+    return p;
+}
+int main(void)
+{
+    for (int i = 0; i < 7; i++)
+        keep[i] = leak_small();
+    for (int i = 0; i < 3; i++)
+        keep[8 + i] = leak_pages();
+    free(malloc(50));
+    return 0;
+}
+C
+    if gcc -O1 -g -o leaky leaky.c &&
+        AVILA_HARDENED=1 AVILA_HEAP_LEAKS=1 LD_PRELOAD=$so ./leaky 2>leaks.txt; then
+        small=$(grep -m1 '^avila heap: leak: 7000 bytes in 7 blocks from 0x[0-9a-f]* .*/leaky+0x' leaks.txt)
+        pages=$(grep -m1 '^avila heap: leak: 12288 bytes in 3 blocks from 0x[0-9a-f]* .*/leaky+0x' leaks.txt)
+        # By bytes: the calloc site first.
+        order=$(grep -n 'leaky+0x' leaks.txt | head -2 | cut -d' ' -f4 | tr '\n' ' ')
+        fs=$(addr2line -f -e leaky "${small##*+}" 2>/dev/null | head -1)
+        fp=$(addr2line -f -e leaky "${pages##*+}" 2>/dev/null | head -1)
+        if [ -n "$small" ] && [ -n "$pages" ] && [ "$order" = "12288 7000 " ] &&
+            [ "$fs" = leak_small ] && [ "$fp" = leak_pages ]; then
+            pass "hardened leak report: two call sites, by bytes, resolved by addr2line"
+        else
+            fail "hardened leak report" "$(cat leaks.txt) order=$order fs=$fs fp=$fp"
+        fi
+    else
+        fail "hardened leak report: the leaky program" "$(cat leaks.txt 2>/dev/null)"
+    fi
+    cat >twice.c <<'C'
+#include <stdlib.h>
+void *volatile p;
+int main(void)
+{
+    p = malloc(100);
+    free(p);
+    free(p);
+    return 0;
+}
+C
+    if gcc -O1 -o twice twice.c; then
+        rc=$(sh -c "AVILA_HARDENED=1 LD_PRELOAD='$so' ./twice 2>twice.err; echo \$?" 2>/dev/null)
+        if [ $rc -eq 134 ] && grep -q '^avila heap: double free of 0x[0-9a-f]* (size class ' twice.err; then
+            pass "hardened: a double free in a real program aborts with the report"
+        else
+            fail "hardened: double free" "exit $rc: $(cat twice.err)"
+        fi
+    else
+        fail "hardened: double free program builds"
     fi
 else
     skip "gcc compiles a C file" "gcc not installed"

@@ -10,19 +10,35 @@
  * thread maps its heap with mmap, and what pthread_key_create or
  * pthread_atfork allocate comes from that heap.
  *
- * Environment, read when the library is loaded:
+ * Environment, read when the library is loaded (getenv: nothing allocated):
  *   AVILA_HEAP_STATS=1       print the statistics summary to stderr at exit
  *   AVILA_HEAP_DECAY_MS=N    delay before free memory goes back to the OS
+ *   AVILA_HARDENED=1         hardened mode (core/heap.h: avila_heap_set_hardened),
+ *                            read by the heap's first allocation from
+ *                            /proc/self/environ (avila_malloc_hardened_env),
+ *                            so also when a library allocates before any
+ *                            constructor runs
+ *   AVILA_HEAP_LEAKS=1       with AVILA_HARDENED=1: the leak report
+ *                            (avila_heap_leaks_write) on stderr at exit
+ *
+ * The same file is linked into the static avila binary (make static), where
+ * these definitions replace musl's malloc: musl 1.2 links its own malloc
+ * only when the program leaves malloc, free, calloc, realloc, aligned_alloc,
+ * posix_memalign, memalign or malloc_usable_size undefined, and its internal
+ * callers go through those names.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "core/heap.h"
+#include "core/heap_int.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
-static int stats_at_exit;
+static int stats_at_exit, leaks_at_exit;
 
 EXPORT void *malloc(size_t size);
 EXPORT void free(void *p);
@@ -158,10 +174,60 @@ static void write_err(void *ctx, const char *text, size_t n)
     }
 }
 
+/*
+ * Called by the heap's first allocation (core/heap_int.h): is AVILA_HARDENED=1
+ * in the environment? Read from /proc/self/environ with a stack buffer, as
+ * libc may not have set environ yet; getenv when /proc is not there.
+ */
+int avila_malloc_hardened_env(void)
+{
+    static const char key[] = "AVILA_HARDENED=1";
+    const size_t klen = sizeof(key) - 1;
+    int fd = open("/proc/self/environ", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        const char *s = getenv("AVILA_HARDENED");
+        return s != NULL && strcmp(s, "1") == 0;
+    }
+    char buf[1024];
+    size_t m = 0; /* bytes of the current entry matching key */
+    int live = 1, found = 0;
+    ssize_t r;
+    while (!found && (r = read(fd, buf, sizeof(buf))) > 0) {
+        for (ssize_t i = 0; i < r; i++) {
+            if (buf[i] == '\0') {
+                found |= live && m == klen;
+                m = 0;
+                live = 1;
+            } else if (live && m < klen && buf[i] == key[m]) {
+                m++;
+            } else {
+                live = 0;
+            }
+        }
+    }
+    close(fd);
+    return found;
+}
+
+static int env_on(const char *name)
+{
+    const char *s = getenv(name);
+    return s != NULL && s[0] == '1' && s[1] == '\0';
+}
+
 __attribute__((constructor)) static void preload_init(void)
 {
-    const char *s = getenv("AVILA_HEAP_STATS");
-    stats_at_exit = s != NULL && s[0] == '1';
+    stats_at_exit = env_on("AVILA_HEAP_STATS");
+    if (env_on("AVILA_HARDENED")) {
+        /* Decided by now (if nothing allocated yet, this decides it). */
+        if (avila_heap_set_hardened(1) != 0) {
+            static const char msg[] = "avila heap: AVILA_HARDENED=1 ignored: the heap's mode "
+                                      "was decided without it\n";
+            write_err(NULL, msg, sizeof(msg) - 1);
+        } else {
+            leaks_at_exit = env_on("AVILA_HEAP_LEAKS");
+        }
+    }
     const char *d = getenv("AVILA_HEAP_DECAY_MS");
     if (d != NULL && *d >= '0' && *d <= '9') {
         unsigned long ms = strtoul(d, NULL, 10);
@@ -171,6 +237,8 @@ __attribute__((constructor)) static void preload_init(void)
 
 __attribute__((destructor)) static void preload_done(void)
 {
+    if (leaks_at_exit)
+        avila_heap_leaks_write(write_err, NULL);
     if (!stats_at_exit)
         return;
     struct avila_heap_stats st;

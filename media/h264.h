@@ -1,0 +1,144 @@
+/*
+ * media/h264.h - an H.264 (ITU-T H.264 | ISO/IEC 14496-10) encoder for the
+ * Constrained Baseline profile, tuned for low latency and screen content.
+ *
+ * One call encodes one 8-bit 4:2:0 picture (I420 or NV12, any size from
+ * 16x16 up to 8192x8192; sizes that are not multiples of 16 are cropped in
+ * the SPS) into an Annex B byte stream in the caller's buffer: parameter
+ * sets before each IDR picture, then one NAL unit per slice. Every picture
+ * but the first and those asked to be IDR is a P picture predicting from
+ * the one before it (one reference picture, no B pictures, so no reordering
+ * delay). A list of changed rectangles, from screen capture, lets unchanged
+ * macroblocks be skipped without analysis.
+ *
+ * The encoder keeps its own reconstruction, identical sample for sample to
+ * what a conforming decoder outputs; avila_h264_recon gives it out.
+ *
+ * Pure: memory comes from the allocator given at creation, nothing else
+ * touches the OS. An encoder is used by one thread at a time.
+ */
+#ifndef AVILA_MEDIA_H264_H
+#define AVILA_MEDIA_H264_H
+
+#include "core/alloc.h"
+#include "core/platform.h"
+
+#include <stdbool.h>
+
+/* Picture size limits (luma samples). */
+#define AVILA_H264_MIN_SIZE 16
+#define AVILA_H264_MAX_SIZE 8192
+
+/* Presets, fastest first: each spends more analysis for fewer bits. */
+enum avila_h264_preset {
+    AVILA_H264_PRESET_FASTEST, /* Intra16x16 only, diamond search, half-pel */
+    AVILA_H264_PRESET_FAST,    /* + Intra4x4, hexagon search, quarter-pel */
+    AVILA_H264_PRESET_DEFAULT, /* + SATD sub-pel refinement */
+    AVILA_H264_PRESET_QUALITY, /* + wider search, more candidates */
+};
+
+/* Rate control. */
+enum avila_h264_rc {
+    AVILA_H264_RC_CQP, /* constant QP (config qp) */
+    AVILA_H264_RC_CBR, /* constant bitrate: bitrate_kbps under the VBV */
+    AVILA_H264_RC_VBR, /* config qp, raised when the VBV (filled at bitrate_kbps) needs it */
+};
+
+struct avila_h264_config {
+    unsigned width, height;    /* luma samples, 16..8192 each */
+    unsigned fps_num, fps_den; /* frame rate, for the VUI timing and the level */
+    enum avila_h264_rc rc;     /* rate control mode */
+    int qp;                    /* CQP, VBR: 0..51 for P pictures; IDR pictures 3 lower */
+    unsigned bitrate_kbps;     /* CBR, VBR: 1..2000000 (1000 bits/s) */
+    unsigned vbv_kbits;        /* CBR, VBR: VBV buffer, >= one picture's share (0: one second's) */
+    enum avila_h264_preset preset; /* speed / compression trade-off */
+    unsigned keyint;               /* an IDR every keyint pictures; 0: only the first */
+    /* Instead of periodic IDR pictures, a column of intra macroblocks sweeps the
+     * picture every keyint pictures (0: one column per picture), announced by a
+     * recovery point SEI, for a bitrate without IDR peaks. */
+    bool intra_refresh;
+    unsigned slices;       /* slices per picture, 1..mb rows (rows split evenly) */
+    bool deblock;          /* in-loop deblocking filter (default on) */
+    int chroma_qp_offset;  /* chroma_qp_index_offset, -12..12 */
+    unsigned search_range; /* integer motion search range in samples, 4..256 (0: preset's) */
+};
+
+/*
+ * Fills *c with defaults for a w x h picture: 30 fps, CQP 26 (bitrate
+ * 2000 kbit/s and a one-second VBV for the other modes), preset default,
+ * keyint 0 (IDR only on request after the first picture), one slice,
+ * deblocking on.
+ */
+void avila_h264_config_default(struct avila_h264_config *c, unsigned w, unsigned h);
+
+/* A changed area of the picture (luma samples), from screen capture. */
+struct avila_h264_rect {
+    unsigned x, y, w, h;
+};
+
+/* Pixel layouts of an input picture. */
+enum avila_h264_layout {
+    AVILA_H264_I420, /* planes Y, U, V */
+    AVILA_H264_NV12, /* planes Y, interleaved UV */
+};
+
+struct avila_h264_picture {
+    enum avila_h264_layout layout;
+    const uint8_t *plane[3]; /* Y, then U and V (I420) or UV (NV12) */
+    ptrdiff_t stride[3];     /* bytes per row of each plane */
+    /* Changed rectangles since the previous picture. With changed == NULL
+     * everything may have changed; with nchanged == 0 and changed != NULL
+     * nothing did. Rectangles may overlap and extend past the picture. */
+    const struct avila_h264_rect *changed;
+    unsigned nchanged;
+    bool force_idr; /* code this picture as IDR */
+};
+
+/* What one encoded picture came to. */
+struct avila_h264_frame_stats {
+    size_t bytes; /* Annex B bytes written, parameter sets included */
+    bool idr;
+    int qp;                                        /* slice QP */
+    unsigned mb_i4, mb_i16, mb_pcm, mb_p, mb_skip; /* macroblock counts by type */
+    uint64_t ssd[3];     /* squared error of Y, U, V over the cropped picture */
+    uint64_t samples[3]; /* samples in each of the three */
+    unsigned attempts;   /* codings of the picture (more than 1: the VBV refused one) */
+    bool vbv_exceeded;   /* too big for the VBV even at QP 51 (a P picture: even with
+                            nothing new in it, when the buffer cannot hold slice headers) */
+};
+
+typedef struct avila_h264_encoder avila_h264_encoder;
+
+/*
+ * Creates an encoder for config c, drawing all its memory from a (which
+ * must outlive it). Returns 0 and sets *out, AVILA_EINVAL for a config out
+ * of range (the reason is one of the limits above), or AVILA_ENOMEM.
+ */
+int avila_h264_encoder_create(avila_h264_encoder **out, const struct avila_h264_config *c,
+                              const struct avila_allocator *a);
+
+/* Frees e and all its memory; NULL does nothing. */
+void avila_h264_encoder_destroy(avila_h264_encoder *e);
+
+/* A capacity for avila_h264_encode that no picture can exceed. */
+size_t avila_h264_max_frame_bytes(const avila_h264_encoder *e);
+
+/*
+ * Encodes pic (read only during the call) as the next picture, writing its
+ * Annex B NAL units to out. Returns the byte count, AVILA_ENOSPC when cap
+ * is too small (nothing usable written, and the picture is not counted:
+ * call again with avila_h264_max_frame_bytes), or AVILA_EINVAL for a bad
+ * picture description. Fills *st when st is not NULL.
+ */
+int avila_h264_encode(avila_h264_encoder *e, const struct avila_h264_picture *pic, uint8_t *out,
+                      size_t cap, struct avila_h264_frame_stats *st);
+
+/*
+ * The reconstruction of the last encoded picture (what a decoder shows),
+ * cropped to the configured size, I420: plane[0..2] and stride[0..2] point
+ * into the encoder, valid until the next call on e. Returns AVILA_EINVAL
+ * before the first picture.
+ */
+int avila_h264_recon(const avila_h264_encoder *e, const uint8_t *plane[3], ptrdiff_t stride[3]);
+
+#endif

@@ -1,0 +1,518 @@
+/*
+ * media/h264/enc.c - the encoder's picture loop (media/h264.h): parameter
+ * sets, slices, the reference picture and its half-sample planes, and the
+ * statistics. Macroblocks are coded by media/h264/enc_mb.c. Pure.
+ */
+#include "core/error.h"
+#include "media/h264/enc_int.h"
+#include "media/h264/transform.h"
+
+/* One slice's NAL unit around its RBSP, and the picture's parameter sets. */
+#define HEADER_BYTES 256
+
+/*
+ * Bytes of RBSP one coded macroblock can take: I_PCM's 384 samples plus its
+ * mb_type, alignment and the mb_skip_run before it (enc_mb.c falls back to
+ * I_PCM beyond that).
+ */
+#define MB_MAX_BYTES 400
+
+/* How much finer than the configured QP IDR pictures are coded. */
+#define IDR_QP_STEP 3
+
+/* Room for one macroblock's CAVLC attempt that is then replaced by I_PCM. */
+#define MB_ATTEMPT_BYTES 4096
+
+void avila_h264_config_default(struct avila_h264_config *c, unsigned w, unsigned h)
+{
+    *c = (struct avila_h264_config){
+        .width = w,
+        .height = h,
+        .fps_num = 30,
+        .fps_den = 1,
+        .rc = AVILA_H264_RC_CQP,
+        .qp = 26,
+        .bitrate_kbps = 2000,
+        .preset = AVILA_H264_PRESET_DEFAULT,
+        .slices = 1,
+        .deblock = true,
+    };
+}
+
+/* Analysis settings of each preset: Intra4x4, search method, sub-pel depth, range. */
+static void apply_preset(avila_h264_encoder *e)
+{
+    static const struct {
+        bool i4;
+        unsigned method, subpel, range;
+    } presets[] = {
+        [AVILA_H264_PRESET_FASTEST] = {false, AVILA_H264_ME_DIA, 1, 16},
+        [AVILA_H264_PRESET_FAST] = {true, AVILA_H264_ME_HEX, 2, 16},
+        [AVILA_H264_PRESET_DEFAULT] = {true, AVILA_H264_ME_HEX, 3, 16},
+        [AVILA_H264_PRESET_QUALITY] = {true, AVILA_H264_ME_HEX, 3, 32},
+    };
+    e->use_i4 = presets[e->cfg.preset].i4;
+    e->me_method = presets[e->cfg.preset].method;
+    e->me_subpel = presets[e->cfg.preset].subpel;
+    e->me_range = e->cfg.search_range ? e->cfg.search_range : presets[e->cfg.preset].range;
+}
+
+/*
+ * Per-QP tables. Lagrange multipliers for SAD/SATD-domain decisions:
+ * 0.85 x 2^((QP-12)/3) is the usual rate-distortion lambda for squared
+ * error; its square root, about 2^((QP-12)/6), weighs bits against absolute
+ * differences. And the SAD bounds of the early skip test.
+ */
+static void init_tables(avila_h264_encoder *e)
+{
+    double l = 0.25; /* 2^((0-12)/6) */
+    for (int qp = 0; qp < 52; qp++) {
+        int v = (int)(l + 0.5);
+        e->lambda[qp] = v < 1 ? 1 : v;
+        e->zero_sad[qp] = avila_h264_zero_sad4x4(qp, false);
+        e->zero_sad_dc[qp] = avila_h264_zero_sad_chroma_dc(qp, false);
+        l *= 1.12246204830937298; /* 2^(1/6) */
+    }
+}
+
+static bool config_ok(const struct avila_h264_config *c)
+{
+    return c->width >= AVILA_H264_MIN_SIZE && c->width <= AVILA_H264_MAX_SIZE &&
+           c->height >= AVILA_H264_MIN_SIZE && c->height <= AVILA_H264_MAX_SIZE &&
+           c->width % 2 == 0 && c->height % 2 == 0 && c->fps_num > 0 && c->fps_den > 0 &&
+           (unsigned)c->rc <= AVILA_H264_RC_VBR && c->qp >= 0 && c->qp <= 51 &&
+           (c->rc == AVILA_H264_RC_CQP || (c->bitrate_kbps >= 1 && c->bitrate_kbps <= 2000000)) &&
+           (unsigned)c->preset <= AVILA_H264_PRESET_QUALITY && c->slices >= 1 &&
+           c->slices <= (c->height + 15) / 16 && c->chroma_qp_offset >= -12 &&
+           c->chroma_qp_offset <= 12 &&
+           (c->search_range == 0 || (c->search_range >= 4 && c->search_range <= 256));
+}
+
+/* Carves n bytes, 64-aligned, from the block at *p. */
+static void *carve(uint8_t **p, size_t n)
+{
+    void *r = *p;
+    *p += (n + 63) & ~(size_t)63;
+    return r;
+}
+
+struct layout {
+    ptrdiff_t y_stride, c_stride;
+    size_t y_plane, c_plane; /* bytes of one padded plane */
+    size_t src_y, src_c;
+    size_t total;
+};
+
+static void plan(const avila_h264_encoder *e, struct layout *l)
+{
+    size_t w = (size_t)e->mb_w * 16, h = (size_t)e->mb_h * 16;
+    size_t pad = AVILA_H264_PAD_LUMA, cpad = AVILA_H264_PAD_CHROMA, mbs = e->mbs;
+    l->y_stride = (ptrdiff_t)((w + 2 * pad + 63) & ~(size_t)63);
+    l->c_stride = (ptrdiff_t)((w / 2 + 2 * cpad + 63) & ~(size_t)63);
+    l->y_plane = (size_t)l->y_stride * (h + 2 * pad);
+    l->c_plane = (size_t)l->c_stride * (h / 2 + 2 * cpad);
+    l->src_y = w * h;
+    l->src_c = w * h / 4;
+    size_t picture = 4 * (l->y_plane + 64) + 2 * (l->c_plane + 64);
+    l->total = 2 * picture + l->src_y + 2 * l->src_c + (size_t)3 * 64 + mbs * 64 +
+               2 * mbs * sizeof(struct mb_record) + mbs * sizeof(avila_h264_mb_deblock) + 256 +
+               e->rbsp_cap + 64;
+}
+
+static void setup_picture(struct enc_picture *p, uint8_t **mem, const struct layout *l)
+{
+    ptrdiff_t yo = AVILA_H264_PAD_LUMA * l->y_stride + AVILA_H264_PAD_LUMA;
+    ptrdiff_t co = AVILA_H264_PAD_CHROMA * l->c_stride + AVILA_H264_PAD_CHROMA;
+    p->y_stride = l->y_stride;
+    p->c_stride = l->c_stride;
+    p->y = (uint8_t *)carve(mem, l->y_plane) + yo;
+    for (unsigned i = 0; i < 3; i++)
+        p->hpel[i] = (uint8_t *)carve(mem, l->y_plane) + yo;
+    p->u = (uint8_t *)carve(mem, l->c_plane) + co;
+    p->v = (uint8_t *)carve(mem, l->c_plane) + co;
+}
+
+int avila_h264_encoder_create(avila_h264_encoder **out, const struct avila_h264_config *c,
+                              const struct avila_allocator *a)
+{
+    if (!config_ok(c))
+        return AVILA_EINVAL;
+    avila_h264_encoder *e = avila_alloc(a, sizeof *e, _Alignof(avila_h264_encoder));
+    if (!e)
+        return AVILA_ENOMEM;
+    *e = (avila_h264_encoder){.cfg = *c, .alloc = a};
+    bool rate = c->rc != AVILA_H264_RC_CQP;
+    int err = avila_h264_sps_init(&e->sps, c->width, c->height, c->fps_num, c->fps_den,
+                                  rate ? c->bitrate_kbps : 0);
+    if (err == 0 && rate)
+        err = avila_h264_ratectl_init(&e->rc, c->rc == AVILA_H264_RC_CBR, c->bitrate_kbps,
+                                      c->vbv_kbits, c->fps_num, c->fps_den);
+    if (err < 0) {
+        avila_free(a, e, sizeof *e, _Alignof(avila_h264_encoder));
+        return err;
+    }
+    e->pps = (avila_h264_pps){
+        .pic_init_qp = c->qp,
+        .chroma_qp_index_offset = c->chroma_qp_offset,
+        .deblocking_control = true,
+        .num_ref_idx_active = 1,
+    };
+    e->mb_w = (c->width + 15) / 16;
+    e->mb_h = (c->height + 15) / 16;
+    e->mbs = e->mb_w * e->mb_h;
+    e->rbsp_cap = (size_t)e->mbs * MB_MAX_BYTES + MB_ATTEMPT_BYTES + HEADER_BYTES;
+    e->px = avila_h264_pixel_ops_best();
+    apply_preset(e);
+    init_tables(e);
+
+    struct layout l;
+    plan(e, &l);
+    e->mem_size = l.total;
+    uint8_t *mem = avila_alloc(a, l.total, 64);
+    if (!mem) {
+        avila_free(a, e, sizeof *e, _Alignof(avila_h264_encoder));
+        return AVILA_ENOMEM;
+    }
+    e->mem = mem;
+    /* Padding and reference samples start black, so nothing reads uninitialised memory. */
+    memset(mem, 0, l.total);
+    for (unsigned i = 0; i < 2; i++)
+        setup_picture(&e->pic[i], &mem, &l);
+    e->src_y_stride = (ptrdiff_t)e->mb_w * 16;
+    e->src_c_stride = (ptrdiff_t)e->mb_w * 8;
+    e->src_y = carve(&mem, l.src_y);
+    e->src_u = carve(&mem, l.src_c);
+    e->src_v = carve(&mem, l.src_c);
+    e->changed = carve(&mem, e->mbs);
+    e->rec = carve(&mem, e->mbs * sizeof(struct mb_record));
+    e->rec_ref = carve(&mem, e->mbs * sizeof(struct mb_record));
+    e->dbk = carve(&mem, e->mbs * sizeof(avila_h264_mb_deblock));
+    e->rbsp = carve(&mem, e->rbsp_cap);
+    *out = e;
+    return 0;
+}
+
+void avila_h264_encoder_destroy(avila_h264_encoder *e)
+{
+    if (!e)
+        return;
+    avila_free(e->alloc, e->mem, e->mem_size, 64);
+    avila_free(e->alloc, e, sizeof *e, _Alignof(avila_h264_encoder));
+}
+
+size_t avila_h264_max_frame_bytes(const avila_h264_encoder *e)
+{
+    /* Parameter sets, then per slice a NAL unit of at most AVILA_H264_NAL_MAX of its RBSP. */
+    size_t rows = (e->mb_h + e->cfg.slices - 1) / e->cfg.slices;
+    size_t per_slice = AVILA_H264_NAL_MAX(rows * e->mb_w * MB_MAX_BYTES + HEADER_BYTES);
+    return (size_t)2 * HEADER_BYTES + e->cfg.slices * per_slice;
+}
+
+/* ------------------------------------------------------------ input */
+
+/* Copies a plane of w x h samples (every step-th byte of each row) into dst, replicating
+ * the last column and row out to dw x dh. */
+static void import_plane(uint8_t *dst, ptrdiff_t ds, unsigned dw, unsigned dh, const uint8_t *src,
+                         ptrdiff_t ss, unsigned step, unsigned w, unsigned h)
+{
+    for (unsigned y = 0; y < dh; y++) {
+        const uint8_t *row = src + (ptrdiff_t)(y < h ? y : h - 1) * ss;
+        uint8_t *d = dst + (ptrdiff_t)y * ds;
+        if (step == 1) {
+            memcpy(d, row, w);
+        } else {
+            for (unsigned x = 0; x < w; x++)
+                d[x] = row[(size_t)x * step];
+        }
+        memset(d + w, d[w - 1], dw - w);
+    }
+}
+
+static bool picture_ok(const avila_h264_encoder *e, const struct avila_h264_picture *p)
+{
+    unsigned w = e->cfg.width, cw = w / 2;
+    if (p->layout != AVILA_H264_I420 && p->layout != AVILA_H264_NV12)
+        return false;
+    unsigned planes = p->layout == AVILA_H264_I420 ? 3 : 2;
+    for (unsigned i = 0; i < planes; i++) {
+        unsigned row = i == 0 ? w : p->layout == AVILA_H264_NV12 ? w : cw;
+        if (!p->plane[i] || p->stride[i] < (ptrdiff_t)row)
+            return false;
+    }
+    return p->nchanged == 0 || p->changed != NULL;
+}
+
+static void import(avila_h264_encoder *e, const struct avila_h264_picture *p)
+{
+    unsigned w = e->cfg.width, h = e->cfg.height;
+    unsigned dw = e->mb_w * 16, dh = e->mb_h * 16;
+    import_plane(e->src_y, e->src_y_stride, dw, dh, p->plane[0], p->stride[0], 1, w, h);
+    if (p->layout == AVILA_H264_I420) {
+        import_plane(e->src_u, e->src_c_stride, dw / 2, dh / 2, p->plane[1], p->stride[1], 1, w / 2,
+                     h / 2);
+        import_plane(e->src_v, e->src_c_stride, dw / 2, dh / 2, p->plane[2], p->stride[2], 1, w / 2,
+                     h / 2);
+    } else {
+        import_plane(e->src_u, e->src_c_stride, dw / 2, dh / 2, p->plane[1], p->stride[1], 2, w / 2,
+                     h / 2);
+        import_plane(e->src_v, e->src_c_stride, dw / 2, dh / 2, p->plane[1] + 1, p->stride[1], 2,
+                     w / 2, h / 2);
+    }
+    if (!p->changed) {
+        memset(e->changed, 1, e->mbs);
+        return;
+    }
+    memset(e->changed, 0, e->mbs);
+    for (unsigned i = 0; i < p->nchanged; i++) {
+        const struct avila_h264_rect *r = &p->changed[i];
+        if (r->w == 0 || r->h == 0 || r->x >= w || r->y >= h)
+            continue;
+        unsigned x1 = r->w > w - r->x ? w : r->x + r->w, y1 = r->h > h - r->y ? h : r->y + r->h;
+        for (unsigned my = r->y / 16; my <= (y1 - 1) / 16; my++)
+            memset(e->changed + (size_t)my * e->mb_w + r->x / 16, 1, (x1 - 1) / 16 - r->x / 16 + 1);
+    }
+}
+
+/* ------------------------------------------------------------ output */
+
+/* Appends one NAL unit from the RBSP in bits; returns its bytes or a negative error. */
+static int put_nal(uint8_t *out, size_t cap, size_t *pos, avila_h264_bits *bits, unsigned ref_idc,
+                   unsigned type)
+{
+    int len = avila_h264_bits_finish(bits);
+    if (len < 0)
+        return len;
+    int n = avila_h264_nal_write(out + *pos, cap - *pos, ref_idc, type, bits->buf, (size_t)len);
+    if (n < 0)
+        return n;
+    *pos += (size_t)n;
+    return n;
+}
+
+static int write_parameter_sets(avila_h264_encoder *e, uint8_t *out, size_t cap, size_t *pos)
+{
+    avila_h264_bits b;
+    avila_h264_bits_init(&b, e->rbsp, e->rbsp_cap);
+    avila_h264_sps_write(&b, &e->sps);
+    int err = put_nal(out, cap, pos, &b, 3, AVILA_H264_NAL_SPS);
+    if (err < 0)
+        return err;
+    avila_h264_bits_init(&b, e->rbsp, e->rbsp_cap);
+    avila_h264_pps_write(&b, &e->pps);
+    err = put_nal(out, cap, pos, &b, 3, AVILA_H264_NAL_PPS);
+    return err < 0 ? err : 0;
+}
+
+/*
+ * The QP of a picture: IDR pictures are coded IDR_QP_STEP finer, since
+ * every P picture after them (and every skipped macroblock) inherits their
+ * quality; x264's default ipratio of 1.4 comes to the same step.
+ */
+static int picture_qp(const avila_h264_encoder *e, bool idr)
+{
+    int qp = e->cfg.qp - (idr ? IDR_QP_STEP : 0);
+    return qp < 0 ? 0 : qp;
+}
+
+static int write_slice(avila_h264_encoder *e, unsigned slice, bool idr, int qp, uint8_t *out,
+                       size_t cap, size_t *pos, struct avila_h264_frame_stats *st)
+{
+    unsigned row0 = slice * e->mb_h / e->cfg.slices, row1 = (slice + 1) * e->mb_h / e->cfg.slices;
+    struct slice_ctx s = {
+        .e = e,
+        .slice = slice,
+        .first_mb = row0 * e->mb_w,
+        .p = !idr,
+        .qp = qp,
+        .st = st,
+    };
+    avila_h264_bits_init(&s.bits, e->rbsp, e->rbsp_cap);
+    avila_h264_slice_header hdr = {
+        .first_mb = s.first_mb,
+        .slice_type = idr ? AVILA_H264_SLICE_I : AVILA_H264_SLICE_P,
+        .idr = idr,
+        .nal_ref_idc = idr ? 3 : 2,
+        .frame_num = e->frame_num,
+        .idr_pic_id = e->idr_pic_id,
+        .slice_qp = s.qp,
+        .disable_deblocking = e->cfg.deblock ? 0 : 1,
+    };
+    avila_h264_slice_header_write(&s.bits, &e->sps, &e->pps, &hdr);
+    for (unsigned y = row0; y < row1; y++)
+        for (unsigned x = 0; x < e->mb_w; x++)
+            avila_h264i_code_mb(&s, x, y);
+    if (s.skip_run)
+        avila_h264_bits_ue(&s.bits, s.skip_run);
+    avila_h264_bits_trailing(&s.bits);
+    int n = put_nal(out, cap, pos, &s.bits, hdr.nal_ref_idc,
+                    idr ? AVILA_H264_NAL_IDR : AVILA_H264_NAL_SLICE);
+    return n < 0 ? n : 0;
+}
+
+/*
+ * The intra refresh columns of the next picture: none for an IDR picture;
+ * else the sweep's next share of the columns, one sweep per period.
+ */
+static void plan_refresh(avila_h264_encoder *e, bool idr)
+{
+    e->refresh_c0 = e->refresh_c1 = 0;
+    e->refresh_start = false;
+    if (!e->cfg.intra_refresh || idr)
+        return;
+    unsigned period = e->cfg.keyint ? e->cfg.keyint : e->mb_w;
+    unsigned step = (e->since_idr - 1) % period;
+    e->refresh_c0 = step * e->mb_w / period;
+    e->refresh_c1 = (step + 1) * e->mb_w / period;
+    e->refresh_start = step == 0;
+}
+
+/*
+ * A recovery point SEI before the first picture of a refresh sweep: a
+ * decoder starting there shows the right pictures once the sweep is done.
+ * Not an exact match: deblocking and top-right intra samples may carry a
+ * little of the unrefreshed part across the sweep's front.
+ */
+static int write_recovery_point(avila_h264_encoder *e, uint8_t *out, size_t cap, size_t *pos)
+{
+    avila_h264_bits b;
+    avila_h264_bits_init(&b, e->rbsp, e->rbsp_cap);
+    unsigned period = e->cfg.keyint ? e->cfg.keyint : e->mb_w;
+    avila_h264_sei_recovery_point(&b, period - 1, false);
+    int err = put_nal(out, cap, pos, &b, 0, AVILA_H264_NAL_SEI);
+    return err < 0 ? err : 0;
+}
+
+/* Codes the picture at qp into out: parameter sets before an IDR picture, then the slices. */
+static int code_picture(avila_h264_encoder *e, bool idr, int qp, uint8_t *out, size_t cap,
+                        size_t *pos, struct avila_h264_frame_stats *st)
+{
+    st->attempts++;
+    st->qp = qp;
+    st->mb_i4 = st->mb_i16 = st->mb_pcm = st->mb_p = st->mb_skip = 0;
+    *pos = 0;
+    int err = idr ? write_parameter_sets(e, out, cap, pos) : 0;
+    if (err == 0 && e->refresh_start)
+        err = write_recovery_point(e, out, cap, pos);
+    for (unsigned s = 0; err == 0 && s < e->cfg.slices; s++)
+        err = write_slice(e, s, idr, qp, out, cap, pos, st);
+    return err;
+}
+
+/*
+ * The QP to try first: the configured one (CQP), the controller's (CBR), or
+ * the higher of the two (VBR). Before the controller has seen a picture of
+ * a kind it starts from a guess of the bits at QP 0 per macroblock.
+ */
+static int choose_qp(const avila_h264_encoder *e, bool idr)
+{
+    int qp = picture_qp(e, idr);
+    if (e->cfg.rc == AVILA_H264_RC_CQP)
+        return qp;
+    int rc = avila_h264_ratectl_qp(&e->rc, idr, (double)e->mbs * (idr ? 3500 : 500));
+    return e->cfg.rc == AVILA_H264_RC_CBR || rc > qp ? rc : qp;
+}
+
+/* Deblocks, pads and interpolates the picture just coded, so it can be the next reference. */
+static void finish_picture(avila_h264_encoder *e)
+{
+    struct enc_picture *p = &e->pic[e->cur];
+    unsigned w = e->mb_w * 16, h = e->mb_h * 16;
+    if (e->cfg.deblock) {
+        avila_h264_deblock_params dp = {
+            .mb_width = e->mb_w,
+            .mb_height = e->mb_h,
+            .chroma_qp_index_offset = e->cfg.chroma_qp_offset,
+        };
+        avila_h264_deblock_rows(p->y, p->y_stride, p->u, p->v, p->c_stride, e->dbk, &dp, 0,
+                                e->mb_h);
+    }
+    avila_h264_pad_plane(p->y, p->y_stride, w, h, AVILA_H264_PAD_LUMA);
+    avila_h264_pad_plane(p->u, p->c_stride, w / 2, h / 2, AVILA_H264_PAD_CHROMA);
+    avila_h264_pad_plane(p->v, p->c_stride, w / 2, h / 2, AVILA_H264_PAD_CHROMA);
+    avila_h264_mc_hpel(p->hpel[0], p->hpel[1], p->hpel[2], p->y, p->y_stride, w, h,
+                       AVILA_H264_PAD_LUMA);
+}
+
+static void measure(const avila_h264_encoder *e, struct avila_h264_frame_stats *st)
+{
+    const struct enc_picture *p = &e->pic[e->cur];
+    unsigned w = e->cfg.width, h = e->cfg.height;
+    st->ssd[0] = e->px->ssd(e->src_y, e->src_y_stride, p->y, p->y_stride, w, h);
+    st->ssd[1] = e->px->ssd(e->src_u, e->src_c_stride, p->u, p->c_stride, w / 2, h / 2);
+    st->ssd[2] = e->px->ssd(e->src_v, e->src_c_stride, p->v, p->c_stride, w / 2, h / 2);
+    st->samples[0] = (uint64_t)w * h;
+    st->samples[1] = st->samples[2] = (uint64_t)(w / 2) * (h / 2);
+}
+
+int avila_h264_encode(avila_h264_encoder *e, const struct avila_h264_picture *pic, uint8_t *out,
+                      size_t cap, struct avila_h264_frame_stats *st)
+{
+    if (!picture_ok(e, pic))
+        return AVILA_EINVAL;
+    struct avila_h264_frame_stats local;
+    if (!st)
+        st = &local;
+    bool periodic = e->cfg.keyint && !e->cfg.intra_refresh && e->since_idr >= e->cfg.keyint;
+    bool idr = !e->have_ref || pic->force_idr || periodic;
+    *st = (struct avila_h264_frame_stats){.idr = idr};
+    import(e, pic);
+    if (idr) {
+        /* Every macroblock of an IDR picture is analysed. */
+        memset(e->changed, 1, e->mbs);
+        e->frame_num = 0;
+    }
+    plan_refresh(e, idr);
+    struct avila_h264_ratectl saved = e->rc;
+    int qp = choose_qp(e, idr);
+    size_t pos;
+    for (bool nothing_new = false;;) {
+        int err = code_picture(e, idr, qp, out, cap, &pos, st);
+        if (err < 0) {
+            e->rc = saved;
+            return err;
+        }
+        if (e->cfg.rc == AVILA_H264_RC_CQP || avila_h264_ratectl_commit(&e->rc, idr, qp, pos * 8))
+            break;
+        if (qp < 51) {
+            qp = avila_h264_ratectl_retry_qp(&e->rc, qp, pos * 8);
+        } else if (!idr && !nothing_new) {
+            /* Even QP 51 is too big: send no change at all, every macroblock skipped,
+             * this picture's share of an intra refresh sweep too. */
+            memset(e->changed, 0, e->mbs);
+            e->refresh_c0 = e->refresh_c1 = 0;
+            e->refresh_start = false;
+            nothing_new = true;
+        } else {
+            avila_h264_ratectl_overrun(&e->rc, idr, qp, pos * 8);
+            st->vbv_exceeded = true;
+            break;
+        }
+    }
+    finish_picture(e);
+    measure(e, st);
+    st->bytes = pos;
+    /* The picture becomes the reference; frame_num counts reference pictures (7.4.3). */
+    e->cur ^= 1;
+    struct mb_record *records = e->rec;
+    e->rec = e->rec_ref;
+    e->rec_ref = records;
+    e->have_ref = e->have_recon = true;
+    e->frame_num = (e->frame_num + 1) & ((1u << e->sps.log2_max_frame_num) - 1);
+    e->since_idr = idr ? 1 : e->since_idr + 1;
+    if (idr)
+        e->idr_pic_id = (e->idr_pic_id + 1) & 0xffff;
+    return (int)pos;
+}
+
+int avila_h264_recon(const avila_h264_encoder *e, const uint8_t *plane[3], ptrdiff_t stride[3])
+{
+    if (!e->have_recon)
+        return AVILA_EINVAL;
+    const struct enc_picture *p = &e->pic[e->cur ^ 1];
+    plane[0] = p->y;
+    plane[1] = p->u;
+    plane[2] = p->v;
+    stride[0] = p->y_stride;
+    stride[1] = stride[2] = p->c_stride;
+    return 0;
+}

@@ -1,0 +1,113 @@
+/*
+ * media/h264/enc_int.h - what the encoder's files share: the encoder state,
+ * the picture buffers and the per-macroblock records that neighbouring
+ * macroblocks read (prediction modes, coefficient counts, motion).
+ *
+ * Picture buffers are planes padded on every side (AVILA_H264_PAD_LUMA,
+ * AVILA_H264_PAD_CHROMA samples) and rounded up to whole macroblocks, so
+ * motion vectors may point past the edges and every macroblock is whole.
+ */
+#ifndef AVILA_MEDIA_H264_ENC_INT_H
+#define AVILA_MEDIA_H264_ENC_INT_H
+
+#include "media/h264.h"
+#include "media/h264/bits.h"
+#include "media/h264/deblock.h"
+#include "media/h264/mc.h"
+#include "media/h264/me.h"
+#include "media/h264/params.h"
+#include "media/h264/pixel.h"
+#include "media/h264/ratectl.h"
+
+/* Macroblock kinds as the encoder decides them. */
+enum mb_kind { MB_I4, MB_I16, MB_PCM, MB_P16, MB_SKIP };
+
+/* A reconstructed picture: padded Y, U, V, and Y's three half-sample planes. */
+struct enc_picture {
+    uint8_t *y, *u, *v; /* sample (0, 0) of each plane */
+    uint8_t *hpel[3];   /* h, v, c half-sample planes, same stride as y */
+    ptrdiff_t y_stride, c_stride;
+};
+
+/* What later macroblocks need to know of a coded one. */
+struct mb_record {
+    uint8_t kind; /* enum mb_kind */
+    uint8_t qp;
+    uint16_t slice;          /* slice index within the picture */
+    uint8_t i4_mode[16];     /* Intra4x4 modes, raster of 4x4 blocks; 2 (DC) otherwise */
+    uint8_t nz[16];          /* TotalCoeff per luma 4x4 block (raster), 16 for I_PCM */
+    uint8_t nz_chroma[2][4]; /* TotalCoeff per chroma AC block, per component */
+    int16_t mv[2];           /* the 16x16 motion vector (0 for intra) */
+};
+
+/* Levels of one macroblock, ready to be written (scan order). */
+struct mb_levels {
+    int16_t luma[16][16]; /* per blkIdx: 16 levels, or 15 AC levels for Intra16x16 */
+    int16_t luma_dc[16];  /* Intra16x16 DC levels */
+    int16_t chroma_dc[2][4];
+    int16_t chroma_ac[2][4][15];
+};
+
+struct avila_h264_encoder {
+    struct avila_h264_config cfg;
+    const struct avila_allocator *alloc;
+    void *mem; /* one block holding every buffer below */
+    size_t mem_size;
+    avila_h264_sps sps;
+    avila_h264_pps pps;
+    const avila_h264_pixel_ops *px;
+    unsigned mb_w, mb_h, mbs;
+
+    /* Analysis settings from the preset. */
+    bool use_i4;
+    unsigned me_method, me_subpel, me_range;
+
+    /* The source picture, copied to whole macroblocks with edges replicated. */
+    uint8_t *src_y, *src_u, *src_v;
+    ptrdiff_t src_y_stride, src_c_stride;
+    uint8_t *changed; /* per macroblock: 1 if it may have changed */
+
+    struct enc_picture pic[2];
+    unsigned cur; /* index of the picture being coded; the other is the reference */
+    bool have_ref;
+    bool have_recon;
+
+    /* Per macroblock of the picture being coded, and of the reference picture
+     * (whose motion vectors seed the search); swapped when a picture is done. */
+    struct mb_record *rec, *rec_ref;
+    avila_h264_mb_deblock *dbk;
+
+    uint8_t *rbsp; /* one slice's RBSP */
+    size_t rbsp_cap;
+    struct avila_h264_ratectl rc; /* CBR and VBR */
+
+    unsigned frame_num; /* of the next picture */
+    unsigned idr_pic_id;
+    unsigned since_idr; /* pictures since the last IDR one, it included */
+    /* Intra refresh: macroblock columns [refresh_c0, refresh_c1) of the picture
+     * being coded are intra; columns before refresh_c0, refreshed earlier in the
+     * sweep, predict only from the refreshed part of the reference. */
+    unsigned refresh_c0, refresh_c1;
+    bool refresh_start; /* the picture starts a sweep */
+    int lambda[52];     /* SAD-domain Lagrange multipliers per QP */
+    /* Per QP, inter: the 4x4 SAD and the 8x8 chroma SAD within which every level is zero. */
+    int zero_sad[52], zero_sad_dc[52];
+};
+
+/* The state of one slice being coded. */
+struct slice_ctx {
+    avila_h264_encoder *e;
+    avila_h264_bits bits;
+    unsigned slice; /* index in the picture */
+    unsigned first_mb;
+    bool p; /* a P slice */
+    int qp;
+    unsigned skip_run;       /* skipped macroblocks not yet written */
+    struct mb_levels levels; /* the current macroblock's levels */
+    struct avila_h264_frame_stats *st;
+};
+
+/* Codes macroblock (mb_x, mb_y) into s: analysis, reconstruction, syntax. */
+void avila_h264i_code_mb(struct slice_ctx *s, unsigned mb_x, unsigned mb_y);
+
+#endif

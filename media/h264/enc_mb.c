@@ -1,0 +1,755 @@
+/*
+ * media/h264/enc_mb.c - one macroblock: choose how to code it, reconstruct
+ * it exactly as a decoder will, and write its macroblock_layer() (7.3.5).
+ *
+ * The choice is by cost = distortion (SATD of the prediction error) +
+ * lambda x estimated bits. In a P slice a macroblock whose P_Skip
+ * prediction leaves nothing to code after quantisation is skipped at once;
+ * otherwise motion search gives a P_L0_16x16 candidate that competes with
+ * intra prediction. One that would cost more bits than its raw samples is
+ * sent as I_PCM. Pure.
+ */
+#include "media/h264/cavlc.h"
+#include "media/h264/enc_int.h"
+#include "media/h264/intra.h"
+#include "media/h264/transform.h"
+
+/* Position of each 4x4 luma block in decoding order (6.4.3): blkIdx -> x, y in blocks. */
+static const uint8_t blk_x[16] = {0, 1, 0, 1, 2, 3, 2, 3, 0, 1, 0, 1, 2, 3, 2, 3};
+static const uint8_t blk_y[16] = {0, 0, 1, 1, 0, 0, 1, 1, 2, 2, 3, 3, 2, 2, 3, 3};
+
+/* Decoding index of each 4x4 luma block in raster order: the inverse of the above. */
+static const uint8_t blk_of_raster[16] = {0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11, 14, 15};
+
+/* A coded macroblock whose syntax takes more bits than this goes out as I_PCM. */
+#define PCM_THRESHOLD_BITS (384 * 8 + 64)
+
+/* Everything the analysis of one macroblock works on. */
+struct mb_ctx {
+    struct slice_ctx *s;
+    avila_h264_encoder *e;
+    unsigned x, y, addr;
+    const struct mb_record *a, *b, *c, *d; /* left, top, top-right, top-left; NULL if unavailable */
+    unsigned avail;                        /* AVILA_H264_AVAIL_* of the macroblock */
+    const uint8_t *src_y, *src_u, *src_v;
+    uint8_t *rec_y, *rec_u, *rec_v;
+    ptrdiff_t ss, cs_src, rs, cs; /* strides: source luma/chroma, picture luma/chroma */
+    int qp, qpc;
+    struct mb_record r;   /* the record being built */
+    struct mb_levels *lv; /* the slice's scratch: not cleared per macroblock */
+    unsigned cbp_luma, cbp_chroma;
+    int i16_mode, chroma_mode;
+    int16_t mvp[2]; /* P_L0_16x16 motion vector prediction */
+    bool refreshed; /* left of the intra refresh front: see refresh_limit */
+};
+
+/* ------------------------------------------------------------ neighbours */
+
+static const struct mb_record *neighbour(const struct mb_ctx *m, int dx, int dy)
+{
+    int x = (int)m->x + dx, y = (int)m->y + dy;
+    if (x < 0 || y < 0 || x >= (int)m->e->mb_w)
+        return NULL;
+    const struct mb_record *r = &m->e->rec[(unsigned)y * m->e->mb_w + (unsigned)x];
+    return r->slice == m->s->slice ? r : NULL;
+}
+
+static avila_h264_mv_cand mv_cand(const struct mb_record *r)
+{
+    avila_h264_mv_cand c = {.available = r != NULL, .ref = -1, .mv = {0, 0}};
+    if (r && (r->kind == MB_P16 || r->kind == MB_SKIP)) {
+        c.ref = 0;
+        c.mv[0] = r->mv[0];
+        c.mv[1] = r->mv[1];
+    }
+    return c;
+}
+
+/* The macroblock-level motion vector predictions: P_L0_16x16's and P_Skip's. */
+static void predict_mvs(struct mb_ctx *m, int16_t skip_mv[2])
+{
+    avila_h264_mv_cand a = mv_cand(m->a), b = mv_cand(m->b);
+    avila_h264_mv_cand c = mv_cand(m->c ? m->c : m->d);
+    avila_h264_mv_predict(m->mvp, &a, &b, &c, AVILA_H264_PART_16x16, 0);
+    avila_h264_mv_predict_skip(skip_mv, &a, &b, &c);
+}
+
+/* TotalCoeff of the luma 4x4 block left of / above raster block (bx, by); -1 if unavailable. */
+static int nz_left(const struct mb_ctx *m, unsigned bx, unsigned by)
+{
+    if (bx > 0)
+        return m->r.nz[by * 4 + bx - 1];
+    return m->a ? m->a->nz[by * 4 + 3] : -1;
+}
+
+static int nz_top(const struct mb_ctx *m, unsigned bx, unsigned by)
+{
+    if (by > 0)
+        return m->r.nz[(by - 1) * 4 + bx];
+    return m->b ? m->b->nz[12 + bx] : -1;
+}
+
+static int chroma_nc(const struct mb_ctx *m, unsigned comp, size_t bx, size_t by)
+{
+    int na = bx > 0 ? m->r.nz_chroma[comp][by * 2] : m->a ? m->a->nz_chroma[comp][by * 2 + 1] : -1;
+    int nb = by > 0 ? m->r.nz_chroma[comp][bx] : m->b ? m->b->nz_chroma[comp][2 + bx] : -1;
+    return avila_h264_cavlc_nc(na, nb);
+}
+
+/* Neighbour availability of the 4x4 luma block at raster (bx, by) (6.4.11.4). */
+static unsigned block_avail(const struct mb_ctx *m, unsigned bx, unsigned by)
+{
+    unsigned av = 0;
+    if (bx > 0 || m->a)
+        av |= AVILA_H264_AVAIL_LEFT;
+    if (by > 0 || m->b)
+        av |= AVILA_H264_AVAIL_TOP;
+    /* The top-left sample is inside this macroblock, or in the left, top or top-left one. */
+    bool tl = by > 0 ? bx > 0 || m->a != NULL : bx > 0 ? m->b != NULL : m->d != NULL;
+    if (tl)
+        av |= AVILA_H264_AVAIL_TOPLEFT;
+    bool tr;
+    if (by == 0)
+        tr = bx < 3 ? m->b != NULL : m->c != NULL;
+    else
+        tr = bx < 3 && blk_of_raster[(by - 1) * 4 + bx + 1] < blk_of_raster[by * 4 + bx];
+    if (tr)
+        av |= AVILA_H264_AVAIL_TOPRIGHT;
+    return av;
+}
+
+/* predIntra4x4PredMode (8.3.1.1). */
+static int i4_predicted_mode(const struct mb_ctx *m, unsigned bx, unsigned by)
+{
+    const struct mb_record *left = bx > 0 ? &m->r : m->a;
+    const struct mb_record *top = by > 0 ? &m->r : m->b;
+    if (!left || !top)
+        return AVILA_H264_I4_DC;
+    int ma = left->i4_mode[by * 4 + ((bx + 3) & 3)];
+    int mb = top->i4_mode[((by + 3) & 3) * 4 + bx];
+    return ma < mb ? ma : mb;
+}
+
+/* ------------------------------------------------------------ residual coding */
+
+static bool all_zero(const int16_t *c, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (c[i])
+            return false;
+    return true;
+}
+
+/* Scan-order levels from raster coefficients, from scan position first on. */
+static void scan_levels(int16_t *out, const int16_t c[16], unsigned first)
+{
+    for (unsigned k = first; k < 16; k++)
+        out[k - first] = c[avila_h264_zigzag4x4[k]];
+}
+
+/* Adds the residual of dequantised c to the 4x4 block at dst, which holds the prediction. */
+static void add_residual(uint8_t *dst, ptrdiff_t stride, int16_t c[16])
+{
+    if (!all_zero(c, 16))
+        avila_h264_idct4x4_add(dst, stride, c);
+}
+
+static void copy_block(uint8_t *dst, ptrdiff_t ds, const uint8_t *src, ptrdiff_t ss, unsigned w,
+                       unsigned h)
+{
+    for (unsigned y = 0; y < h; y++)
+        memcpy(dst + (ptrdiff_t)y * ds, src + (ptrdiff_t)y * ss, w);
+}
+
+/*
+ * Transforms, quantises and reconstructs both chroma components against
+ * their predictions (8x8 each, stride 8): fills the levels, cbp_chroma and
+ * the chroma TotalCoeffs, and writes the reconstruction.
+ */
+static void code_chroma(struct mb_ctx *m, const uint8_t pred[2][64], bool intra)
+{
+    int16_t c[2][4][16], dc[2][4];
+    bool ac = false, dcs = false;
+    unsigned nzac[2][4];
+    for (unsigned comp = 0; comp < 2; comp++) {
+        const uint8_t *src = comp ? m->src_v : m->src_u;
+        for (unsigned b = 0; b < 4; b++) {
+            size_t ox = (size_t)(b & 1) * 4, oy = (size_t)(b >> 1) * 4;
+            avila_h264_fdct4x4(c[comp][b], src + oy * m->cs_src + ox, m->cs_src,
+                               pred[comp] + oy * 8 + ox, 8);
+            dc[comp][b] = c[comp][b][0];
+            nzac[comp][b] = (unsigned)avila_h264_quant4x4(c[comp][b], m->qpc, intra, 1);
+            ac |= nzac[comp][b] != 0;
+        }
+        avila_h264_chroma_dc_forward(dc[comp]);
+        dcs |= avila_h264_chroma_dc_quant(dc[comp], m->qpc, intra) != 0;
+    }
+    m->cbp_chroma = ac ? 2 : dcs ? 1 : 0;
+    for (unsigned comp = 0; comp < 2; comp++) {
+        uint8_t *rec = comp ? m->rec_v : m->rec_u;
+        memcpy(m->lv->chroma_dc[comp], dc[comp], sizeof dc[comp]);
+        avila_h264_chroma_dc_dequant(dc[comp], m->qpc);
+        for (unsigned b = 0; b < 4; b++) {
+            size_t ox = (size_t)(b & 1) * 4, oy = (size_t)(b >> 1) * 4;
+            scan_levels(m->lv->chroma_ac[comp][b], c[comp][b], 1);
+            m->r.nz_chroma[comp][b] = (uint8_t)(m->cbp_chroma == 2 ? nzac[comp][b] : 0);
+            if (m->cbp_chroma == 2)
+                avila_h264_dequant4x4(c[comp][b], m->qpc, 1);
+            else
+                memset(c[comp][b], 0, sizeof c[comp][b]);
+            c[comp][b][0] = m->cbp_chroma ? dc[comp][b] : 0;
+            uint8_t *dst = rec + oy * m->cs + ox;
+            copy_block(dst, m->cs, pred[comp] + oy * 8 + ox, 8, 4, 4);
+            add_residual(dst, m->cs, c[comp][b]);
+        }
+    }
+}
+
+/* Codes the 16 luma 4x4 blocks of an inter macroblock against pred (stride 16). */
+static void code_luma_inter(struct mb_ctx *m, const uint8_t *pred)
+{
+    int16_t c[16][16];
+    m->cbp_luma = 0;
+    for (unsigned r = 0; r < 16; r++) {
+        size_t ox = (size_t)(r & 3) * 4, oy = (size_t)(r >> 2) * 4;
+        avila_h264_fdct4x4(c[r], m->src_y + oy * m->ss + ox, m->ss, pred + oy * 16 + ox, 16);
+        m->r.nz[r] = (uint8_t)avila_h264_quant4x4(c[r], m->qp, false, 0);
+        if (m->r.nz[r])
+            m->cbp_luma |= 1u << ((r >> 3) * 2 + ((r & 3) >> 1));
+    }
+    for (unsigned r = 0; r < 16; r++) {
+        size_t ox = (size_t)(r & 3) * 4, oy = (size_t)(r >> 2) * 4;
+        scan_levels(m->lv->luma[blk_of_raster[r]], c[r], 0);
+        uint8_t *dst = m->rec_y + oy * m->rs + ox;
+        copy_block(dst, m->rs, pred + oy * 16 + ox, 16, 4, 4);
+        if (m->r.nz[r]) {
+            avila_h264_dequant4x4(c[r], m->qp, 0);
+            avila_h264_idct4x4_add(dst, m->rs, c[r]);
+        }
+    }
+}
+
+/* Codes an Intra16x16 macroblock with m->i16_mode: levels, cbp, reconstruction. */
+static void code_luma_i16(struct mb_ctx *m)
+{
+    uint8_t pred[256];
+    int16_t c[16][16], dc[16];
+    avila_h264_pred16x16(pred, 16, m->rec_y, m->rs, m->i16_mode, m->avail);
+    unsigned ac = 0;
+    for (unsigned r = 0; r < 16; r++) {
+        size_t ox = (size_t)(r & 3) * 4, oy = (size_t)(r >> 2) * 4;
+        avila_h264_fdct4x4(c[r], m->src_y + oy * m->ss + ox, m->ss, pred + oy * 16 + ox, 16);
+        dc[r] = c[r][0];
+        m->r.nz[r] = (uint8_t)avila_h264_quant4x4(c[r], m->qp, true, 1);
+        ac += m->r.nz[r];
+    }
+    avila_h264_luma_dc_forward(dc);
+    avila_h264_luma_dc_quant(dc, m->qp, true);
+    scan_levels(m->lv->luma_dc, dc, 0);
+    m->cbp_luma = ac ? 15 : 0;
+    avila_h264_luma_dc_dequant(dc, m->qp);
+    for (unsigned r = 0; r < 16; r++) {
+        size_t ox = (size_t)(r & 3) * 4, oy = (size_t)(r >> 2) * 4;
+        scan_levels(m->lv->luma[blk_of_raster[r]], c[r], 1);
+        if (ac)
+            avila_h264_dequant4x4(c[r], m->qp, 1);
+        c[r][0] = dc[r];
+        uint8_t *dst = m->rec_y + oy * m->rs + ox;
+        copy_block(dst, m->rs, pred + oy * 16 + ox, 16, 4, 4);
+        add_residual(dst, m->rs, c[r]);
+    }
+    for (unsigned i = 0; i < 16; i++)
+        m->r.i4_mode[i] = AVILA_H264_I4_DC;
+}
+
+/* ------------------------------------------------------------ intra analysis */
+
+/* Best Intra16x16 mode by SATD + lambda x mode bits; returns its cost. */
+static int pick_i16(struct mb_ctx *m)
+{
+    uint8_t pred[256];
+    int best = INT32_MAX;
+    for (int mode = 0; mode < 4; mode++) {
+        if (!avila_h264_pred16x16_ok(mode, m->avail))
+            continue;
+        avila_h264_pred16x16(pred, 16, m->rec_y, m->rs, mode, m->avail);
+        int cost = m->e->px->satd[AVILA_H264_PX_16x16](m->src_y, m->ss, pred, 16);
+        if (cost < best) {
+            best = cost;
+            m->i16_mode = mode;
+        }
+    }
+    return best + m->e->lambda[m->qp] * 6;
+}
+
+/*
+ * Codes the macroblock as Intra4x4, choosing each block's mode by SATD +
+ * lambda x mode bits and reconstructing it before the next block predicts
+ * from it. Returns the summed cost.
+ */
+static int code_i4(struct mb_ctx *m)
+{
+    const avila_h264_pixel_ops *px = m->e->px;
+    int lambda = m->e->lambda[m->qp], total = 0;
+    for (unsigned blk = 0; blk < 16; blk++) {
+        unsigned bx = blk_x[blk], by = blk_y[blk], r = by * 4 + bx;
+        const uint8_t *src = m->src_y + (ptrdiff_t)by * 4 * m->ss + (ptrdiff_t)bx * 4;
+        uint8_t *dst = m->rec_y + (ptrdiff_t)by * 4 * m->rs + (ptrdiff_t)bx * 4;
+        unsigned av = block_avail(m, bx, by);
+        int predicted = i4_predicted_mode(m, bx, by);
+        uint8_t pred[16], best_pred[16];
+        int best = INT32_MAX, best_mode = AVILA_H264_I4_DC;
+        for (int mode = 0; mode < 9; mode++) {
+            if (!avila_h264_pred4x4_ok(mode, av))
+                continue;
+            avila_h264_pred4x4(pred, 4, dst, m->rs, mode, av);
+            int cost = px->satd[AVILA_H264_PX_4x4](src, m->ss, pred, 4) +
+                       lambda * (mode == predicted ? 1 : 4);
+            if (cost < best) {
+                best = cost;
+                best_mode = mode;
+                memcpy(best_pred, pred, sizeof pred);
+            }
+        }
+        total += best;
+        m->r.i4_mode[r] = (uint8_t)best_mode;
+        int16_t c[16];
+        avila_h264_fdct4x4(c, src, m->ss, best_pred, 4);
+        m->r.nz[r] = (uint8_t)avila_h264_quant4x4(c, m->qp, true, 0);
+        scan_levels(m->lv->luma[blk], c, 0);
+        copy_block(dst, m->rs, best_pred, 4, 4, 4);
+        if (m->r.nz[r]) {
+            avila_h264_dequant4x4(c, m->qp, 0);
+            avila_h264_idct4x4_add(dst, m->rs, c);
+        }
+    }
+    m->cbp_luma = 0;
+    for (unsigned r = 0; r < 16; r++)
+        if (m->r.nz[r])
+            m->cbp_luma |= 1u << ((r >> 3) * 2 + ((r & 3) >> 1));
+    return total + lambda * 4;
+}
+
+/* Best chroma intra mode by SATD over both components; writes the predictions. */
+static void pick_chroma(struct mb_ctx *m, uint8_t pred[2][64])
+{
+    int best = INT32_MAX;
+    uint8_t tmp[2][64];
+    for (int mode = 0; mode < 4; mode++) {
+        if (!avila_h264_pred_chroma_ok(mode, m->avail))
+            continue;
+        avila_h264_pred_chroma(tmp[0], 8, m->rec_u, m->cs, mode, m->avail);
+        avila_h264_pred_chroma(tmp[1], 8, m->rec_v, m->cs, mode, m->avail);
+        int cost = m->e->px->satd[AVILA_H264_PX_8x8](m->src_u, m->cs_src, tmp[0], 8) +
+                   m->e->px->satd[AVILA_H264_PX_8x8](m->src_v, m->cs_src, tmp[1], 8);
+        if (cost < best) {
+            best = cost;
+            m->chroma_mode = mode;
+            memcpy(pred, tmp, sizeof tmp);
+        }
+    }
+}
+
+/* Codes the macroblock as intra (Intra4x4 or Intra16x16, whichever costs less). */
+static void code_intra(struct mb_ctx *m)
+{
+    int i16 = pick_i16(m);
+    m->r.kind = MB_I16;
+    if (m->e->use_i4) {
+        int i4 = code_i4(m);
+        if (i4 < i16)
+            m->r.kind = MB_I4;
+    }
+    if (m->r.kind == MB_I16)
+        code_luma_i16(m);
+    uint8_t pred[2][64];
+    pick_chroma(m, pred);
+    code_chroma(m, pred, true);
+    m->r.mv[0] = m->r.mv[1] = 0;
+}
+
+/* ------------------------------------------------------------ inter analysis */
+
+/* Motion-compensated prediction at mv: luma 16x16 (stride 16), chroma 8x8 each (stride 8). */
+static void predict_inter(const struct mb_ctx *m, const int16_t mv[2], uint8_t *luma,
+                          uint8_t chroma[2][64])
+{
+    const struct enc_picture *ref = &m->e->pic[m->e->cur ^ 1];
+    ptrdiff_t off = (ptrdiff_t)m->y * 16 * ref->y_stride + (ptrdiff_t)m->x * 16;
+    const uint8_t *planes[4] = {ref->y + off, ref->hpel[0] + off, ref->hpel[1] + off,
+                                ref->hpel[2] + off};
+    avila_h264_mc_luma(luma, 16, planes, ref->y_stride, mv[0], mv[1], 16, 16);
+    ptrdiff_t coff = (ptrdiff_t)m->y * 8 * ref->c_stride + (ptrdiff_t)m->x * 8;
+    avila_h264_mc_chroma(chroma[0], 8, ref->u + coff, ref->c_stride, mv[0], mv[1], 8, 8);
+    avila_h264_mc_chroma(chroma[1], 8, ref->v + coff, ref->c_stride, mv[0], mv[1], 8, 8);
+}
+
+/*
+ * Codes the macroblock as P_L0_16x16 at mv with its prediction (luma 16x16
+ * stride 16, chroma 8x8 stride 8), or as P_Skip when that is what it comes to.
+ */
+static void code_inter_pred(struct mb_ctx *m, const int16_t mv[2], const int16_t skip_mv[2],
+                            const uint8_t *luma, const uint8_t chroma[2][64])
+{
+    code_luma_inter(m, luma);
+    code_chroma(m, chroma, false);
+    m->r.mv[0] = mv[0];
+    m->r.mv[1] = mv[1];
+    bool same = mv[0] == skip_mv[0] && mv[1] == skip_mv[1];
+    m->r.kind = same && !m->cbp_luma && !m->cbp_chroma ? MB_SKIP : MB_P16;
+}
+
+static void code_inter(struct mb_ctx *m, const int16_t mv[2], const int16_t skip_mv[2])
+{
+    uint8_t luma[256], chroma[2][64];
+    predict_inter(m, mv, luma, chroma);
+    code_inter_pred(m, mv, skip_mv, luma, chroma);
+}
+
+/* Takes the prediction as the reconstruction, with no coefficients: skips and unchanged blocks. */
+static void take_prediction(struct mb_ctx *m, const int16_t mv[2], const uint8_t *luma,
+                            const uint8_t chroma[2][64])
+{
+    copy_block(m->rec_y, m->rs, luma, 16, 16, 16);
+    copy_block(m->rec_u, m->cs, chroma[0], 8, 8, 8);
+    copy_block(m->rec_v, m->cs, chroma[1], 8, 8, 8);
+    memset(m->r.nz, 0, sizeof m->r.nz);
+    memset(m->r.nz_chroma, 0, sizeof m->r.nz_chroma);
+    m->cbp_luma = m->cbp_chroma = 0;
+    m->r.mv[0] = mv[0];
+    m->r.mv[1] = mv[1];
+}
+
+/* True when every 4x4 block of the area is within the zero-level SAD bound. */
+static bool blocks_vanish(const avila_h264_pixel_ops *px, const uint8_t *src, ptrdiff_t ss,
+                          const uint8_t *pred, ptrdiff_t ps, unsigned n, int bound)
+{
+    for (unsigned by = 0; by < n; by++)
+        for (unsigned bx = 0; bx < n; bx++)
+            if (px->sad[AVILA_H264_PX_4x4](src + (ptrdiff_t)by * 4 * ss + (ptrdiff_t)bx * 4, ss,
+                                           pred + (ptrdiff_t)by * 4 * ps + (ptrdiff_t)bx * 4,
+                                           ps) > bound)
+                return false;
+    return true;
+}
+
+/*
+ * True when the residual against this prediction certainly quantises to
+ * nothing (by the SAD bounds of media/h264/transform.h), without transforming.
+ */
+static bool residual_vanishes(const struct mb_ctx *m, const uint8_t *luma,
+                              const uint8_t chroma[2][64])
+{
+    const avila_h264_encoder *e = m->e;
+    const avila_h264_pixel_ops *px = e->px;
+    int bound = e->zero_sad[m->qp];
+    if (px->sad[AVILA_H264_PX_16x16](m->src_y, m->ss, luma, 16) > bound &&
+        !blocks_vanish(px, m->src_y, m->ss, luma, 16, 4, bound))
+        return false;
+    int cbound = e->zero_sad[m->qpc], dcbound = e->zero_sad_dc[m->qpc];
+    for (unsigned comp = 0; comp < 2; comp++) {
+        const uint8_t *src = comp ? m->src_v : m->src_u;
+        int sad = px->sad[AVILA_H264_PX_8x8](src, m->cs_src, chroma[comp], 8);
+        if (sad > dcbound ||
+            (sad > cbound && !blocks_vanish(px, src, m->cs_src, chroma[comp], 8, 2, cbound)))
+            return false;
+    }
+    return true;
+}
+
+/*
+ * The largest horizontal quarter-sample MV of a macroblock left of the intra
+ * refresh front that keeps its prediction, 6-tap support included (2 left,
+ * 3 right of a fractional position), inside the refreshed columns of the
+ * reference: the block's last column plus 3 stays before column c0 * 16.
+ */
+static int refresh_limit(const struct mb_ctx *m)
+{
+    return 4 * ((int)m->e->refresh_c0 * 16 - (int)m->x * 16 - 16 - 3);
+}
+
+/* The motion search for P_L0_16x16; returns the cost and sets mv. */
+static int search(struct mb_ctx *m, const int16_t skip_mv[2], int16_t mv[2])
+{
+    avila_h264_encoder *e = m->e;
+    const struct enc_picture *ref = &e->pic[e->cur ^ 1];
+    ptrdiff_t off = (ptrdiff_t)m->y * 16 * ref->y_stride + (ptrdiff_t)m->x * 16;
+    int16_t cands[6][2];
+    unsigned n = 0;
+    cands[n][0] = skip_mv[0], cands[n++][1] = skip_mv[1];
+    const struct mb_record *nb[3] = {m->a, m->b, m->c};
+    for (unsigned i = 0; i < 3; i++)
+        if (nb[i] && (nb[i]->kind == MB_P16 || nb[i]->kind == MB_SKIP))
+            cands[n][0] = nb[i]->mv[0], cands[n++][1] = nb[i]->mv[1];
+    /* The co-located macroblock of the reference picture. */
+    const struct mb_record *col = &e->rec_ref[m->addr];
+    if (col->kind == MB_P16 || col->kind == MB_SKIP)
+        cands[n][0] = col->mv[0], cands[n++][1] = col->mv[1];
+    avila_h264_me_query q = {
+        .src = m->src_y,
+        .src_stride = m->ss,
+        .planes = {ref->y + off, ref->hpel[0] + off, ref->hpel[1] + off, ref->hpel[2] + off},
+        .ref_stride = ref->y_stride,
+        .w = 16,
+        .h = 16,
+        .mvp = {m->mvp[0], m->mvp[1]},
+        .cands = (const int16_t(*)[2])cands,
+        .ncands = n,
+        .lambda = (unsigned)e->lambda[m->qp],
+        .method = e->me_method,
+        .range = e->me_range,
+        .subpel = e->me_subpel,
+        .ops = e->px,
+    };
+    avila_h264_mv_bounds(q.mv_min, q.mv_max, m->x * 16, m->y * 16, 16, 16, e->mb_w * 16,
+                         e->mb_h * 16, AVILA_H264_PAD_LUMA,
+                         avila_h264_level_max_vmv(e->sps.level_idc));
+    if (m->refreshed && q.mv_max[0] > refresh_limit(m))
+        q.mv_max[0] = (int16_t)refresh_limit(m);
+    avila_h264_me_result res;
+    avila_h264_me_search(&q, &res);
+    mv[0] = res.mv[0];
+    mv[1] = res.mv[1];
+    return res.cost;
+}
+
+/* True when P_Skip at skip_mv leaves no coefficient to code; then codes it so. */
+static bool try_skip(struct mb_ctx *m, const int16_t skip_mv[2])
+{
+    uint8_t luma[256], chroma[2][64];
+    predict_inter(m, skip_mv, luma, chroma);
+    if (residual_vanishes(m, luma, chroma)) {
+        take_prediction(m, skip_mv, luma, chroma);
+        m->r.kind = MB_SKIP;
+        return true;
+    }
+    code_inter_pred(m, skip_mv, skip_mv, luma, chroma);
+    return m->r.kind == MB_SKIP;
+}
+
+static void code_p(struct mb_ctx *m)
+{
+    int16_t skip_mv[2], mv[2];
+    predict_mvs(m, skip_mv);
+    if (m->x >= m->e->refresh_c0 && m->x < m->e->refresh_c1) {
+        code_intra(m);
+        return;
+    }
+    m->refreshed = m->x < m->e->refresh_c0;
+    if (!m->e->changed[m->addr] && (!m->refreshed || refresh_limit(m) >= 0)) {
+        /* Unchanged since the last picture: copy the reference, nothing else to send. */
+        static const int16_t zero[2] = {0, 0};
+        uint8_t luma[256], chroma[2][64];
+        predict_inter(m, zero, luma, chroma);
+        take_prediction(m, zero, luma, chroma);
+        m->r.kind = skip_mv[0] == 0 && skip_mv[1] == 0 ? MB_SKIP : MB_P16;
+        return;
+    }
+    if ((!m->refreshed || skip_mv[0] <= refresh_limit(m)) && try_skip(m, skip_mv))
+        return;
+    int inter = search(m, skip_mv, mv);
+    int intra = pick_i16(m);
+    if (intra < inter) {
+        code_intra(m);
+        return;
+    }
+    code_inter(m, mv, skip_mv);
+}
+
+/* ------------------------------------------------------------ syntax */
+
+static void write_luma_block(struct mb_ctx *m, unsigned blk, unsigned max_coeff)
+{
+    unsigned bx = blk_x[blk], by = blk_y[blk];
+    int nc = avila_h264_cavlc_nc(nz_left(m, bx, by), nz_top(m, bx, by));
+    avila_h264_cavlc_block(&m->s->bits, m->lv->luma[blk], (int)max_coeff, nc);
+}
+
+static void write_residual(struct mb_ctx *m)
+{
+    avila_h264_bits *b = &m->s->bits;
+    if (m->r.kind == MB_I16) {
+        int nc = avila_h264_cavlc_nc(nz_left(m, 0, 0), nz_top(m, 0, 0));
+        avila_h264_cavlc_block(b, m->lv->luma_dc, 16, nc);
+        if (m->cbp_luma)
+            for (unsigned blk = 0; blk < 16; blk++)
+                write_luma_block(m, blk, 15);
+    } else {
+        for (unsigned blk = 0; blk < 16; blk++)
+            if (m->cbp_luma & (1u << (blk >> 2)))
+                write_luma_block(m, blk, 16);
+    }
+    if (m->cbp_chroma)
+        for (unsigned comp = 0; comp < 2; comp++)
+            avila_h264_cavlc_block(b, m->lv->chroma_dc[comp], 4, -1);
+    if (m->cbp_chroma == 2)
+        for (unsigned comp = 0; comp < 2; comp++)
+            for (unsigned blk = 0; blk < 4; blk++)
+                avila_h264_cavlc_block(b, m->lv->chroma_ac[comp][blk], 15,
+                                       chroma_nc(m, comp, blk & 1, blk >> 1));
+}
+
+/* Writes macroblock_layer() of a coded (not skipped, not I_PCM) macroblock. */
+static void write_mb(struct mb_ctx *m)
+{
+    avila_h264_bits *b = &m->s->bits;
+    unsigned intra_base = m->s->p ? 5 : 0;
+    if (m->r.kind == MB_I16) {
+        avila_h264_bits_ue(b, intra_base + 1 + (unsigned)m->i16_mode + 4 * m->cbp_chroma +
+                                  (m->cbp_luma ? 12 : 0));
+    } else if (m->r.kind == MB_I4) {
+        avila_h264_bits_ue(b, intra_base);
+        for (unsigned blk = 0; blk < 16; blk++) {
+            unsigned bx = blk_x[blk], by = blk_y[blk];
+            int predicted = i4_predicted_mode(m, bx, by), mode = m->r.i4_mode[by * 4 + bx];
+            if (mode == predicted) {
+                avila_h264_bits_put(b, 1, 1);
+            } else {
+                avila_h264_bits_put(b, 1, 0);
+                avila_h264_bits_put(b, 3, (uint32_t)(mode < predicted ? mode : mode - 1));
+            }
+        }
+    } else {
+        avila_h264_bits_ue(b, 0); /* P_L0_16x16; ref_idx_l0 absent with one reference */
+        avila_h264_bits_se(b, m->r.mv[0] - m->mvp[0]);
+        avila_h264_bits_se(b, m->r.mv[1] - m->mvp[1]);
+    }
+    if (m->r.kind == MB_I16 || m->r.kind == MB_I4)
+        avila_h264_bits_ue(b, (unsigned)m->chroma_mode);
+    unsigned cbp = m->cbp_luma | m->cbp_chroma << 4;
+    if (m->r.kind != MB_I16)
+        avila_h264_bits_ue(b, avila_h264_cbp_code(cbp, m->r.kind == MB_I4));
+    if (cbp || m->r.kind == MB_I16) {
+        avila_h264_bits_se(b, 0); /* mb_qp_delta: the QP is constant within a slice */
+        write_residual(m);
+    }
+}
+
+/* Writes the macroblock as I_PCM and makes its reconstruction the source itself. */
+static void write_pcm(struct mb_ctx *m)
+{
+    avila_h264_bits *b = &m->s->bits;
+    avila_h264_bits_ue(b, (m->s->p ? 5 : 0) + 25);
+    unsigned pad = (unsigned)(avila_h264_bits_count(b) & 7);
+    if (pad)
+        avila_h264_bits_put(b, 8 - pad, 0);
+    for (unsigned y = 0; y < 16; y++)
+        for (unsigned x = 0; x < 16; x++)
+            avila_h264_bits_put(b, 8, m->src_y[y * m->ss + x]);
+    for (unsigned comp = 0; comp < 2; comp++) {
+        const uint8_t *src = comp ? m->src_v : m->src_u;
+        for (unsigned y = 0; y < 8; y++)
+            for (unsigned x = 0; x < 8; x++)
+                avila_h264_bits_put(b, 8, src[y * m->cs_src + x]);
+    }
+    copy_block(m->rec_y, m->rs, m->src_y, m->ss, 16, 16);
+    copy_block(m->rec_u, m->cs, m->src_u, m->cs_src, 8, 8);
+    copy_block(m->rec_v, m->cs, m->src_v, m->cs_src, 8, 8);
+    m->r.kind = MB_PCM;
+    memset(m->r.nz, 16, sizeof m->r.nz);
+    memset(m->r.nz_chroma, 16, sizeof m->r.nz_chroma);
+    for (unsigned i = 0; i < 16; i++)
+        m->r.i4_mode[i] = AVILA_H264_I4_DC;
+    m->r.mv[0] = m->r.mv[1] = 0;
+}
+
+/* What the deblocking filter needs of the macroblock (8.7.2). */
+static void deblock_record(const struct mb_ctx *m, avila_h264_mb_deblock *d)
+{
+    bool intra = m->r.kind == MB_I4 || m->r.kind == MB_I16 || m->r.kind == MB_PCM;
+    d->qp = (uint8_t)(m->r.kind == MB_PCM ? 0 : m->qp);
+    d->intra = intra;
+    d->nonzero = 0;
+    for (unsigned r = 0; r < 16; r++) {
+        if (m->r.nz[r])
+            d->nonzero |= (uint16_t)(1u << r);
+        d->mv[r][0] = m->r.mv[0];
+        d->mv[r][1] = m->r.mv[1];
+    }
+}
+
+static void count(struct avila_h264_frame_stats *st, unsigned kind)
+{
+    if (!st)
+        return;
+    switch (kind) {
+    case MB_I4:
+        st->mb_i4++;
+        break;
+    case MB_I16:
+        st->mb_i16++;
+        break;
+    case MB_PCM:
+        st->mb_pcm++;
+        break;
+    case MB_P16:
+        st->mb_p++;
+        break;
+    default:
+        st->mb_skip++;
+        break;
+    }
+}
+
+void avila_h264i_code_mb(struct slice_ctx *s, unsigned mb_x, unsigned mb_y)
+{
+    avila_h264_encoder *e = s->e;
+    const struct enc_picture *pic = &e->pic[e->cur];
+    struct mb_ctx m = {
+        .s = s, .e = e, .x = mb_x, .y = mb_y, .addr = mb_y * e->mb_w + mb_x, .lv = &s->levels};
+    m.ss = e->src_y_stride;
+    m.cs_src = e->src_c_stride;
+    m.rs = pic->y_stride;
+    m.cs = pic->c_stride;
+    m.src_y = e->src_y + (ptrdiff_t)mb_y * 16 * m.ss + (ptrdiff_t)mb_x * 16;
+    m.src_u = e->src_u + (ptrdiff_t)mb_y * 8 * m.cs_src + (ptrdiff_t)mb_x * 8;
+    m.src_v = e->src_v + (ptrdiff_t)mb_y * 8 * m.cs_src + (ptrdiff_t)mb_x * 8;
+    m.rec_y = pic->y + (ptrdiff_t)mb_y * 16 * m.rs + (ptrdiff_t)mb_x * 16;
+    m.rec_u = pic->u + (ptrdiff_t)mb_y * 8 * m.cs + (ptrdiff_t)mb_x * 8;
+    m.rec_v = pic->v + (ptrdiff_t)mb_y * 8 * m.cs + (ptrdiff_t)mb_x * 8;
+    m.qp = s->qp;
+    m.qpc = avila_h264_chroma_qp(s->qp, e->cfg.chroma_qp_offset);
+    m.a = neighbour(&m, -1, 0);
+    m.b = neighbour(&m, 0, -1);
+    m.c = neighbour(&m, 1, -1);
+    m.d = neighbour(&m, -1, -1);
+    m.avail = (m.a ? AVILA_H264_AVAIL_LEFT : 0u) | (m.b ? AVILA_H264_AVAIL_TOP : 0u) |
+              (m.c ? AVILA_H264_AVAIL_TOPRIGHT : 0u) | (m.d ? AVILA_H264_AVAIL_TOPLEFT : 0u);
+    m.r.slice = (uint16_t)s->slice;
+    m.r.qp = (uint8_t)s->qp;
+    for (unsigned i = 0; i < 16; i++)
+        m.r.i4_mode[i] = AVILA_H264_I4_DC;
+
+    if (s->p)
+        code_p(&m);
+    else
+        code_intra(&m);
+
+    if (m.r.kind == MB_SKIP) {
+        s->skip_run++;
+    } else {
+        avila_h264_bits saved = s->bits;
+        unsigned saved_run = s->skip_run;
+        size_t start = avila_h264_bits_count(&s->bits);
+        if (s->p) {
+            avila_h264_bits_ue(&s->bits, s->skip_run);
+            s->skip_run = 0;
+        }
+        write_mb(&m);
+        if (avila_h264_bits_count(&s->bits) - start > PCM_THRESHOLD_BITS) {
+            s->bits = saved;
+            s->skip_run = saved_run;
+            if (s->p) {
+                avila_h264_bits_ue(&s->bits, s->skip_run);
+                s->skip_run = 0;
+            }
+            write_pcm(&m);
+        }
+    }
+    if (m.r.kind != MB_I4)
+        for (unsigned i = 0; i < 16; i++)
+            m.r.i4_mode[i] = AVILA_H264_I4_DC;
+    deblock_record(&m, &e->dbk[m.addr]);
+    e->rec[m.addr] = m.r;
+    count(s->st, m.r.kind);
+}

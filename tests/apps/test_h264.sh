@@ -1,0 +1,141 @@
+#!/bin/bash
+# avila h264 encode against ffmpeg's decoder: for every preset, several QPs,
+# slices, sizes with and without cropping, and clips of different kinds
+# (camera-like testsrc2, scrolling "text", noise at QP 0, black, a scene
+# cut, a one-pixel change), ffmpeg decodes our stream with
+# -err_detect explode and its output must equal our --recon byte for byte;
+# the PSNR we print must equal ffmpeg's psnr filter; likewise under CBR and
+# capped VBR rate control. Also the CLI's usage errors and exit codes.
+. "$AVILA_ROOT/tests/support/tap.sh"
+avila=$AVILA
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+
+# ------------------------------------------------------------------ usage
+check_exit "no subcommand is a usage error" 2 "$avila" h264
+check_exit "unknown subcommand is a usage error" 2 "$avila" h264 decode
+check_exit "--help exits 0" 0 "$avila" h264 --help
+grep -q 'usage: avila h264 encode' out.txt && pass "--help prints the usage" || fail "--help prints the usage"
+check_exit "odd size is refused" 2 "$avila" h264 encode -i /dev/null -s 33x17 -o x.h264
+check_exit "qp 52 is refused" 2 "$avila" h264 encode -i /dev/null -s 32x32 --qp 52 -o x.h264
+check_exit "unknown preset is refused" 2 "$avila" h264 encode -i /dev/null -s 32x32 --preset slow -o x.h264
+check_exit "--vbv without --bitrate is refused" 2 "$avila" h264 encode -i /dev/null -s 32x32 --vbv 100 -o x.h264
+check_exit "too many slices are refused" 2 "$avila" h264 encode -i /dev/null -s 32x32 --slices 3 -o x.h264
+grep -q '^avila h264:' err.txt && pass "errors name the command" || fail "errors name the command" "$(cat err.txt)"
+head -c 100 /dev/zero >short.yuv
+check_exit "a partial frame is an error" 1 "$avila" h264 encode -i short.yuv -s 16x16 -o x.h264
+check_exit "a missing input is an error" 1 "$avila" h264 encode -i missing.yuv -s 16x16 -o x.h264
+
+command -v ffmpeg >/dev/null || { tap_done; }
+peer_test "h264 against ffmpeg"
+
+# ------------------------------------------------------------------ clips
+# clip NAME W H FRAMES KIND: writes NAME.yuv (I420).
+clip() {
+    python3 - "$@" <<'PY'
+import random, sys
+name, w, h, n, kind = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+rnd = random.Random(1)
+cw, ch = w // 2, h // 2
+out = open(name + ".yuv", "wb")
+if kind == "text":
+    # Rows of 6x10 "glyphs" on white, scrolling up 3 lines per frame.
+    tall = bytearray(b"\xeb" * w * (h + 4 * n))
+    for y0 in range(0, h + 4 * n - 10, 12):
+        for x0 in range(4, w - 6, 7):
+            if rnd.random() < 0.2:
+                continue
+            bits = rnd.getrandbits(60)
+            for i in range(60):
+                if bits >> i & 1:
+                    tall[(y0 + i // 6) * w + x0 + i % 6] = 0x10
+    for f in range(n):
+        out.write(tall[3 * f * w:(3 * f + h) * w])
+        out.write(b"\x80" * (cw * ch * 2))
+elif kind == "noise":
+    for f in range(n):
+        out.write(bytes(rnd.getrandbits(8) for _ in range(w * h + 2 * cw * ch)))
+elif kind == "black":
+    out.write(bytes([16] * (w * h) + [128] * (2 * cw * ch)) * n)
+elif kind == "pixel":
+    base = bytearray(rnd.getrandbits(8) >> 2 for _ in range(w * h + 2 * cw * ch))
+    for f in range(n):
+        if f:
+            base[(f * 37) % (w * h)] ^= 0x80
+        out.write(base)
+PY
+}
+ffclip() { # ffclip NAME W H FRAMES LAVFI
+    ffmpeg -nostdin -v error -f lavfi -i "$5=size=$2x$3:rate=30" -frames:v "$4" -pix_fmt yuv420p -f rawvideo -y "$1.yuv"
+}
+ffclip cam 176 144 12 testsrc2
+ffclip cam2 96 64 6 testsrc2
+ffclip big 1920 1080 2 testsrc2
+clip text 320 240 12 text
+clip noise 64 48 2 noise
+clip black 48 32 3 black
+clip pixel 64 64 4 pixel
+ffclip crop 34 18 4 testsrc2
+ffclip tiny 16 16 3 testsrc2
+clip textcut 96 64 6 text && cat cam2.yuv textcut.yuv cam2.yuv >cut.yuv
+
+# same NAME IN W H ARGS...: encodes, decodes with ffmpeg, compares with --recon and PSNR.
+same() {
+    local name=$1 in=$2 size=$3x$4 err
+    shift 4
+    if ! "$avila" h264 encode -i "$in" -s "$size" -o out.h264 --recon recon.yuv "$@" 2>enc.txt; then
+        fail "$name" "encode failed: $(cat enc.txt)"
+        return
+    fi
+    if ! err=$(ffmpeg -nostdin -v error -err_detect explode -i out.h264 -f rawvideo -pix_fmt yuv420p -y dec.yuv 2>&1); then
+        fail "$name" "ffmpeg rejects the stream: $err"
+        return
+    fi
+    if ! cmp -s dec.yuv recon.yuv; then
+        fail "$name" "ffmpeg's decode differs from --recon: $(cmp dec.yuv recon.yuv 2>&1 | head -1), sizes $(stat -c %s dec.yuv recon.yuv | tr '\n' ' ')"
+        return
+    fi
+    local ours theirs
+    ours=$(sed -n 's/.*PSNR Y \([^ ]*\) U \([^ ]*\) V \([^ ]*\) all \([^ ]*\) .*/\1 \2 \3 \4/p' enc.txt)
+    theirs=$(ffmpeg -nostdin -f rawvideo -pix_fmt yuv420p -s "$size" -i recon.yuv -f rawvideo -pix_fmt yuv420p -s "$size" -i "$in" \
+        -lavfi psnr -f null - 2>&1 | sed -n 's/.*PSNR y:\([^ ]*\) u:\([^ ]*\) v:\([^ ]*\) average:\([^ ]*\) .*/\1 \2 \3 \4/p' |
+        awk '{ for (i = 1; i <= 4; i++) printf "%s%s", (i > 1 ? " " : ""), ($i == "inf" ? "inf" : sprintf("%.2f", $i)); print "" }')
+    if [ "$ours" != "$theirs" ]; then
+        fail "$name" "PSNR: ours '$ours', ffmpeg's psnr filter '$theirs'"
+        return
+    fi
+    pass "$name"
+}
+
+for preset in fastest fast default quality; do
+    for qp in 10 26 40; do
+        same "camera 176x144 $preset qp $qp: ffmpeg decodes our recon" cam.yuv 176 144 --preset $preset --qp $qp
+    done
+    same "text scroll 320x240 $preset qp 26" text.yuv 320 240 --preset $preset --qp 26
+done
+same "camera with 3 slices and keyint 4" cam.yuv 176 144 --slices 3 --keyint 4
+same "camera at 300 kbit/s CBR, VBV 100 kbit" cam.yuv 176 144 --bitrate 300 --vbv 100 --keyint 6
+same "text at QP 22 capped at 200 kbit/s (VBR)" text.yuv 320 240 --qp 22 --bitrate 200 --preset fast
+same "camera with intra refresh every 5 pictures" cam.yuv 176 144 --intra-refresh --keyint 5 --preset fast
+same "text with intra refresh, one column per picture, CBR" text.yuv 320 240 --intra-refresh --bitrate 400
+same "camera without deblocking" cam.yuv 176 144 --no-deblock --qp 30
+same "camera qp 51" cam.yuv 176 144 --qp 51
+same "camera qp 0" cam.yuv 176 144 --qp 0
+same "camera qp 45, search range 64" cam.yuv 176 144 --qp 45 --search-range 64
+same "noise at qp 0 (I_PCM fallback)" noise.yuv 64 48 --qp 0
+same "black frames" black.yuv 48 32
+same "one-pixel changes" pixel.yuv 64 64 --qp 20
+same "scene cuts" cut.yuv 96 64 --qp 28
+same "34x18 (cropped)" crop.yuv 34 18
+same "16x16" tiny.yuv 16 16 --slices 1
+same "1920x1080 fastest" big.yuv 1920 1080 --preset fastest
+same "1920x1080 default, 4 slices" big.yuv 1920 1080 --slices 4
+
+"$avila" h264 encode -i noise.yuv -s 64x48 --qp 0 -o out.h264 2>enc.txt
+cat noise.yuv | "$avila" h264 encode -i - -s 64x48 --qp 0 -o - 2>/dev/null | cmp -s - out.h264 &&
+    pass "standard input and output give the same stream" || fail "standard input and output give the same stream"
+ffprobe -v error -show_entries stream=profile,width,height -of csv=p=0 out.h264 >probe.txt 2>&1
+grep -q 'Constrained Baseline,64,48' probe.txt && pass "ffprobe sees Constrained Baseline 64x48" ||
+    fail "ffprobe sees Constrained Baseline 64x48" "$(cat probe.txt)"
+tap_done

@@ -63,7 +63,7 @@ void avila_h264_idct4x4_add(uint8_t *dst, ptrdiff_t stride, int16_t c[16]);
  * Quantises c (raster, from avila_h264_fdct4x4) in place for qp 0..51 with a
  * dead zone: level = sign(c) * ((|c| * MF + f) >> (15 + qp/6)) with MF the
  * usual multiplier (2^15 * 16 / (normAdjust * scale^2), rounded) and
- * f = 2^(15 + qp/6) / 3 for intra blocks, / 4 for inter blocks; |level| is
+ * f = 2^(15 + qp/6) / 3 (inter blocks from QP 36: / 4); |level| is
  * clamped to AVILA_H264_LEVEL_MAX. first = 1 leaves c[0] untouched (the AC
  * blocks of Intra16x16 and chroma, whose DC goes through the DC path);
  * first MUST be 0 or 1. Returns the number of nonzero levels among the

@@ -354,8 +354,8 @@ static void quant_properties(void **state)
             if (first)
                 assert_int_equal(c[0], orig);
         }
-    /* Large coefficients at qp 0 clamp; intra rounds up from 2/3 of a step,
-     * inter from 3/4: at qp 0 a DC of 1.6 steps (step = 2^15 / 13107). */
+    /* Large coefficients at qp 0 clamp; levels round up from 2/3 of a step
+     * (inter from QP 36: 3/4): at qp 0 a DC of 1.6 steps (step = 2^15 / 13107). */
     int16_t c[16] = {9180};
     avila_h264_quant4x4(c, 0, true, 0);
     assert_int_equal(c[0], AVILA_H264_LEVEL_MAX);
@@ -364,12 +364,17 @@ static void quant_properties(void **state)
     avila_h264_quant4x4(d2, 0, false, 0);
     assert_int_equal(d1[0], 1);
     assert_int_equal(d2[0], 1);
-    /* Position 1 (MF 8066, step 4.06): -3 is 0.74 steps: intra -1, inter 0. */
-    int16_t e1[16] = {0, -3}, e2[16] = {0, -3};
-    avila_h264_quant4x4(e1, 0, true, 0);
-    avila_h264_quant4x4(e2, 0, false, 0);
+    /* Position 1 at QP 36 (MF 8066, step 2^21 / 8066 = 260): -192 is 0.74
+     * steps: intra rounds it to -1, inter (a quarter from QP 36) to 0. */
+    int16_t e1[16] = {0, -192}, e2[16] = {0, -192};
+    avila_h264_quant4x4(e1, 36, true, 0);
+    avila_h264_quant4x4(e2, 36, false, 0);
     assert_int_equal(e1[1], -1);
     assert_int_equal(e2[1], 0);
+    /* Below QP 36 inter rounds as intra: at QP 0 (MF 8066, step 4.06) -3 is 0.74 steps. */
+    int16_t e3[16] = {0, -3};
+    avila_h264_quant4x4(e3, 0, false, 0);
+    assert_int_equal(e3[1], -1);
 }
 
 /* Residual blocks reconstruct to within the quantiser's error. */

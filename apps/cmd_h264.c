@@ -8,6 +8,7 @@
  * Exit status: 0 success, 1 I/O or encoder error, 2 usage error.
  */
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +26,8 @@
 const char cmd_h264_usage[] =
     "usage: avila h264 encode -i IN.yuv -s WxH [--fps N[/D]] [--qp N] [--bitrate KBPS\n"
     "                         [--vbv KBITS]] [--preset P] [--keyint N] [--intra-refresh]\n"
-    "                         [--slices N] [--no-deblock] [--search-range N] [--frames N]\n"
-    "                         [--recon R.yuv] -o OUT.h264\n"
+    "                         [--slices N] [--threads N] [--no-deblock] [--search-range N]\n"
+    "                         [--frames N] [--recon R.yuv] -o OUT.h264\n"
     "Encodes raw 8-bit I420 video (frames of W*H*3/2 bytes) as H.264 Constrained\n"
     "Baseline in Annex B form. IN '-' reads standard input, OUT '-' writes standard\n"
     "output. W and H are even, 16 to 8192. At the end prints to stderr:\n"
@@ -48,6 +49,8 @@ const char cmd_h264_usage[] =
     "                      sweeps the picture every --keyint pictures (default:\n"
     "                      one column per picture), announced by recovery point SEI\n"
     "  --slices N          slices per picture (default 1)\n"
+    "  --threads N         slices coded at once, 1-64 (default 1); a picture then\n"
+    "                      has at least N slices\n"
     "  --no-deblock        turn the in-loop deblocking filter off\n"
     "  --search-range N    motion search range in samples, 4-256 (default: preset's)\n"
     "  --frames N          stop after N frames\n"
@@ -149,6 +152,45 @@ static int write_recon(const avila_h264_encoder *e, const struct avila_h264_conf
     }
     return 0;
 }
+
+/* One job of avila_h264_parallel on its own thread. */
+struct thread_job {
+    void (*job)(void *arg, unsigned index);
+    void *arg;
+    unsigned index;
+};
+
+static void *thread_main(void *p)
+{
+    struct thread_job *j = p;
+    j->job(j->arg, j->index);
+    return NULL;
+}
+
+/*
+ * avila_h264_parallel's run on POSIX threads: jobs 1..n-1 on new threads,
+ * job 0 on this one; a job whose thread cannot start runs here too.
+ */
+static void run_threads(void *ctx, void (*job)(void *arg, unsigned index), void *arg, unsigned n)
+{
+    (void)ctx;
+    pthread_t threads[64];
+    struct thread_job jobs[64];
+    bool started[64] = {false};
+    for (unsigned i = 1; i < n && i < 64; i++) {
+        jobs[i] = (struct thread_job){job, arg, i};
+        started[i] = pthread_create(&threads[i], NULL, thread_main, &jobs[i]) == 0;
+    }
+    job(arg, 0);
+    for (unsigned i = 1; i < n && i < 64; i++) {
+        if (started[i])
+            pthread_join(threads[i], NULL);
+        else
+            job(arg, i);
+    }
+}
+
+static const struct avila_h264_parallel posix_threads = {run_threads, NULL};
 
 static int encode(const struct h264_job *job)
 {
@@ -255,6 +297,7 @@ int cmd_h264(int argc, char **argv)
         return cli_usage_error(CMD, "unknown subcommand '%s'", argv[1]);
     struct h264_job job = {.max_frames = UINT64_MAX};
     avila_h264_config_default(&job.cfg, 0, 0);
+    job.cfg.parallel = &posix_threads;
     enum {
         OPT_FPS = 256,
         OPT_QP,
@@ -267,6 +310,7 @@ int cmd_h264(int argc, char **argv)
         OPT_REFRESH,
         OPT_RANGE,
         OPT_FRAMES,
+        OPT_THREADS,
         OPT_RECON
     };
     static const struct option opts[] = {
@@ -281,6 +325,7 @@ int cmd_h264(int argc, char **argv)
         {"intra-refresh", no_argument, NULL, OPT_REFRESH},
         {"search-range", required_argument, NULL, OPT_RANGE},
         {"frames", required_argument, NULL, OPT_FRAMES},
+        {"threads", required_argument, NULL, OPT_THREADS},
         {"recon", required_argument, NULL, OPT_RECON},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -352,6 +397,11 @@ int cmd_h264(int argc, char **argv)
             if (cli_parse_count(optarg, 1, UINT64_MAX, &v) < 0)
                 return cli_usage_error(CMD, "bad --frames '%s'", optarg);
             job.max_frames = v;
+            break;
+        case OPT_THREADS:
+            if (cli_parse_count(optarg, 1, 64, &v) < 0)
+                return cli_usage_error(CMD, "--threads wants 1-64");
+            job.cfg.threads = (unsigned)v;
             break;
         case OPT_RECON:
             job.recon = optarg;

@@ -37,6 +37,16 @@ enum avila_h264_preset {
     AVILA_H264_PRESET_QUALITY, /* + wider search, more candidates */
 };
 
+/*
+ * How the encoder uses threads while staying pure: run calls job(arg, 0)
+ * .. job(arg, n - 1), concurrently where it can, and returns when every
+ * one has returned (the jobs share nothing but read-only state).
+ */
+struct avila_h264_parallel {
+    void (*run)(void *ctx, void (*job)(void *arg, unsigned index), void *arg, unsigned n);
+    void *ctx;
+};
+
 /* Rate control. */
 enum avila_h264_rc {
     AVILA_H264_RC_CQP, /* constant QP (config qp) */
@@ -57,10 +67,14 @@ struct avila_h264_config {
      * picture every keyint pictures (0: one column per picture), announced by a
      * recovery point SEI, for a bitrate without IDR peaks. */
     bool intra_refresh;
-    unsigned slices;       /* slices per picture, 1..mb rows (rows split evenly) */
+    unsigned slices;       /* slices per picture, 1..mb rows (rows split evenly; see threads) */
     bool deblock;          /* in-loop deblocking filter (default on) */
     int chroma_qp_offset;  /* chroma_qp_index_offset, -12..12 */
     unsigned search_range; /* integer motion search range in samples, 4..256 (0: preset's) */
+    /* Slices coded at once, 1..64, through parallel (NULL: one after another); a
+     * picture gets at least this many slices (as many as it has macroblock rows). */
+    unsigned threads;
+    const struct avila_h264_parallel *parallel;
 };
 
 /*

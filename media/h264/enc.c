@@ -83,7 +83,7 @@ static bool config_ok(const struct avila_h264_config *c)
            (unsigned)c->rc <= AVILA_H264_RC_VBR && c->qp >= 0 && c->qp <= 51 &&
            (c->rc == AVILA_H264_RC_CQP || (c->bitrate_kbps >= 1 && c->bitrate_kbps <= 2000000)) &&
            (unsigned)c->preset <= AVILA_H264_PRESET_QUALITY && c->slices >= 1 &&
-           c->slices <= (c->height + 15) / 16 && c->chroma_qp_offset >= -12 &&
+           c->slices <= (c->height + 15) / 16 && c->threads <= 64 && c->chroma_qp_offset >= -12 &&
            c->chroma_qp_offset <= 12 &&
            (c->search_range == 0 || (c->search_range >= 4 && c->search_range <= 256));
 }
@@ -114,9 +114,10 @@ static void plan(const avila_h264_encoder *e, struct layout *l)
     l->src_y = w * h;
     l->src_c = w * h / 4;
     size_t picture = 4 * (l->y_plane + 64) + 2 * (l->c_plane + 64);
-    l->total = 2 * picture + l->src_y + 2 * l->src_c + (size_t)3 * 64 + mbs * 64 +
-               2 * mbs * sizeof(struct mb_record) + mbs * sizeof(avila_h264_mb_deblock) + 256 +
-               e->rbsp_cap + 64;
+    /* Then the source planes, changed, rec, rec_ref, dbk, rbsp and jobs, each rounded up to 64. */
+    l->total = 2 * picture + l->src_y + 2 * l->src_c + mbs + 2 * mbs * sizeof(struct mb_record) +
+               mbs * sizeof(avila_h264_mb_deblock) + e->slices * e->rbsp_cap +
+               e->slices * sizeof(struct slice_ctx) + (size_t)9 * 64;
 }
 
 static void setup_picture(struct enc_picture *p, uint8_t **mem, const struct layout *l)
@@ -160,7 +161,12 @@ int avila_h264_encoder_create(avila_h264_encoder **out, const struct avila_h264_
     e->mb_w = (c->width + 15) / 16;
     e->mb_h = (c->height + 15) / 16;
     e->mbs = e->mb_w * e->mb_h;
-    e->rbsp_cap = (size_t)e->mbs * MB_MAX_BYTES + MB_ATTEMPT_BYTES + HEADER_BYTES;
+    e->cfg.threads = c->threads ? c->threads : 1;
+    e->slices = c->slices > e->cfg.threads ? c->slices : e->cfg.threads;
+    if (e->slices > e->mb_h)
+        e->slices = e->mb_h;
+    size_t rows = (e->mb_h + e->slices - 1) / e->slices;
+    e->rbsp_cap = rows * e->mb_w * MB_MAX_BYTES + MB_ATTEMPT_BYTES + HEADER_BYTES;
     e->px = avila_h264_pixel_ops_best();
     apply_preset(e);
     init_tables(e);
@@ -187,7 +193,8 @@ int avila_h264_encoder_create(avila_h264_encoder **out, const struct avila_h264_
     e->rec = carve(&mem, e->mbs * sizeof(struct mb_record));
     e->rec_ref = carve(&mem, e->mbs * sizeof(struct mb_record));
     e->dbk = carve(&mem, e->mbs * sizeof(avila_h264_mb_deblock));
-    e->rbsp = carve(&mem, e->rbsp_cap);
+    e->rbsp = carve(&mem, e->slices * e->rbsp_cap);
+    e->jobs = carve(&mem, e->slices * sizeof(struct slice_ctx));
     *out = e;
     return 0;
 }
@@ -203,9 +210,9 @@ void avila_h264_encoder_destroy(avila_h264_encoder *e)
 size_t avila_h264_max_frame_bytes(const avila_h264_encoder *e)
 {
     /* Parameter sets, then per slice a NAL unit of at most AVILA_H264_NAL_MAX of its RBSP. */
-    size_t rows = (e->mb_h + e->cfg.slices - 1) / e->cfg.slices;
+    size_t rows = (e->mb_h + e->slices - 1) / e->slices;
     size_t per_slice = AVILA_H264_NAL_MAX(rows * e->mb_w * MB_MAX_BYTES + HEADER_BYTES);
-    return (size_t)2 * HEADER_BYTES + e->cfg.slices * per_slice;
+    return (size_t)2 * HEADER_BYTES + e->slices * per_slice;
 }
 
 /* ------------------------------------------------------------ input */
@@ -314,39 +321,25 @@ static int picture_qp(const avila_h264_encoder *e, bool idr)
     return qp < 0 ? 0 : qp;
 }
 
-static int write_slice(avila_h264_encoder *e, unsigned slice, bool idr, int qp, uint8_t *out,
-                       size_t cap, size_t *pos, struct avila_h264_frame_stats *st)
+/* Codes slice i of the picture (set up by code_picture) into its own RBSP. */
+static void code_slice(avila_h264_encoder *e, unsigned i)
 {
-    unsigned row0 = slice * e->mb_h / e->cfg.slices, row1 = (slice + 1) * e->mb_h / e->cfg.slices;
-    struct slice_ctx s = {
-        .e = e,
-        .slice = slice,
-        .first_mb = row0 * e->mb_w,
-        .p = !idr,
-        .qp = qp,
-        .st = st,
-    };
-    avila_h264_bits_init(&s.bits, e->rbsp, e->rbsp_cap);
-    avila_h264_slice_header hdr = {
-        .first_mb = s.first_mb,
-        .slice_type = idr ? AVILA_H264_SLICE_I : AVILA_H264_SLICE_P,
-        .idr = idr,
-        .nal_ref_idc = idr ? 3 : 2,
-        .frame_num = e->frame_num,
-        .idr_pic_id = e->idr_pic_id,
-        .slice_qp = s.qp,
-        .disable_deblocking = e->cfg.deblock ? 0 : 1,
-    };
-    avila_h264_slice_header_write(&s.bits, &e->sps, &e->pps, &hdr);
-    for (unsigned y = row0; y < row1; y++)
-        for (unsigned x = 0; x < e->mb_w; x++)
-            avila_h264i_code_mb(&s, x, y);
-    if (s.skip_run)
-        avila_h264_bits_ue(&s.bits, s.skip_run);
-    avila_h264_bits_trailing(&s.bits);
-    int n = put_nal(out, cap, pos, &s.bits, hdr.nal_ref_idc,
-                    idr ? AVILA_H264_NAL_IDR : AVILA_H264_NAL_SLICE);
-    return n < 0 ? n : 0;
+    struct slice_ctx *s = &e->jobs[i];
+    avila_h264_bits_init(&s->bits, e->rbsp + i * e->rbsp_cap, e->rbsp_cap);
+    avila_h264_slice_header_write(&s->bits, &e->sps, &e->pps, &s->hdr);
+    for (unsigned addr = s->first_mb; addr < s->end_mb; addr++)
+        avila_h264i_code_mb(s, addr % e->mb_w, addr / e->mb_w);
+    if (s->skip_run)
+        avila_h264_bits_ue(&s->bits, s->skip_run);
+    avila_h264_bits_trailing(&s->bits);
+}
+
+/* A thread's share of the slices: t, t + threads, ... */
+static void slice_job(void *arg, unsigned t)
+{
+    avila_h264_encoder *e = arg;
+    for (unsigned i = t; i < e->slices; i += e->cfg.threads)
+        code_slice(e, i);
 }
 
 /*
@@ -393,9 +386,48 @@ static int code_picture(avila_h264_encoder *e, bool idr, int qp, uint8_t *out, s
     int err = idr ? write_parameter_sets(e, out, cap, pos) : 0;
     if (err == 0 && e->refresh_start)
         err = write_recovery_point(e, out, cap, pos);
-    for (unsigned s = 0; err == 0 && s < e->cfg.slices; s++)
-        err = write_slice(e, s, idr, qp, out, cap, pos, st);
-    return err;
+    for (unsigned i = 0; i < e->slices; i++) {
+        unsigned row0 = i * e->mb_h / e->slices, row1 = (i + 1) * e->mb_h / e->slices;
+        struct slice_ctx *s = &e->jobs[i];
+        *s = (struct slice_ctx){
+            .e = e,
+            .slice = i,
+            .first_mb = row0 * e->mb_w,
+            .end_mb = row1 * e->mb_w,
+            .p = !idr,
+            .qp = qp,
+            .hdr =
+                {
+                    .first_mb = row0 * e->mb_w,
+                    .slice_type = idr ? AVILA_H264_SLICE_I : AVILA_H264_SLICE_P,
+                    .idr = idr,
+                    .nal_ref_idc = idr ? 3 : 2,
+                    .frame_num = e->frame_num,
+                    .idr_pic_id = e->idr_pic_id,
+                    .slice_qp = qp,
+                    .disable_deblocking = e->cfg.deblock ? 0 : 1,
+                },
+        };
+    }
+    unsigned threads = e->cfg.threads < e->slices ? e->cfg.threads : e->slices;
+    if (e->cfg.parallel && threads > 1)
+        e->cfg.parallel->run(e->cfg.parallel->ctx, slice_job, e, threads);
+    else
+        for (unsigned i = 0; i < e->slices; i++)
+            code_slice(e, i);
+    for (unsigned i = 0; i < e->slices; i++) {
+        struct slice_ctx *s = &e->jobs[i];
+        int n = err ? err
+                    : put_nal(out, cap, pos, &s->bits, s->hdr.nal_ref_idc,
+                              idr ? AVILA_H264_NAL_IDR : AVILA_H264_NAL_SLICE);
+        err = n < 0 ? n : 0;
+        st->mb_i4 += s->st.mb_i4;
+        st->mb_i16 += s->st.mb_i16;
+        st->mb_pcm += s->st.mb_pcm;
+        st->mb_p += s->st.mb_p;
+        st->mb_skip += s->st.mb_skip;
+    }
+    return err < 0 ? err : 0;
 }
 
 /*

@@ -33,7 +33,6 @@ struct enc_picture {
 struct mb_record {
     uint8_t kind; /* enum mb_kind */
     uint8_t qp;
-    uint16_t slice;          /* slice index within the picture */
     uint8_t i4_mode[16];     /* Intra4x4 modes, raster of 4x4 blocks; 2 (DC) otherwise */
     uint8_t nz[16];          /* TotalCoeff per luma 4x4 block (raster), 16 for I_PCM */
     uint8_t nz_chroma[2][4]; /* TotalCoeff per chroma AC block, per component */
@@ -77,7 +76,9 @@ struct avila_h264_encoder {
     struct mb_record *rec, *rec_ref;
     avila_h264_mb_deblock *dbk;
 
-    uint8_t *rbsp; /* one slice's RBSP */
+    unsigned slices;        /* per picture: the configured count, raised to threads */
+    struct slice_ctx *jobs; /* one per slice */
+    uint8_t *rbsp;          /* the slices' RBSPs, rbsp_cap bytes each */
     size_t rbsp_cap;
     struct avila_h264_ratectl rc; /* CBR and VBR */
 
@@ -98,13 +99,14 @@ struct avila_h264_encoder {
 struct slice_ctx {
     avila_h264_encoder *e;
     avila_h264_bits bits;
-    unsigned slice; /* index in the picture */
-    unsigned first_mb;
-    bool p; /* a P slice */
+    unsigned slice;            /* index in the picture */
+    unsigned first_mb, end_mb; /* [first_mb, end_mb): its macroblocks, whole rows */
+    bool p;                    /* a P slice */
     int qp;
-    unsigned skip_run;       /* skipped macroblocks not yet written */
-    struct mb_levels levels; /* the current macroblock's levels */
-    struct avila_h264_frame_stats *st;
+    avila_h264_slice_header hdr;
+    unsigned skip_run;                /* skipped macroblocks not yet written */
+    struct mb_levels levels;          /* the current macroblock's levels */
+    struct avila_h264_frame_stats st; /* its macroblock counts */
 };
 
 /* Codes macroblock (mb_x, mb_y) into s: analysis, reconstruction, syntax. */

@@ -45,13 +45,19 @@ struct mb_ctx {
 
 /* ------------------------------------------------------------ neighbours */
 
+/*
+ * The record of the macroblock at (dx, dy) from this one (left, above):
+ * available when inside the picture and the slice (6.4.9). Slices are whole
+ * rows coded in raster order, so that is an address test, and a record of
+ * another slice, maybe being written by another thread, is never read.
+ */
 static const struct mb_record *neighbour(const struct mb_ctx *m, int dx, int dy)
 {
     int x = (int)m->x + dx, y = (int)m->y + dy;
     if (x < 0 || y < 0 || x >= (int)m->e->mb_w)
         return NULL;
-    const struct mb_record *r = &m->e->rec[(unsigned)y * m->e->mb_w + (unsigned)x];
-    return r->slice == m->s->slice ? r : NULL;
+    unsigned addr = (unsigned)y * m->e->mb_w + (unsigned)x;
+    return addr >= m->s->first_mb ? &m->e->rec[addr] : NULL;
 }
 
 static avila_h264_mv_cand mv_cand(const struct mb_record *r)
@@ -670,8 +676,6 @@ static void deblock_record(const struct mb_ctx *m, avila_h264_mb_deblock *d)
 
 static void count(struct avila_h264_frame_stats *st, unsigned kind)
 {
-    if (!st)
-        return;
     switch (kind) {
     case MB_I4:
         st->mb_i4++;
@@ -715,7 +719,6 @@ void avila_h264i_code_mb(struct slice_ctx *s, unsigned mb_x, unsigned mb_y)
     m.d = neighbour(&m, -1, -1);
     m.avail = (m.a ? AVILA_H264_AVAIL_LEFT : 0u) | (m.b ? AVILA_H264_AVAIL_TOP : 0u) |
               (m.c ? AVILA_H264_AVAIL_TOPRIGHT : 0u) | (m.d ? AVILA_H264_AVAIL_TOPLEFT : 0u);
-    m.r.slice = (uint16_t)s->slice;
     m.r.qp = (uint8_t)s->qp;
     for (unsigned i = 0; i < 16; i++)
         m.r.i4_mode[i] = AVILA_H264_I4_DC;
@@ -751,5 +754,5 @@ void avila_h264i_code_mb(struct slice_ctx *s, unsigned mb_x, unsigned mb_y)
             m.r.i4_mode[i] = AVILA_H264_I4_DC;
     deblock_record(&m, &e->dbk[m.addr]);
     e->rec[m.addr] = m.r;
-    count(s->st, m.r.kind);
+    count(&s->st, m.r.kind);
 }

@@ -131,6 +131,10 @@ same "34x18 (cropped)" crop.yuv 34 18
 same "16x16" tiny.yuv 16 16 --slices 1
 same "1920x1080 fastest" big.yuv 1920 1080 --preset fastest
 same "1920x1080 default, 4 slices" big.yuv 1920 1080 --slices 4
+same "1920x1080 fast, 2 threads" big.yuv 1920 1080 --preset fast --threads 2
+"$avila" h264 encode -i cam.yuv -s 176x144 --threads 3 -o t3.h264 2>/dev/null &&
+    "$avila" h264 encode -i cam.yuv -s 176x144 --slices 3 -o s3.h264 2>/dev/null && cmp -s t3.h264 s3.h264 &&
+    pass "3 threads give the stream of 3 slices" || fail "3 threads give the stream of 3 slices"
 
 "$avila" h264 encode -i noise.yuv -s 64x48 --qp 0 -o out.h264 2>enc.txt
 cat noise.yuv | "$avila" h264 encode -i - -s 64x48 --qp 0 -o - 2>/dev/null | cmp -s - out.h264 &&

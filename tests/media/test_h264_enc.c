@@ -456,6 +456,48 @@ static void intra_refresh_sweeps(void **state)
     avila_h264_encoder_destroy(e);
 }
 
+/* A runner that runs the jobs backwards: slices must not depend on each other's order. */
+static unsigned backwards_calls;
+static void run_backwards(void *ctx, void (*job)(void *arg, unsigned index), void *arg, unsigned n)
+{
+    (void)ctx;
+    backwards_calls++;
+    for (unsigned i = n; i-- > 0;)
+        job(arg, i);
+}
+
+/* Threads give the same stream as that many slices coded one after another. */
+static void threads_equal_slices(void **state)
+{
+    (void)state;
+    static const struct avila_h264_parallel backwards = {run_backwards, NULL};
+    struct avila_h264_config a, b;
+    avila_h264_config_default(&a, 96, 96);
+    a.slices = 3;
+    b = a;
+    b.slices = 1;
+    b.threads = 3;
+    b.parallel = &backwards;
+    avila_h264_encoder *ea = make(&a), *eb = make(&b);
+    for (unsigned t = 0; t < 4; t++) {
+        struct frame f;
+        frame_make(&f, 96, 96, t * 5);
+        uint8_t *x, *y;
+        size_t nx = encode(ea, &f, &x, NULL), ny = encode(eb, &f, &y, NULL);
+        assert_int_equal(nx, ny);
+        assert_memory_equal(x, y, nx);
+        free(x);
+        free(y);
+        frame_free(&f);
+    }
+    assert_int_equal(backwards_calls, 4);
+    avila_h264_encoder_destroy(ea);
+    avila_h264_encoder_destroy(eb);
+    avila_h264_encoder *e = NULL;
+    b.threads = 65;
+    assert_int_equal(avila_h264_encoder_create(&e, &b, avila_allocator_libc()), AVILA_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -464,7 +506,7 @@ int main(void)
         cmocka_unit_test(idr_pictures),         cmocka_unit_test(unchanged_picture_is_skipped),
         cmocka_unit_test(changed_rectangles),   cmocka_unit_test(nv12_equals_i420),
         cmocka_unit_test(quality_follows_qp),   cmocka_unit_test(rate_control_respects_the_vbv),
-        cmocka_unit_test(intra_refresh_sweeps),
+        cmocka_unit_test(intra_refresh_sweeps), cmocka_unit_test(threads_equal_slices),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

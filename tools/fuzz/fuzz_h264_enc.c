@@ -52,6 +52,7 @@ static void config_from(const uint8_t *b, struct avila_h264_config *c)
     c->bitrate_kbps = 10 + 20u * b[5];
     c->vbv_kbits = b[6] & 2 ? 0 : c->bitrate_kbps / 30 + 1 + b[2];
     c->intra_refresh = b[7] & 4;
+    c->threads = 1 + (b[7] >> 4) % 4; /* more slices; coded one after another here */
 }
 
 /* Checks one picture's Annex B bytes. */

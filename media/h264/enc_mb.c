@@ -212,16 +212,57 @@ static void code_chroma(struct mb_ctx *m, const uint8_t pred[2][64], bool intra)
 }
 
 /* Codes the 16 luma 4x4 blocks of an inter macroblock against pred (stride 16). */
+/*
+ * How much a 4x4 block of quantised levels (raster) is worth keeping: each
+ * level of magnitude 1 scores by the run of zeros before it in scan order
+ * (3 for none, 2 for one or two, 1 for three to five, 0 beyond); any larger
+ * level makes it worth keeping outright (DECIMATE_KEEP). Lone small levels
+ * far apart cost more bits than the error they remove.
+ */
+#define DECIMATE_KEEP 64
+static int decimate_score(const int16_t c[16])
+{
+    static const uint8_t by_run[16] = {3, 2, 2, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    int score = 0, run = 0;
+    for (unsigned k = 0; k < 16; k++) {
+        int v = c[avila_h264_zigzag4x4[k]];
+        if (v == 0) {
+            run++;
+            continue;
+        }
+        if (v > 1 || v < -1)
+            return DECIMATE_KEEP;
+        score += by_run[run];
+        run = 0;
+    }
+    return score;
+}
+
+/* Inter luma levels below these scores are dropped: per 8x8 block, and for the whole macroblock. */
+#define DECIMATE_8x8 4
+#define DECIMATE_MB  6
+
 static void code_luma_inter(struct mb_ctx *m, const uint8_t *pred)
 {
     int16_t c[16][16];
-    m->cbp_luma = 0;
+    int score8[4] = {0, 0, 0, 0};
     for (unsigned r = 0; r < 16; r++) {
         size_t ox = (size_t)(r & 3) * 4, oy = (size_t)(r >> 2) * 4;
         avila_h264_fdct4x4(c[r], m->src_y + oy * m->ss + ox, m->ss, pred + oy * 16 + ox, 16);
         m->r.nz[r] = (uint8_t)avila_h264_quant4x4(c[r], m->qp, false, 0);
         if (m->r.nz[r])
-            m->cbp_luma |= 1u << ((r >> 3) * 2 + ((r & 3) >> 1));
+            score8[(r >> 3) * 2 + ((r & 3) >> 1)] += decimate_score(c[r]);
+    }
+    int total = score8[0] + score8[1] + score8[2] + score8[3];
+    m->cbp_luma = 0;
+    for (unsigned r = 0; r < 16; r++) {
+        unsigned b8 = (r >> 3) * 2 + ((r & 3) >> 1);
+        if (m->r.nz[r] && (score8[b8] < DECIMATE_8x8 || total < DECIMATE_MB)) {
+            memset(c[r], 0, sizeof c[r]);
+            m->r.nz[r] = 0;
+        }
+        if (m->r.nz[r])
+            m->cbp_luma |= 1u << b8;
     }
     for (unsigned r = 0; r < 16; r++) {
         size_t ox = (size_t)(r & 3) * 4, oy = (size_t)(r >> 2) * 4;
@@ -357,21 +398,26 @@ static void pick_chroma(struct mb_ctx *m, uint8_t pred[2][64])
 }
 
 /* Codes the macroblock as intra (Intra4x4 or Intra16x16, whichever costs less). */
-static void code_intra(struct mb_ctx *m)
+/*
+ * Codes the macroblock intra, as Intra4x4 when i4 (the cost code_i4 gave
+ * for the reconstruction it left in place) is below i16 (pick_i16's), else
+ * as Intra16x16.
+ */
+static void finish_intra(struct mb_ctx *m, int i4, int i16)
 {
-    int i16 = pick_i16(m);
-    m->r.kind = MB_I16;
-    if (m->e->use_i4) {
-        int i4 = code_i4(m);
-        if (i4 < i16)
-            m->r.kind = MB_I4;
-    }
+    m->r.kind = i4 < i16 ? MB_I4 : MB_I16;
     if (m->r.kind == MB_I16)
         code_luma_i16(m);
     uint8_t pred[2][64];
     pick_chroma(m, pred);
     code_chroma(m, pred, true);
     m->r.mv[0] = m->r.mv[1] = 0;
+}
+
+static void code_intra(struct mb_ctx *m)
+{
+    int i16 = pick_i16(m);
+    finish_intra(m, m->e->use_i4 ? code_i4(m) : INT32_MAX, i16);
 }
 
 /* ------------------------------------------------------------ inter analysis */
@@ -554,9 +600,11 @@ static void code_p(struct mb_ctx *m)
     if ((!m->refreshed || skip_mv[0] <= refresh_limit(m)) && try_skip(m, skip_mv))
         return;
     int inter = search(m, skip_mv, mv);
-    int intra = pick_i16(m);
-    if (intra < inter) {
-        code_intra(m);
+    int i16 = pick_i16(m);
+    /* Intra4x4 competes only where inter prediction is poor: it costs 16 searches. */
+    int i4 = m->e->use_i4 && i16 < inter + inter / 4 ? code_i4(m) : INT32_MAX;
+    if (i16 < inter || i4 < inter) {
+        finish_intra(m, i4, i16);
         return;
     }
     code_inter(m, mv, skip_mv);

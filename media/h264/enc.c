@@ -39,19 +39,21 @@ void avila_h264_config_default(struct avila_h264_config *c, unsigned w, unsigned
     };
 }
 
-/* Analysis settings of each preset: Intra4x4, search method, sub-pel depth, range. */
+/* Analysis settings of each preset: Intra4x4, 16x8/8x16 partitions, search method, sub-pel
+ * depth, range. */
 static void apply_preset(avila_h264_encoder *e)
 {
     static const struct {
-        bool i4;
+        bool i4, parts;
         unsigned method, subpel, range;
     } presets[] = {
-        [AVILA_H264_PRESET_FASTEST] = {false, AVILA_H264_ME_DIA, 1, 16},
-        [AVILA_H264_PRESET_FAST] = {true, AVILA_H264_ME_HEX, 2, 16},
-        [AVILA_H264_PRESET_DEFAULT] = {true, AVILA_H264_ME_HEX, 3, 16},
-        [AVILA_H264_PRESET_QUALITY] = {true, AVILA_H264_ME_HEX, 3, 32},
+        [AVILA_H264_PRESET_FASTEST] = {false, false, AVILA_H264_ME_DIA, 1, 16},
+        [AVILA_H264_PRESET_FAST] = {true, false, AVILA_H264_ME_HEX, 2, 16},
+        [AVILA_H264_PRESET_DEFAULT] = {true, true, AVILA_H264_ME_HEX, 3, 16},
+        [AVILA_H264_PRESET_QUALITY] = {true, true, AVILA_H264_ME_HEX, 3, 32},
     };
     e->use_i4 = presets[e->cfg.preset].i4;
+    e->use_parts = presets[e->cfg.preset].parts;
     e->me_method = presets[e->cfg.preset].method;
     e->me_subpel = presets[e->cfg.preset].subpel;
     e->me_range = e->cfg.search_range ? e->cfg.search_range : presets[e->cfg.preset].range;

@@ -39,8 +39,8 @@ struct mb_ctx {
     struct mb_levels *lv; /* the slice's scratch: not cleared per macroblock */
     unsigned cbp_luma, cbp_chroma;
     int i16_mode, chroma_mode;
-    int16_t mvp[2]; /* P_L0_16x16 motion vector prediction */
-    bool refreshed; /* left of the intra refresh front: see refresh_limit */
+    int16_t mvp[2][2]; /* motion vector prediction of each partition (one for 16x16) */
+    bool refreshed;    /* left of the intra refresh front: see refresh_limit */
 };
 
 /* ------------------------------------------------------------ neighbours */
@@ -60,23 +60,78 @@ static const struct mb_record *neighbour(const struct mb_ctx *m, int dx, int dy)
     return addr >= m->s->first_mb ? &m->e->rec[addr] : NULL;
 }
 
-static avila_h264_mv_cand mv_cand(const struct mb_record *r)
+static bool is_inter(const struct mb_record *r)
+{
+    return r->kind == MB_P16 || r->kind == MB_SKIP;
+}
+
+static void set_mv(struct mb_record *r, const int16_t mv[2])
+{
+    for (unsigned q = 0; q < 4; q++) {
+        r->mv[q][0] = mv[0];
+        r->mv[q][1] = mv[1];
+    }
+}
+
+/* The candidate of 8x8 quadrant q of macroblock r (NULL: not available). */
+static avila_h264_mv_cand mv_cand(const struct mb_record *r, unsigned q)
 {
     avila_h264_mv_cand c = {.available = r != NULL, .ref = -1, .mv = {0, 0}};
-    if (r && (r->kind == MB_P16 || r->kind == MB_SKIP)) {
+    if (r && is_inter(r)) {
         c.ref = 0;
-        c.mv[0] = r->mv[0];
-        c.mv[1] = r->mv[1];
+        c.mv[0] = r->mv[q][0];
+        c.mv[1] = r->mv[q][1];
     }
     return c;
+}
+
+/*
+ * The candidate covering 4x4 block (bx, by) relative to this macroblock
+ * (-1..4; 6.4.11.7): in a neighbouring macroblock, or in this one when its
+ * quadrant is among those already decided (bit q of decided, mvs in cur).
+ */
+static avila_h264_mv_cand block_cand(const struct mb_ctx *m, int bx, int by, unsigned decided,
+                                     const int16_t cur[4][2])
+{
+    if (by < 0) {
+        if (bx < 0)
+            return mv_cand(m->d, 3);
+        return bx < 4 ? mv_cand(m->b, 2 + (unsigned)bx / 2) : mv_cand(m->c, 2);
+    }
+    if (bx < 0)
+        return mv_cand(m->a, (unsigned)by / 2 * 2 + 1);
+    unsigned q = (unsigned)by / 2 * 2 + (unsigned)bx / 2;
+    avila_h264_mv_cand c = {.available = false, .ref = -1, .mv = {0, 0}};
+    if (bx < 4 && (decided >> q & 1))
+        c = (avila_h264_mv_cand){.available = true, .ref = 0, .mv = {cur[q][0], cur[q][1]}};
+    return c;
+}
+
+/*
+ * mvpL0 of the partition at 4x4 block (bx, by), bw blocks wide (8.4.1.3):
+ * neighbours A (left), B (above), C (above right, or D above left when C
+ * is not available).
+ */
+static void predict_part(const struct mb_ctx *m, int bx, int by, int bw, int part, unsigned decided,
+                         const int16_t cur[4][2], int16_t out[2])
+{
+    avila_h264_mv_cand a = block_cand(m, bx - 1, by, decided, cur);
+    avila_h264_mv_cand b = block_cand(m, bx, by - 1, decided, cur);
+    avila_h264_mv_cand c = block_cand(m, bx + bw, by - 1, decided, cur);
+    if (!c.available)
+        c = block_cand(m, bx - 1, by - 1, decided, cur);
+    avila_h264_mv_predict(out, &a, &b, &c, part, 0);
 }
 
 /* The macroblock-level motion vector predictions: P_L0_16x16's and P_Skip's. */
 static void predict_mvs(struct mb_ctx *m, int16_t skip_mv[2])
 {
-    avila_h264_mv_cand a = mv_cand(m->a), b = mv_cand(m->b);
-    avila_h264_mv_cand c = mv_cand(m->c ? m->c : m->d);
-    avila_h264_mv_predict(m->mvp, &a, &b, &c, AVILA_H264_PART_16x16, 0);
+    static const int16_t none[4][2];
+    avila_h264_mv_cand a = block_cand(m, -1, 0, 0, none), b = block_cand(m, 0, -1, 0, none);
+    avila_h264_mv_cand c = block_cand(m, 4, -1, 0, none);
+    if (!c.available)
+        c = block_cand(m, -1, -1, 0, none);
+    avila_h264_mv_predict(m->mvp[0], &a, &b, &c, AVILA_H264_PART_16x16, 0);
     avila_h264_mv_predict_skip(skip_mv, &a, &b, &c);
 }
 
@@ -411,7 +466,7 @@ static void finish_intra(struct mb_ctx *m, int i4, int i16)
     uint8_t pred[2][64];
     pick_chroma(m, pred);
     code_chroma(m, pred, true);
-    m->r.mv[0] = m->r.mv[1] = 0;
+    memset(m->r.mv, 0, sizeof m->r.mv);
 }
 
 static void code_intra(struct mb_ctx *m)
@@ -422,18 +477,31 @@ static void code_intra(struct mb_ctx *m)
 
 /* ------------------------------------------------------------ inter analysis */
 
-/* Motion-compensated prediction at mv: luma 16x16 (stride 16), chroma 8x8 each (stride 8). */
+/*
+ * Motion-compensated prediction at mv of the w x h luma block at (x0, y0) in
+ * the macroblock and its chroma, into the macroblock's prediction buffers:
+ * luma 16x16 (stride 16), chroma 8x8 each (stride 8).
+ */
+static void predict_block(const struct mb_ctx *m, unsigned x0, unsigned y0, unsigned w, unsigned h,
+                          const int16_t mv[2], uint8_t *luma, uint8_t chroma[2][64])
+{
+    const struct enc_picture *ref = &m->e->pic[m->e->cur ^ 1];
+    ptrdiff_t off = ((ptrdiff_t)m->y * 16 + y0) * ref->y_stride + (ptrdiff_t)m->x * 16 + x0;
+    const uint8_t *planes[4] = {ref->y + off, ref->hpel[0] + off, ref->hpel[1] + off,
+                                ref->hpel[2] + off};
+    avila_h264_mc_luma(luma + (size_t)y0 * 16 + x0, 16, planes, ref->y_stride, mv[0], mv[1], w, h);
+    ptrdiff_t coff = ((ptrdiff_t)m->y * 8 + y0 / 2) * ref->c_stride + (ptrdiff_t)m->x * 8 + x0 / 2;
+    size_t cpos = (size_t)y0 / 2 * 8 + x0 / 2;
+    avila_h264_mc_chroma(chroma[0] + cpos, 8, ref->u + coff, ref->c_stride, mv[0], mv[1], w / 2,
+                         h / 2);
+    avila_h264_mc_chroma(chroma[1] + cpos, 8, ref->v + coff, ref->c_stride, mv[0], mv[1], w / 2,
+                         h / 2);
+}
+
 static void predict_inter(const struct mb_ctx *m, const int16_t mv[2], uint8_t *luma,
                           uint8_t chroma[2][64])
 {
-    const struct enc_picture *ref = &m->e->pic[m->e->cur ^ 1];
-    ptrdiff_t off = (ptrdiff_t)m->y * 16 * ref->y_stride + (ptrdiff_t)m->x * 16;
-    const uint8_t *planes[4] = {ref->y + off, ref->hpel[0] + off, ref->hpel[1] + off,
-                                ref->hpel[2] + off};
-    avila_h264_mc_luma(luma, 16, planes, ref->y_stride, mv[0], mv[1], 16, 16);
-    ptrdiff_t coff = (ptrdiff_t)m->y * 8 * ref->c_stride + (ptrdiff_t)m->x * 8;
-    avila_h264_mc_chroma(chroma[0], 8, ref->u + coff, ref->c_stride, mv[0], mv[1], 8, 8);
-    avila_h264_mc_chroma(chroma[1], 8, ref->v + coff, ref->c_stride, mv[0], mv[1], 8, 8);
+    predict_block(m, 0, 0, 16, 16, mv, luma, chroma);
 }
 
 /*
@@ -445,8 +513,8 @@ static void code_inter_pred(struct mb_ctx *m, const int16_t mv[2], const int16_t
 {
     code_luma_inter(m, luma);
     code_chroma(m, chroma, false);
-    m->r.mv[0] = mv[0];
-    m->r.mv[1] = mv[1];
+    set_mv(&m->r, mv);
+    m->r.part = 0;
     bool same = mv[0] == skip_mv[0] && mv[1] == skip_mv[1];
     m->r.kind = same && !m->cbp_luma && !m->cbp_chroma ? MB_SKIP : MB_P16;
 }
@@ -468,8 +536,8 @@ static void take_prediction(struct mb_ctx *m, const int16_t mv[2], const uint8_t
     memset(m->r.nz, 0, sizeof m->r.nz);
     memset(m->r.nz_chroma, 0, sizeof m->r.nz_chroma);
     m->cbp_luma = m->cbp_chroma = 0;
-    m->r.mv[0] = mv[0];
-    m->r.mv[1] = mv[1];
+    set_mv(&m->r, mv);
+    m->r.part = 0;
 }
 
 /* True when every 4x4 block of the area is within the zero-level SAD bound. */
@@ -510,41 +578,50 @@ static bool residual_vanishes(const struct mb_ctx *m, const uint8_t *luma,
 }
 
 /*
- * The largest horizontal quarter-sample MV of a macroblock left of the intra
- * refresh front that keeps its prediction, 6-tap support included (2 left,
- * 3 right of a fractional position), inside the refreshed columns of the
- * reference: the block's last column plus 3 stays before column c0 * 16.
+ * The largest horizontal quarter-sample MV of a block (x0 samples into a
+ * macroblock left of the intra refresh front, w wide) that keeps its
+ * prediction, 6-tap support included (2 left, 3 right of a fractional
+ * position), inside the refreshed columns of the reference: the block's
+ * last column plus 3 stays before column c0 * 16.
  */
-static int refresh_limit(const struct mb_ctx *m)
+static int refresh_limit(const struct mb_ctx *m, unsigned x0, unsigned w)
 {
-    return 4 * ((int)m->e->refresh_c0 * 16 - (int)m->x * 16 - 16 - 3);
+    return 4 * ((int)m->e->refresh_c0 * 16 - (int)(m->x * 16 + x0 + w) - 3);
 }
 
-/* The motion search for P_L0_16x16; returns the cost and sets mv. */
-static int search(struct mb_ctx *m, const int16_t skip_mv[2], int16_t mv[2])
+/*
+ * The motion search for the w x h block at (x0, y0) in the macroblock, from
+ * prediction mvp, starting also at the candidates: extra (may be NULL), the
+ * neighbours' and the co-located macroblock's vectors. Returns the cost,
+ * sets mv.
+ */
+static int search_block(struct mb_ctx *m, unsigned x0, unsigned y0, unsigned w, unsigned h,
+                        const int16_t mvp[2], const int16_t *extra, int16_t mv[2])
 {
     avila_h264_encoder *e = m->e;
     const struct enc_picture *ref = &e->pic[e->cur ^ 1];
-    ptrdiff_t off = (ptrdiff_t)m->y * 16 * ref->y_stride + (ptrdiff_t)m->x * 16;
+    unsigned x = m->x * 16 + x0, y = m->y * 16 + y0;
+    ptrdiff_t off = (ptrdiff_t)y * ref->y_stride + (ptrdiff_t)x;
     int16_t cands[6][2];
     unsigned n = 0;
-    cands[n][0] = skip_mv[0], cands[n++][1] = skip_mv[1];
+    if (extra)
+        cands[n][0] = extra[0], cands[n++][1] = extra[1];
     const struct mb_record *nb[3] = {m->a, m->b, m->c};
     for (unsigned i = 0; i < 3; i++)
-        if (nb[i] && (nb[i]->kind == MB_P16 || nb[i]->kind == MB_SKIP))
-            cands[n][0] = nb[i]->mv[0], cands[n++][1] = nb[i]->mv[1];
+        if (nb[i] && is_inter(nb[i]))
+            cands[n][0] = nb[i]->mv[0][0], cands[n++][1] = nb[i]->mv[0][1];
     /* The co-located macroblock of the reference picture. */
     const struct mb_record *col = &e->rec_ref[m->addr];
-    if (col->kind == MB_P16 || col->kind == MB_SKIP)
-        cands[n][0] = col->mv[0], cands[n++][1] = col->mv[1];
+    if (is_inter(col))
+        cands[n][0] = col->mv[0][0], cands[n++][1] = col->mv[0][1];
     avila_h264_me_query q = {
-        .src = m->src_y,
+        .src = m->src_y + (ptrdiff_t)y0 * m->ss + x0,
         .src_stride = m->ss,
         .planes = {ref->y + off, ref->hpel[0] + off, ref->hpel[1] + off, ref->hpel[2] + off},
         .ref_stride = ref->y_stride,
-        .w = 16,
-        .h = 16,
-        .mvp = {m->mvp[0], m->mvp[1]},
+        .w = w,
+        .h = h,
+        .mvp = {mvp[0], mvp[1]},
         .cands = (const int16_t(*)[2])cands,
         .ncands = n,
         .lambda = (unsigned)e->lambda[m->qp],
@@ -553,16 +630,76 @@ static int search(struct mb_ctx *m, const int16_t skip_mv[2], int16_t mv[2])
         .subpel = e->me_subpel,
         .ops = e->px,
     };
-    avila_h264_mv_bounds(q.mv_min, q.mv_max, m->x * 16, m->y * 16, 16, 16, e->mb_w * 16,
-                         e->mb_h * 16, AVILA_H264_PAD_LUMA,
-                         avila_h264_level_max_vmv(e->sps.level_idc));
-    if (m->refreshed && q.mv_max[0] > refresh_limit(m))
-        q.mv_max[0] = (int16_t)refresh_limit(m);
+    avila_h264_mv_bounds(q.mv_min, q.mv_max, x, y, w, h, e->mb_w * 16, e->mb_h * 16,
+                         AVILA_H264_PAD_LUMA, avila_h264_level_max_vmv(e->sps.level_idc));
+    if (m->refreshed && q.mv_max[0] > refresh_limit(m, x0, w))
+        q.mv_max[0] = (int16_t)refresh_limit(m, x0, w);
     avila_h264_me_result res;
     avila_h264_me_search(&q, &res);
     mv[0] = res.mv[0];
     mv[1] = res.mv[1];
     return res.cost;
+}
+
+/*
+ * The partitions of P_L0_L0_16x8 (part 1) and P_L0_L0_8x16 (part 2): offset
+ * and size in samples, and their shape for motion vector prediction.
+ */
+/* Below this cost (in lambdas) of the 16x16 search, partitions are not tried. */
+#define PARTS_MIN_COST 32
+
+static const struct part_shape {
+    uint8_t x[2], y[2], w, h;
+    int kind[2];
+    unsigned quadrants[2]; /* the 8x8 quadrants each covers, as bits */
+} shapes[3] = {
+    [1] = {{0, 0}, {0, 8}, 16, 8, {AVILA_H264_PART_16x8_TOP, AVILA_H264_PART_16x8_BOTTOM}, {3, 12}},
+    [2] = {{0, 8}, {0, 0}, 8, 16, {AVILA_H264_PART_8x16_LEFT, AVILA_H264_PART_8x16_RIGHT}, {5, 10}},
+};
+
+/*
+ * Searches the two partitions of shape part in order (the second's
+ * prediction depends on the first's vector), starting also from start.
+ * Sets the vector of each quadrant and the prediction of each partition;
+ * returns the summed cost.
+ */
+static int search_parts(struct mb_ctx *m, unsigned part, const int16_t start[2], int16_t mvs[4][2],
+                        int16_t mvp[2][2])
+{
+    const struct part_shape *sh = &shapes[part];
+    unsigned decided = 0;
+    int cost = 0;
+    for (unsigned i = 0; i < 2; i++) {
+        predict_part(m, sh->x[i] / 4, sh->y[i] / 4, sh->w / 4, sh->kind[i], decided,
+                     (const int16_t(*)[2])mvs, mvp[i]);
+        int16_t mv[2];
+        cost += search_block(m, sh->x[i], sh->y[i], sh->w, sh->h, mvp[i], start, mv);
+        for (unsigned q = 0; q < 4; q++)
+            if (sh->quadrants[i] >> q & 1) {
+                mvs[q][0] = mv[0];
+                mvs[q][1] = mv[1];
+            }
+        decided |= sh->quadrants[i];
+    }
+    return cost;
+}
+
+/* Codes the macroblock as P_L0_L0_16x8 or 8x16 (part) with these vectors and predictions. */
+static void code_parts(struct mb_ctx *m, unsigned part, const int16_t mvs[4][2],
+                       const int16_t mvp[2][2])
+{
+    const struct part_shape *sh = &shapes[part];
+    uint8_t luma[256], chroma[2][64];
+    for (unsigned i = 0; i < 2; i++) {
+        unsigned q = (unsigned)sh->y[i] / 8 * 2 + sh->x[i] / 8;
+        predict_block(m, sh->x[i], sh->y[i], sh->w, sh->h, mvs[q], luma, chroma);
+    }
+    code_luma_inter(m, luma);
+    code_chroma(m, chroma, false);
+    memcpy(m->r.mv, mvs, sizeof m->r.mv);
+    memcpy(m->mvp, mvp, sizeof m->mvp);
+    m->r.part = (uint8_t)part;
+    m->r.kind = MB_P16;
 }
 
 /* True when P_Skip at skip_mv leaves no coefficient to code; then codes it so. */
@@ -588,7 +725,7 @@ static void code_p(struct mb_ctx *m)
         return;
     }
     m->refreshed = m->x < m->e->refresh_c0;
-    if (!m->e->changed[m->addr] && (!m->refreshed || refresh_limit(m) >= 0)) {
+    if (!m->e->changed[m->addr] && (!m->refreshed || refresh_limit(m, 0, 16) >= 0)) {
         /* Unchanged since the last picture: copy the reference, nothing else to send. */
         static const int16_t zero[2] = {0, 0};
         uint8_t luma[256], chroma[2][64];
@@ -597,9 +734,24 @@ static void code_p(struct mb_ctx *m)
         m->r.kind = skip_mv[0] == 0 && skip_mv[1] == 0 ? MB_SKIP : MB_P16;
         return;
     }
-    if ((!m->refreshed || skip_mv[0] <= refresh_limit(m)) && try_skip(m, skip_mv))
+    if ((!m->refreshed || skip_mv[0] <= refresh_limit(m, 0, 16)) && try_skip(m, skip_mv))
         return;
-    int inter = search(m, skip_mv, mv);
+    int inter = search_block(m, 0, 0, 16, 16, m->mvp[0], skip_mv, mv);
+    unsigned part = 0;
+    int16_t part_mvs[4][2], part_mvp[2][2];
+    /* Partitions pay only where one vector predicts badly. */
+    bool parts = m->e->use_parts && inter > PARTS_MIN_COST * m->e->lambda[m->qp];
+    for (unsigned p = 1; parts && p <= 2; p++) {
+        int16_t mvs[4][2], mvp[2][2];
+        /* mb_type takes 3 bits instead of 1, and a second mvd follows. */
+        int cost = search_parts(m, p, mv, mvs, mvp) + 2 * m->e->lambda[m->qp];
+        if (cost < inter) {
+            inter = cost;
+            part = p;
+            memcpy(part_mvs, mvs, sizeof mvs);
+            memcpy(part_mvp, mvp, sizeof mvp);
+        }
+    }
     int i16 = pick_i16(m);
     /* Intra4x4 competes only where inter prediction is poor: it costs 16 searches. */
     int i4 = m->e->use_i4 && i16 < inter + inter / 4 ? code_i4(m) : INT32_MAX;
@@ -607,7 +759,10 @@ static void code_p(struct mb_ctx *m)
         finish_intra(m, i4, i16);
         return;
     }
-    code_inter(m, mv, skip_mv);
+    if (part)
+        code_parts(m, part, part_mvs, part_mvp);
+    else
+        code_inter(m, mv, skip_mv);
 }
 
 /* ------------------------------------------------------------ syntax */
@@ -664,9 +819,14 @@ static void write_mb(struct mb_ctx *m)
             }
         }
     } else {
-        avila_h264_bits_ue(b, 0); /* P_L0_16x16; ref_idx_l0 absent with one reference */
-        avila_h264_bits_se(b, m->r.mv[0] - m->mvp[0]);
-        avila_h264_bits_se(b, m->r.mv[1] - m->mvp[1]);
+        /* P_L0_16x16, P_L0_L0_16x8 or P_L0_L0_8x16; ref_idx_l0 absent with one
+         * reference; then each partition's mvd_l0. */
+        avila_h264_bits_ue(b, m->r.part);
+        for (unsigned i = 0; i < (m->r.part ? 2u : 1u); i++) {
+            unsigned q = i == 0 ? 0 : m->r.part == 1 ? 2 : 1;
+            avila_h264_bits_se(b, m->r.mv[q][0] - m->mvp[i][0]);
+            avila_h264_bits_se(b, m->r.mv[q][1] - m->mvp[i][1]);
+        }
     }
     if (m->r.kind == MB_I16 || m->r.kind == MB_I4)
         avila_h264_bits_ue(b, (unsigned)m->chroma_mode);
@@ -704,7 +864,7 @@ static void write_pcm(struct mb_ctx *m)
     memset(m->r.nz_chroma, 16, sizeof m->r.nz_chroma);
     for (unsigned i = 0; i < 16; i++)
         m->r.i4_mode[i] = AVILA_H264_I4_DC;
-    m->r.mv[0] = m->r.mv[1] = 0;
+    memset(m->r.mv, 0, sizeof m->r.mv);
 }
 
 /* What the deblocking filter needs of the macroblock (8.7.2). */
@@ -717,8 +877,9 @@ static void deblock_record(const struct mb_ctx *m, avila_h264_mb_deblock *d)
     for (unsigned r = 0; r < 16; r++) {
         if (m->r.nz[r])
             d->nonzero |= (uint16_t)(1u << r);
-        d->mv[r][0] = m->r.mv[0];
-        d->mv[r][1] = m->r.mv[1];
+        unsigned q = (r >> 3) * 2 + ((r & 3) >> 1);
+        d->mv[r][0] = m->r.mv[q][0];
+        d->mv[r][1] = m->r.mv[q][1];
     }
 }
 

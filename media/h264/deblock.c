@@ -165,10 +165,33 @@ static inline uint8_t inter_bs(const avila_h264_mb_deblock *mp, int bp,
     return iabs(mp->mv[bp][0] - mq->mv[bq][0]) >= 4 || iabs(mp->mv[bp][1] - mq->mv[bq][1]) >= 4;
 }
 
+/* An inter macroblock without coefficients whose 16 blocks share one vector. */
+static bool plain(const avila_h264_mb_deblock *m)
+{
+    if (m->intra || m->nonzero)
+        return false;
+    for (int b = 1; b < 16; b++)
+        if (m->mv[b][0] != m->mv[0][0] || m->mv[b][1] != m->mv[0][1])
+            return false;
+    return true;
+}
+
+/* Whether the edge between plain macroblocks p and q has bS 0 everywhere. */
+static bool plain_edge(const avila_h264_mb_deblock *p, const avila_h264_mb_deblock *q)
+{
+    return plain(p) && iabs(p->mv[0][0] - q->mv[0][0]) < 4 && iabs(p->mv[0][1] - q->mv[0][1]) < 4;
+}
+
 int avila_h264_deblock_bs(uint8_t bs[2][4][4], const avila_h264_mb_deblock *mbs,
                           const avila_h264_deblock_params *p, unsigned mb_x, unsigned mb_y)
 {
     const avila_h264_mb_deblock *cur = mbs + (size_t)mb_y * p->mb_width + mb_x;
+    /* The common case in screen content and static backgrounds: nothing to filter. */
+    if (plain(cur) && (mb_x == 0 || plain_edge(cur - 1, cur)) &&
+        (mb_y == 0 || plain_edge(cur - p->mb_width, cur))) {
+        memset(bs, 0, sizeof(uint8_t[2][4][4]));
+        return 0;
+    }
     unsigned any = 0;
     for (int dir = 0; dir < 2; dir++) {
         /* dir 0: vertical edges, neighbour to the left; dir 1: horizontal

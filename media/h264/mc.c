@@ -132,8 +132,8 @@ void avila_h264_mc_luma(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *const
     avg2(dst, dst_stride, p, q, stride, w, h);
 }
 
-void avila_h264_mc_chroma(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t stride,
-                          int mvx, int mvy, unsigned w, unsigned h)
+void avila_h264_mc_chroma_portable(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src,
+                                   ptrdiff_t stride, int mvx, int mvy, unsigned w, unsigned h)
 {
     const uint8_t *s = src + (ptrdiff_t)(mvy >> 3) * stride + (mvx >> 3);
     int xf = mvx & 7, yf = mvy & 7;
@@ -143,6 +143,26 @@ void avila_h264_mc_chroma(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src
         for (unsigned x = 0; x < w; x++)
             dst[x] = (uint8_t)((wa * s[x] + wb * s[x + 1] + wc * n[x] + wd * n[x + 1] + 32) >> 6);
     }
+}
+
+void avila_h264_mc_chroma(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t stride,
+                          int mvx, int mvy, unsigned w, unsigned h)
+{
+#if AVILA_X86_64
+    if (w == 8 || w == 4) {
+        uint32_t f = avila_cpu_features();
+        if ((f & (AVILA_CPU_AVX2 | AVILA_CPU_SSE42)) == (AVILA_CPU_AVX2 | AVILA_CPU_SSE42) &&
+            w == 8) {
+            avila_h264_mc_chroma_avx2(dst, dst_stride, src, stride, mvx, mvy, w, h);
+            return;
+        }
+        if (f & AVILA_CPU_SSE42) {
+            avila_h264_mc_chroma_sse4(dst, dst_stride, src, stride, mvx, mvy, w, h);
+            return;
+        }
+    }
+#endif
+    avila_h264_mc_chroma_portable(dst, dst_stride, src, stride, mvx, mvy, w, h);
 }
 
 static inline int clampi(int v, int lo, int hi)

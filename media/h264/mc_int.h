@@ -1,8 +1,8 @@
 /*
- * media/h264/mc_int.h - the variants behind avila_h264_mc_hpel's dispatcher,
- * exposed so tests and benchmarks can run and compare each one. Not
- * installed. Each has avila_h264_mc_hpel's contract and gives identical
- * planes.
+ * media/h264/mc_int.h - the variants behind the dispatchers of
+ * avila_h264_mc_hpel and avila_h264_mc_chroma, exposed so tests and
+ * benchmarks can run and compare each one. Not installed. Each has the
+ * contract of its public function and gives identical samples.
  */
 #ifndef AVILA_MEDIA_H264_MC_INT_H
 #define AVILA_MEDIA_H264_MC_INT_H
@@ -32,10 +32,24 @@ static inline int avila_h264_tap6_i16(const int16_t *p)
 void avila_h264_mc_hpel_portable(uint8_t *h, uint8_t *v, uint8_t *c, const uint8_t *full,
                                  ptrdiff_t stride, unsigned w, unsigned height, unsigned pad);
 
+void avila_h264_mc_chroma_portable(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src,
+                                   ptrdiff_t stride, int mvx, int mvy, unsigned w, unsigned h);
+
 #if AVILA_X86_64
 /* Needs AVILA_CPU_AVX2. */
 void avila_h264_mc_hpel_avx2(uint8_t *h, uint8_t *v, uint8_t *c, const uint8_t *full,
                              ptrdiff_t stride, unsigned w, unsigned height, unsigned pad);
+
+/*
+ * Need AVILA_CPU_SSE42, and AVILA_CPU_AVX2 with AVILA_CPU_SSE42. Vector
+ * code for w 8 and 4 (SSE) or w 8 and even h (AVX2, two rows per
+ * register); the AVX2 one hands other blocks to the SSE one, which hands
+ * widths other than 8 and 4 to the portable code.
+ */
+void avila_h264_mc_chroma_sse4(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src,
+                               ptrdiff_t stride, int mvx, int mvy, unsigned w, unsigned h);
+void avila_h264_mc_chroma_avx2(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src,
+                               ptrdiff_t stride, int mvx, int mvy, unsigned w, unsigned h);
 #endif
 
 #endif

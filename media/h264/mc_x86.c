@@ -1,17 +1,25 @@
 /*
- * media/h264/mc_x86.c - AVX2 half-sample planes (x86-64 only): the 6-tap
- * filter of ITU-T H.264 8.4.2.2.1 on 16 samples at once in 16-bit lanes
- * (b1 and h1 lie in [-2550, 10710]); j1 = a - 5 b + 20 c over sums of
- * mirrored h1 pairs, which needs 32 bits, is formed with PMADDWD on
- * interleaved (a, b) and (c, 1) pairs, the rounding constant folded into
- * the weights. Same planes as the portable code, which also does the
- * columns left over at each row's end. Pure.
+ * media/h264/mc_x86.c - x86-64 versions of media/h264/mc.h's kernels.
+ *
+ * AVX2 half-sample planes: the 6-tap filter of ITU-T H.264 8.4.2.2.1 on 16
+ * samples at once in 16-bit lanes (b1 and h1 lie in [-2550, 10710]);
+ * j1 = a - 5 b + 20 c over sums of mirrored h1 pairs, which needs 32 bits,
+ * is formed with PMADDWD on interleaved (a, b) and (c, 1) pairs, the
+ * rounding constant folded into the weights. Same planes as the portable
+ * code, which also does the columns left over at each row's end.
+ *
+ * SSE (SSSE3) and AVX2 chroma prediction (8.4.2.2.2, equation 8-270): each
+ * row's samples interleaved with their right neighbours, so PMADDUBSW forms
+ * (8 - xFrac) A + xFrac B of a row with the weights of the upper row and of
+ * the lower one; every product sum is at most 64 * 255, exact in 16 bits.
+ * Pure.
  */
 #include "media/h264/mc_int.h"
 
 #if AVILA_X86_64
 #include <immintrin.h>
 
+#define SSE  AVILA_TARGET("sse4.2")
 #define AVX2 AVILA_TARGET("avx2")
 
 /* 16 samples from p, widened to 16 bits. */
@@ -102,6 +110,128 @@ AVX2 void avila_h264_mc_hpel_avx2(uint8_t *h, uint8_t *v, uint8_t *c, const uint
                 cr[xs + i] = avila_h264_clip1((avila_h264_tap6_i16(t + i) + 512) >> 10);
             }
         }
+    }
+}
+
+/* ------------------------------------------------------------- chroma */
+
+/* The four weights of 8-270 for a chroma mv, as byte pairs for PMADDUBSW. */
+struct chroma_weights {
+    int16_t ab, cd; /* (8 - xF)(8 - yF) | xF (8 - yF) << 8, (8 - xF) yF | xF yF << 8 */
+};
+
+static inline struct chroma_weights chroma_weights(int mvx, int mvy)
+{
+    int xf = mvx & 7, yf = mvy & 7;
+    struct chroma_weights w = {
+        .ab = (int16_t)((8 - xf) * (8 - yf) | (xf * (8 - yf)) << 8),
+        .cd = (int16_t)((8 - xf) * yf | (xf * yf) << 8),
+    };
+    return w;
+}
+
+static inline const uint8_t *chroma_origin(const uint8_t *src, ptrdiff_t stride, int mvx, int mvy)
+{
+    return src + (ptrdiff_t)(mvy >> 3) * stride + (mvx >> 3);
+}
+
+static inline SSE __m128i load32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return _mm_cvtsi32_si128((int)v);
+}
+
+static inline SSE void store32(uint8_t *p, int v)
+{
+    memcpy(p, &v, 4);
+}
+
+static inline SSE __m128i load64(const uint8_t *p)
+{
+    return _mm_loadl_epi64((const __m128i *)(const void *)p);
+}
+
+/* p[0] p[1] p[1] p[2] ... p[7] p[8]: a row of 8 with its right neighbours. */
+static inline SSE __m128i pairs8(const uint8_t *p)
+{
+    return _mm_unpacklo_epi8(load64(p), load64(p + 1));
+}
+
+/* The same for a row of 4 (8 bytes, upper half zero). */
+static inline SSE __m128i pairs4(const uint8_t *p)
+{
+    return _mm_unpacklo_epi8(load32(p), load32(p + 1));
+}
+
+/* (upper . ab + lower . cd + 32) >> 6 in 16-bit lanes, packed to bytes. */
+static inline SSE __m128i chroma_sse(__m128i upper, __m128i lower, __m128i ab, __m128i cd)
+{
+    __m128i r = _mm_add_epi16(_mm_maddubs_epi16(upper, ab), _mm_maddubs_epi16(lower, cd));
+    r = _mm_srli_epi16(_mm_add_epi16(r, _mm_set1_epi16(32)), 6);
+    return _mm_packus_epi16(r, r);
+}
+
+SSE void avila_h264_mc_chroma_sse4(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src,
+                                   ptrdiff_t stride, int mvx, int mvy, unsigned w, unsigned h)
+{
+    if (w != 8 && w != 4) {
+        avila_h264_mc_chroma_portable(dst, dst_stride, src, stride, mvx, mvy, w, h);
+        return;
+    }
+    const uint8_t *s = chroma_origin(src, stride, mvx, mvy);
+    struct chroma_weights cw = chroma_weights(mvx, mvy);
+    const __m128i ab = _mm_set1_epi16(cw.ab), cd = _mm_set1_epi16(cw.cd);
+    unsigned y = 0;
+    if (w == 8) {
+        __m128i upper = pairs8(s);
+        for (; y < h; y++, dst += dst_stride) {
+            s += stride;
+            __m128i lower = pairs8(s);
+            _mm_storel_epi64((__m128i *)(void *)dst, chroma_sse(upper, lower, ab, cd));
+            upper = lower;
+        }
+        return;
+    }
+    /* w 4: two rows per register. */
+    __m128i upper = pairs4(s);
+    for (; y + 2 <= h; y += 2, dst += 2 * dst_stride) {
+        __m128i mid = pairs4(s + stride), lower = pairs4(s + 2 * stride);
+        s += 2 * stride;
+        __m128i px =
+            chroma_sse(_mm_unpacklo_epi64(upper, mid), _mm_unpacklo_epi64(mid, lower), ab, cd);
+        store32(dst, _mm_cvtsi128_si32(px));
+        store32(dst + dst_stride, _mm_extract_epi32(px, 1));
+        upper = lower;
+    }
+    if (y < h)
+        store32(dst, _mm_cvtsi128_si32(chroma_sse(upper, pairs4(s + stride), ab, cd)));
+}
+
+AVX2 void avila_h264_mc_chroma_avx2(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src,
+                                    ptrdiff_t stride, int mvx, int mvy, unsigned w, unsigned h)
+{
+    if (w != 8 || (h & 1)) {
+        avila_h264_mc_chroma_sse4(dst, dst_stride, src, stride, mvx, mvy, w, h);
+        return;
+    }
+    const uint8_t *s = chroma_origin(src, stride, mvx, mvy);
+    struct chroma_weights cw = chroma_weights(mvx, mvy);
+    const __m256i ab = _mm256_set1_epi16(cw.ab), cd = _mm256_set1_epi16(cw.cd);
+    const __m256i rnd = _mm256_set1_epi16(32);
+    /* Rows y and y + 1 in the two 128-bit lanes. */
+    __m128i upper = pairs8(s);
+    for (unsigned y = 0; y < h; y += 2, dst += 2 * dst_stride) {
+        __m128i mid = pairs8(s + stride), lower = pairs8(s + 2 * stride);
+        s += 2 * stride;
+        __m256i top = _mm256_inserti128_si256(_mm256_castsi128_si256(upper), mid, 1);
+        __m256i bot = _mm256_inserti128_si256(_mm256_castsi128_si256(mid), lower, 1);
+        __m256i r = _mm256_add_epi16(_mm256_maddubs_epi16(top, ab), _mm256_maddubs_epi16(bot, cd));
+        r = _mm256_srli_epi16(_mm256_add_epi16(r, rnd), 6);
+        __m256i px = _mm256_packus_epi16(r, r);
+        _mm_storel_epi64((__m128i *)(void *)dst, _mm256_castsi256_si128(px));
+        _mm_storel_epi64((__m128i *)(void *)(dst + dst_stride), _mm256_extracti128_si256(px, 1));
+        upper = lower;
     }
 }
 

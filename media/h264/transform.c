@@ -1,9 +1,14 @@
 /*
  * media/h264/transform.c - H.264 4x4 transform, quantisation and scaling
  * (ITU-T H.264 (08/2021) 8.5.6, 8.5.8-8.5.12); the contract is in
- * media/h264/transform.h. Portable C; pure.
+ * media/h264/transform.h. Portable C, and the run-time choice between it and
+ * the x86 variants of the four 4x4 kernels (media/h264/transform_x86.c),
+ * made once per process. Pure.
  */
 #include "media/h264/transform.h"
+
+#include "core/cpu.h"
+#include "media/h264/transform_int.h"
 
 /* Table 8-13, zig-zag column: scan index -> raster index v*4 + u. */
 const uint8_t avila_h264_zigzag4x4[16] = {0, 1, 4, 8, 5, 2, 3, 6, 9, 12, 13, 10, 7, 11, 14, 15};
@@ -21,7 +26,7 @@ static const uint8_t qpc_high[22] = {29, 30, 31, 32, 32, 33, 34, 34, 35, 35, 36,
     {                                                                                              \
         a, c, a, c, c, b, c, b, a, c, a, c, c, b, c, b                                             \
     }
-static const uint8_t norm_adjust[6][16] = {
+const uint8_t avila_h264_norm_adjust[6][16] = {
     NA_ROW(10, 16, 13), NA_ROW(11, 18, 14), NA_ROW(13, 20, 16),
     NA_ROW(14, 23, 18), NA_ROW(16, 25, 20), NA_ROW(18, 29, 23),
 };
@@ -33,7 +38,7 @@ static const uint8_t norm_adjust[6][16] = {
  * transform's), so that dequantising a level (c * MF) >> (15 + qp/6) gives
  * c * 64 / (squared norm) back, which the >> 6 of 8.5.12.2 expects.
  */
-static const uint16_t quant_mf[6][16] = {
+const uint16_t avila_h264_quant_mf[6][16] = {
     NA_ROW(13107, 5243, 8066), NA_ROW(11916, 4660, 7490), NA_ROW(10082, 4194, 6554),
     NA_ROW(9362, 3647, 5825),  NA_ROW(8192, 3355, 5243),  NA_ROW(7282, 2893, 4559),
 };
@@ -58,8 +63,8 @@ int avila_h264_chroma_qp(int qp, int chroma_qp_index_offset)
     return qpi < 30 ? qpi : qpc_high[qpi - 30];
 }
 
-void avila_h264_fdct4x4(int16_t c[16], const uint8_t *src, ptrdiff_t src_stride,
-                        const uint8_t *pred, ptrdiff_t pred_stride)
+static void fdct4x4_portable(int16_t c[16], const uint8_t *src, ptrdiff_t src_stride,
+                             const uint8_t *pred, ptrdiff_t pred_stride)
 {
     int32_t t[16];
     /* Rows: horizontal 1-D transform of each residual row. */
@@ -84,7 +89,7 @@ void avila_h264_fdct4x4(int16_t c[16], const uint8_t *src, ptrdiff_t src_stride,
     }
 }
 
-void avila_h264_idct4x4_add(uint8_t *dst, ptrdiff_t stride, int16_t c[16])
+static void idct4x4_add_portable(uint8_t *dst, ptrdiff_t stride, int16_t c[16])
 {
     int32_t f[16];
     /* 8.5.12.2: each (horizontal) row first, equations 8-338..8-345. */
@@ -114,21 +119,6 @@ void avila_h264_idct4x4_add(uint8_t *dst, ptrdiff_t stride, int16_t c[16])
         c[k] = (int16_t)clamp_i16(f[k]);
 }
 
-/*
- * The rounding offset of the dead-zone quantiser at qp for a step of
- * 2^shift: a third of a step for intra blocks, and for inter blocks too
- * below QP 36, a quarter from there; not the customary sixth. A sixth zeroes
- * more, and an inter block quantised to nothing is skipped and keeps its
- * error in every later picture: on the 1080p clips of
- * tools/bench/h264_avila.sh (60 pictures, fastest preset) a third gave
- * 0.4 dB (camera) to 1.7 dB (screen) more than a sixth at QP 26 for at most
- * 10% more bits; at QP 42 the camera clip did 0.3 dB better with a quarter.
- */
-static inline int32_t rounding(int shift, int qp, bool intra)
-{
-    return ((int32_t)1 << shift) / (intra || qp < 36 ? 3 : 4);
-}
-
 /* One dead-zone quantisation: sign(x) * min(LEVEL_MAX, (|x| * mf + f) >> shift). */
 static inline int32_t quant1(int32_t x, int32_t mf, int32_t f, int shift)
 {
@@ -139,11 +129,11 @@ static inline int32_t quant1(int32_t x, int32_t mf, int32_t f, int shift)
     return x < 0 ? -l : l;
 }
 
-int avila_h264_quant4x4(int16_t c[16], int qp, bool intra, int first)
+static int quant4x4_portable(int16_t c[16], int qp, bool intra, int first)
 {
-    const uint16_t *mf = quant_mf[qp % 6];
+    const uint16_t *mf = avila_h264_quant_mf[qp % 6];
     int shift = 15 + qp / 6;
-    int32_t f = rounding(shift, qp, intra);
+    int32_t f = avila_h264_quant_rounding(shift, qp, intra);
     int nz = 0;
     for (int k = first; k < 16; k++) {
         int32_t l = quant1(c[k], mf[k], f, shift);
@@ -153,9 +143,9 @@ int avila_h264_quant4x4(int16_t c[16], int qp, bool intra, int first)
     return nz;
 }
 
-void avila_h264_dequant4x4(int16_t c[16], int qp, int first)
+static void dequant4x4_portable(int16_t c[16], int qp, int first)
 {
-    const uint8_t *v = norm_adjust[qp % 6];
+    const uint8_t *v = avila_h264_norm_adjust[qp % 6];
     int q6 = qp / 6;
     /* 8.5.12.1 with LevelScale4x4 = 16 * v: for qp >= 24 the result is
      * (c * 16v) << (q6 - 4); below, (c * 16v + 2^(3 - q6)) >> (4 - q6). Both
@@ -163,6 +153,59 @@ void avila_h264_dequant4x4(int16_t c[16], int qp, int first)
      * the rounding term is below that divisor. */
     for (int k = first; k < 16; k++)
         c[k] = (int16_t)clamp_i16((int32_t)(c[k] * v[k]) * (1 << q6));
+}
+
+const avila_h264_transform_ops avila_h264_transform_portable = {
+    .fdct4x4 = fdct4x4_portable,
+    .idct4x4_add = idct4x4_add_portable,
+    .quant4x4 = quant4x4_portable,
+    .dequant4x4 = dequant4x4_portable,
+};
+
+/* The chosen variant, NULL until the first call of avila_h264_transform_best. */
+static const avila_h264_transform_ops *chosen;
+
+static const avila_h264_transform_ops *choose(void)
+{
+    const avila_h264_transform_ops *ops = &avila_h264_transform_portable;
+#if AVILA_X86_64
+    uint32_t f = avila_cpu_features();
+    /* The AVX2 set includes SSE4 functions. */
+    if ((f & (AVILA_CPU_AVX2 | AVILA_CPU_SSE42)) == (AVILA_CPU_AVX2 | AVILA_CPU_SSE42))
+        ops = &avila_h264_transform_avx2;
+    else if (f & AVILA_CPU_SSE42)
+        ops = &avila_h264_transform_sse4;
+#endif
+    /* Racing threads store the same pointer. */
+    __atomic_store_n(&chosen, ops, __ATOMIC_RELAXED);
+    return ops;
+}
+
+const avila_h264_transform_ops *avila_h264_transform_best(void)
+{
+    const avila_h264_transform_ops *ops = __atomic_load_n(&chosen, __ATOMIC_RELAXED);
+    return AVILA_LIKELY(ops != NULL) ? ops : choose();
+}
+
+void avila_h264_fdct4x4(int16_t c[16], const uint8_t *src, ptrdiff_t src_stride,
+                        const uint8_t *pred, ptrdiff_t pred_stride)
+{
+    avila_h264_transform_best()->fdct4x4(c, src, src_stride, pred, pred_stride);
+}
+
+void avila_h264_idct4x4_add(uint8_t *dst, ptrdiff_t stride, int16_t c[16])
+{
+    avila_h264_transform_best()->idct4x4_add(dst, stride, c);
+}
+
+int avila_h264_quant4x4(int16_t c[16], int qp, bool intra, int first)
+{
+    return avila_h264_transform_best()->quant4x4(c, qp, intra, first);
+}
+
+void avila_h264_dequant4x4(int16_t c[16], int qp, int first)
+{
+    avila_h264_transform_best()->dequant4x4(c, qp, first);
 }
 
 /* The 4x4 Hadamard of 8.5.10 (rows of the matrix in frequency order), in
@@ -203,9 +246,9 @@ void avila_h264_luma_dc_forward(int16_t dc[16])
 /* Quantises n DC coefficients in place, one step coarser than AC (the DC transforms' gain). */
 static int quant_dc(int16_t *dc, int n, int qp, bool intra)
 {
-    int32_t mf = quant_mf[qp % 6][0];
+    int32_t mf = avila_h264_quant_mf[qp % 6][0];
     int shift = 16 + qp / 6;
-    int32_t f = rounding(shift, qp, intra);
+    int32_t f = avila_h264_quant_rounding(shift, qp, intra);
     int nz = 0;
     for (int k = 0; k < n; k++) {
         int32_t l = quant1(dc[k], mf, f, shift);
@@ -226,7 +269,7 @@ void avila_h264_luma_dc_dequant(int16_t dc[16], int qp)
     for (int k = 0; k < 16; k++)
         m[k] = dc[k];
     hadamard4x4(m);
-    int32_t ls = 16 * norm_adjust[qp % 6][0];
+    int32_t ls = 16 * avila_h264_norm_adjust[qp % 6][0];
     int q6 = qp / 6;
     for (int k = 0; k < 16; k++) {
         int32_t x;
@@ -260,29 +303,29 @@ static int zero_bound(int32_t weight, int32_t f, int shift)
 
 int avila_h264_zero_sad4x4(int qp, bool intra)
 {
-    const uint16_t *mf = quant_mf[qp % 6];
+    const uint16_t *mf = avila_h264_quant_mf[qp % 6];
     int shift = 15 + qp / 6;
     int32_t worst = 0;
     for (int k = 0; k < 16; k++) {
         int32_t w = (int32_t)mf[k] * ((k & 1) ? 2 : 1) * ((k & 4) ? 2 : 1);
         worst = w > worst ? w : worst;
     }
-    int32_t f = rounding(shift, qp, intra);
+    int32_t f = avila_h264_quant_rounding(shift, qp, intra);
     return zero_bound(worst, f, shift);
 }
 
 int avila_h264_zero_sad_chroma_dc(int qpc, bool intra)
 {
     int shift = 16 + qpc / 6;
-    int32_t f = rounding(shift, qpc, intra);
-    return zero_bound(quant_mf[qpc % 6][0], f, shift);
+    int32_t f = avila_h264_quant_rounding(shift, qpc, intra);
+    return zero_bound(avila_h264_quant_mf[qpc % 6][0], f, shift);
 }
 
 void avila_h264_chroma_dc_dequant(int16_t dc[4], int qpc)
 {
     int32_t a = dc[0] + dc[1], b = dc[2] + dc[3], d = dc[0] - dc[1], e = dc[2] - dc[3];
     int32_t f[4] = {a + b, d + e, a - b, d - e};
-    int32_t ls = 16 * norm_adjust[qpc % 6][0];
+    int32_t ls = 16 * avila_h264_norm_adjust[qpc % 6][0];
     int q6 = qpc / 6;
     for (int k = 0; k < 4; k++)
         dc[k] = (int16_t)clamp_i16(((f[k] * ls) * (1 << q6)) >> 5);

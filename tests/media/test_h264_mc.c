@@ -442,12 +442,87 @@ static void chroma_block(void **state)
     free(pic);
 }
 
+/* ------------------------------------------------------------- chroma variants */
+
+typedef void chroma_fn(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t stride,
+                       int mvx, int mvy, unsigned w, unsigned h);
+
+struct chroma_variant {
+    const char *name;
+    chroma_fn *fn;
+    uint32_t cpu; /* needed to run it */
+};
+
+static const struct chroma_variant chroma_variants[] = {
+    {"dispatched", avila_h264_mc_chroma, 0},
+    {"portable", avila_h264_mc_chroma_portable, 0},
+#if AVILA_X86_64
+    {"sse4", avila_h264_mc_chroma_sse4, AVILA_CPU_SSE42},
+    {"avx2", avila_h264_mc_chroma_avx2, AVILA_CPU_AVX2 | AVILA_CPU_SSE42},
+#endif
+};
+
+/*
+ * Every variant against 8-270 computed here, for every fraction and block
+ * size 1..8 x 1..9, on random, constant 0 / 255 and 0-255 checkerboard
+ * sources. The source is exactly the (w + 1) x (h + 1) samples the block
+ * needs, at the end of a guarded buffer with a stride of w + 1, so reading
+ * past the last one crashes; the destination has a sentinel border that
+ * must stay untouched.
+ */
+static void chroma_variants_agree(void **state)
+{
+    (void)state;
+    uint64_t rng = 77;
+    for (size_t vi = 0; vi < AVILA_ARRAY_LEN(chroma_variants); vi++) {
+        const struct chroma_variant *cv = &chroma_variants[vi];
+        if ((avila_cpu_detected() & cv->cpu) != cv->cpu)
+            continue;
+        for (unsigned w = 1; w <= 8; w++)
+            for (unsigned h = 1; h <= 9; h++) {
+                size_t n = (size_t)(w + 1) * (h + 1);
+                uint8_t *src = unit_guarded_alloc(n);
+                for (int kind = 0; kind < 4; kind++) {
+                    for (size_t i = 0; i < n; i++)
+                        src[i] = kind == 0   ? (uint8_t)unit_rand(&rng)
+                                 : kind == 1 ? 0
+                                 : kind == 2 ? 255
+                                             : (uint8_t)(((i % (w + 1)) + i / (w + 1)) & 1) * 255;
+                    struct pic p = {src, (int)w + 1, (int)h + 1};
+                    for (int frac = 0; frac < 64; frac++) {
+                        int xf = frac & 7, yf = frac >> 3;
+                        /* mv = 8 * integer + fraction; integer parts of -1 and +1 too. */
+                        int ix = (frac % 3) - 1, iy = (frac / 3 % 3) - 1;
+                        const uint8_t *origin = src - iy * (ptrdiff_t)(w + 1) - ix;
+                        uint8_t dst[12 * 12];
+                        memset(dst, 0xA5, sizeof dst);
+                        cv->fn(dst + 12 + 1, 12, origin, (ptrdiff_t)w + 1, 8 * ix + xf, 8 * iy + yf,
+                               w, h);
+                        for (unsigned y = 0; y < 12; y++)
+                            for (unsigned x = 0; x < 12; x++) {
+                                bool in = x >= 1 && x <= w && y >= 1 && y <= h;
+                                int want =
+                                    in ? ref_chroma(&p, (int)x - 1, (int)y - 1, xf, yf) : 0xA5;
+                                if (dst[y * 12 + x] != want)
+                                    fail_msg("%s %ux%u kind %d frac (%d, %d) at (%u, %u): %d != %d",
+                                             cv->name, w, h, kind, xf, yf, x, y, dst[y * 12 + x],
+                                             want);
+                            }
+                    }
+                }
+                unit_guarded_free(src, n);
+            }
+    }
+}
+
 int main(void)
 {
+    avila_cpu_init(); /* AVILA_CPU=portable covers the portable code */
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(pad_replicates_edges), cmocka_unit_test(hpel_planes),
-        cmocka_unit_test(luma_all_fractions),   cmocka_unit_test(luma_at_bounds),
-        cmocka_unit_test(bounds_limits),        cmocka_unit_test(chroma_block),
+        cmocka_unit_test(pad_replicates_edges),  cmocka_unit_test(hpel_planes),
+        cmocka_unit_test(luma_all_fractions),    cmocka_unit_test(luma_at_bounds),
+        cmocka_unit_test(bounds_limits),         cmocka_unit_test(chroma_block),
+        cmocka_unit_test(chroma_variants_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cpu.h"
 #include "media/h264/transform.h"
 
 /* 8-315..8-317: the v matrix, rows m = 0..5, columns v0 v1 v2. */
@@ -600,6 +601,7 @@ static void zero_sad_bounds(void **state)
 
 int main(void)
 {
+    avila_cpu_init(); /* AVILA_CPU=portable covers the portable code */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(zigzag_follows_figure_8_8),
         cmocka_unit_test(chroma_qp_follows_table_8_15),

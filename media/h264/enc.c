@@ -116,10 +116,15 @@ static void plan(const avila_h264_encoder *e, struct layout *l)
     l->src_y = w * h;
     l->src_c = w * h / 4;
     size_t picture = 4 * (l->y_plane + 64) + 2 * (l->c_plane + 64);
-    /* Then the source planes, changed, rec, rec_ref, dbk, rbsp and jobs, each rounded up to 64. */
+    size_t sig = h * e->scroll_bands * sizeof(uint32_t);
+    size_t scroll = 2 * sig + e->scroll_hash_size * (sizeof(uint32_t) + sizeof(int32_t)) +
+                    (2 * AVILA_H264I_SCROLL_MAX + 1) * sizeof(unsigned) +
+                    e->scroll_bands * sizeof(int16_t);
+    /* Then the source planes, changed, rec, rec_ref, dbk, rbsp, jobs and the six scrolling
+     * arrays, each rounded up to 64. */
     l->total = 2 * picture + l->src_y + 2 * l->src_c + mbs + 2 * mbs * sizeof(struct mb_record) +
                mbs * sizeof(avila_h264_mb_deblock) + e->slices * e->rbsp_cap +
-               e->slices * sizeof(struct slice_ctx) + (size_t)9 * 64;
+               e->slices * sizeof(struct slice_ctx) + scroll + (size_t)15 * 64;
 }
 
 static void setup_picture(struct enc_picture *p, uint8_t **mem, const struct layout *l)
@@ -169,6 +174,10 @@ int avila_h264_encoder_create(avila_h264_encoder **out, const struct avila_h264_
         e->slices = e->mb_h;
     size_t rows = (e->mb_h + e->slices - 1) / e->slices;
     e->rbsp_cap = rows * e->mb_w * MB_MAX_BYTES + MB_ATTEMPT_BYTES + HEADER_BYTES;
+    e->scroll_bands = (e->mb_w + SCROLL_BAND - 1) / SCROLL_BAND;
+    e->scroll_hash_size = 64;
+    while (e->scroll_hash_size < 2 * e->mb_h * 16)
+        e->scroll_hash_size *= 2;
     e->px = avila_h264_pixel_ops_best();
     apply_preset(e);
     init_tables(e);
@@ -197,6 +206,13 @@ int avila_h264_encoder_create(avila_h264_encoder **out, const struct avila_h264_
     e->dbk = carve(&mem, e->mbs * sizeof(avila_h264_mb_deblock));
     e->rbsp = carve(&mem, e->slices * e->rbsp_cap);
     e->jobs = carve(&mem, e->slices * sizeof(struct slice_ctx));
+    size_t sig = (size_t)e->mb_h * 16 * e->scroll_bands * sizeof(uint32_t);
+    e->scroll_sig = carve(&mem, sig);
+    e->scroll_prev = carve(&mem, sig);
+    e->scroll_keys = carve(&mem, e->scroll_hash_size * sizeof(uint32_t));
+    e->scroll_rows = carve(&mem, e->scroll_hash_size * sizeof(int32_t));
+    e->scroll_votes = carve(&mem, (2 * AVILA_H264I_SCROLL_MAX + 1) * sizeof(unsigned));
+    e->scroll_dy = carve(&mem, e->scroll_bands * sizeof(int16_t));
     *out = e;
     return 0;
 }
@@ -495,6 +511,7 @@ int avila_h264_encode(avila_h264_encoder *e, const struct avila_h264_picture *pi
         memset(e->changed, 1, e->mbs);
         e->frame_num = 0;
     }
+    avila_h264i_scroll_detect(e, e->have_ref);
     plan_refresh(e, idr);
     struct avila_h264_ratectl saved = e->rc;
     int qp = choose_qp(e, idr);
@@ -527,6 +544,9 @@ int avila_h264_encode(avila_h264_encoder *e, const struct avila_h264_picture *pi
     st->bytes = pos;
     /* The picture becomes the reference; frame_num counts reference pictures (7.4.3). */
     e->cur ^= 1;
+    uint32_t *sig = e->scroll_sig;
+    e->scroll_sig = e->scroll_prev;
+    e->scroll_prev = sig;
     struct mb_record *records = e->rec;
     e->rec = e->rec_ref;
     e->rec_ref = records;

@@ -92,10 +92,30 @@ struct avila_h264_encoder {
      * sweep, predict only from the refreshed part of the reference. */
     unsigned refresh_c0, refresh_c1;
     bool refresh_start; /* the picture starts a sweep */
-    int lambda[52];     /* SAD-domain Lagrange multipliers per QP */
+    /* Scrolling detection: row signatures of this and the last source picture (rows x bands),
+     * each band's shift, and the work areas of the vote. */
+    unsigned scroll_bands, scroll_hash_size;
+    uint32_t *scroll_sig, *scroll_prev, *scroll_keys;
+    int32_t *scroll_rows;
+    unsigned *scroll_votes;
+    int16_t *scroll_dy;
+    int lambda[52]; /* SAD-domain Lagrange multipliers per QP */
     /* Per QP, inter: the 4x4 SAD and the 8x8 chroma SAD within which every level is zero. */
     int zero_sad[52], zero_sad_dc[52];
 };
+
+/* Scrolling detection (enc_scroll.c): column bands of SCROLL_BAND macroblocks, shifts of up
+ * to AVILA_H264I_SCROLL_MAX rows. */
+#define SCROLL_BAND            8
+#define AVILA_H264I_SCROLL_MAX 128
+
+/*
+ * Signs the rows of the source picture by band (into scroll_sig) and, when
+ * have_prev, sets scroll_dy[] to each band's vertical shift from the last
+ * picture (0: none found). The encoder swaps scroll_sig and scroll_prev
+ * once the picture is coded.
+ */
+void avila_h264i_scroll_detect(avila_h264_encoder *e, bool have_prev);
 
 /* The state of one slice being coded. */
 struct slice_ctx {

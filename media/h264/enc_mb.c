@@ -614,6 +614,9 @@ static int search_block(struct mb_ctx *m, unsigned x0, unsigned y0, unsigned w, 
     const struct mb_record *col = &e->rec_ref[m->addr];
     if (is_inter(col))
         cands[n][0] = col->mv[0][0], cands[n++][1] = col->mv[0][1];
+    /* Scrolling found in this column band (enc_scroll.c). */
+    if (e->scroll_dy[m->x / SCROLL_BAND])
+        cands[n][0] = 0, cands[n++][1] = (int16_t)(4 * e->scroll_dy[m->x / SCROLL_BAND]);
     avila_h264_me_query q = {
         .src = m->src_y + (ptrdiff_t)y0 * m->ss + x0,
         .src_stride = m->ss,

@@ -498,6 +498,46 @@ static void threads_equal_slices(void **state)
     assert_int_equal(avila_h264_encoder_create(&e, &b, avila_allocator_libc()), AVILA_EINVAL);
 }
 
+/*
+ * Scrolling far beyond the motion search range: text-like rows move up by
+ * 40 lines, and the P picture codes only the new rows instead of the page.
+ */
+static void scrolling_is_found(void **state)
+{
+    (void)state;
+    enum { W = 128, H = 128, SHIFT = 40 };
+    static uint8_t page[(H + SHIFT) * W];
+    uint32_t seed = 7;
+    for (unsigned i = 0; i < sizeof page; i++) {
+        seed = seed * 1103515245u + 12345u;
+        page[i] = (seed >> 20) & 1 ? 16 : 235; /* black "glyph" samples on white */
+    }
+    static uint8_t chroma[W * H / 4];
+    memset(chroma, 128, sizeof chroma);
+    struct avila_h264_config c;
+    avila_h264_config_default(&c, W, H);
+    avila_h264_encoder *e = make(&c);
+    size_t cap = avila_h264_max_frame_bytes(e);
+    uint8_t *buf = malloc(cap);
+    int sizes[2];
+    for (unsigned t = 0; t < 2; t++) {
+        struct avila_h264_picture p = {
+            .layout = AVILA_H264_I420,
+            .plane = {page + (size_t)t * SHIFT * W, chroma, chroma},
+            .stride = {W, W / 2, W / 2},
+        };
+        struct avila_h264_frame_stats st;
+        sizes[t] = avila_h264_encode(e, &p, buf, cap, &st);
+        assert_true(sizes[t] > 0);
+        if (t == 1) /* the 5 bottom rows of 16 x 16 blocks minus 40 new lines: 3 rows stay */
+            assert_true(st.mb_skip + st.mb_p >= 3 * (W / 16) - 2);
+    }
+    /* A third of the page is new; the rest comes from the reference. */
+    assert_true(sizes[1] < sizes[0] * 2 / 3);
+    free(buf);
+    avila_h264_encoder_destroy(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -507,6 +547,7 @@ int main(void)
         cmocka_unit_test(changed_rectangles),   cmocka_unit_test(nv12_equals_i420),
         cmocka_unit_test(quality_follows_qp),   cmocka_unit_test(rate_control_respects_the_vbv),
         cmocka_unit_test(intra_refresh_sweeps), cmocka_unit_test(threads_equal_slices),
+        cmocka_unit_test(scrolling_is_found),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,9 @@
 /* The share of the buffer a picture is planned to take at most, keeping room for model error. */
 #define PLAN_SHARE 0.85
 
+/* How far CBR lowers the QP from one picture to the next at most. */
+#define CBR_MAX_DROP 2
+
 /* How far CBR moves the target towards a half-full buffer per picture. */
 #define CBR_PULL 0.25
 
@@ -75,7 +78,9 @@ int avila_h264_ratectl_qp(const struct avila_h264_ratectl *rc, bool idr, double 
         target = cap;
     if (target < rc->rate / 8)
         target = rc->rate / 8;
-    return qp_for(m, target);
+    int qp = qp_for(m, target);
+    /* Falling fast after cheap pictures would spend the buffer on the next busy one. */
+    return qp < rc->last_qp - CBR_MAX_DROP ? rc->last_qp - CBR_MAX_DROP : qp;
 }
 
 bool avila_h264_ratectl_commit(struct avila_h264_ratectl *rc, bool idr, int qp, size_t bits)

@@ -648,6 +648,9 @@ static int search_block(struct mb_ctx *m, unsigned x0, unsigned y0, unsigned w, 
  * The partitions of P_L0_L0_16x8 (part 1) and P_L0_L0_8x16 (part 2): offset
  * and size in samples, and their shape for motion vector prediction.
  */
+/* A search cost this high means no vector within the bounds was found. */
+#define NO_VECTOR (1 << 29)
+
 /* Below this cost (in lambdas) of the 16x16 search, partitions are not tried. */
 #define PARTS_MIN_COST 32
 
@@ -676,7 +679,10 @@ static int search_parts(struct mb_ctx *m, unsigned part, const int16_t start[2],
         predict_part(m, sh->x[i] / 4, sh->y[i] / 4, sh->w / 4, sh->kind[i], decided,
                      (const int16_t(*)[2])mvs, mvp[i]);
         int16_t mv[2];
-        cost += search_block(m, sh->x[i], sh->y[i], sh->w, sh->h, mvp[i], start, mv);
+        int c = search_block(m, sh->x[i], sh->y[i], sh->w, sh->h, mvp[i], start, mv);
+        if (c >= NO_VECTOR)
+            return NO_VECTOR;
+        cost += c;
         for (unsigned q = 0; q < 4; q++)
             if (sh->quadrants[i] >> q & 1) {
                 mvs[q][0] = mv[0];
@@ -747,7 +753,10 @@ static void code_p(struct mb_ctx *m)
     for (unsigned p = 1; parts && p <= 2; p++) {
         int16_t mvs[4][2], mvp[2][2];
         /* mb_type takes 3 bits instead of 1, and a second mvd follows. */
-        int cost = search_parts(m, p, mv, mvs, mvp) + 2 * m->e->lambda[m->qp];
+        int cost = search_parts(m, p, mv, mvs, mvp);
+        if (cost >= NO_VECTOR)
+            continue;
+        cost += 2 * m->e->lambda[m->qp];
         if (cost < inter) {
             inter = cost;
             part = p;

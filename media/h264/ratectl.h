@@ -45,9 +45,9 @@ int avila_h264_ratectl_init(struct avila_h264_ratectl *rc, bool cbr, unsigned bi
  * estimate of its bits at QP 0 used before the model has seen a picture of
  * that kind (0: none; then the last QP). CBR: the QP expected to spend one
  * picture's share of the bitrate, steered towards a half-full buffer (an
- * IDR picture may take four shares), at most 2 below the last QP. VBR: the lowest QP expected to fit
- * the buffer; the encoder uses its own QP when that is higher. Does not
- * change the state.
+ * IDR picture may take four shares), at most 2 below the last QP. VBR:
+ * the lowest QP expected to fit the buffer; the encoder uses its own QP
+ * when that is higher. Does not change the state.
  */
 int avila_h264_ratectl_qp(const struct avila_h264_ratectl *rc, bool idr, double bits_guess);
 

@@ -409,7 +409,6 @@ static int code_picture(avila_h264_encoder *e, bool idr, int qp, uint8_t *out, s
         struct slice_ctx *s = &e->jobs[i];
         *s = (struct slice_ctx){
             .e = e,
-            .slice = i,
             .first_mb = row0 * e->mb_w,
             .end_mb = row1 * e->mb_w,
             .p = !idr,

@@ -121,7 +121,6 @@ void avila_h264i_scroll_detect(avila_h264_encoder *e, bool have_prev);
 struct slice_ctx {
     avila_h264_encoder *e;
     avila_h264_bits bits;
-    unsigned slice;            /* index in the picture */
     unsigned first_mb, end_mb; /* [first_mb, end_mb): its macroblocks, whole rows */
     bool p;                    /* a P slice */
     int qp;

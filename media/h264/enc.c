@@ -461,7 +461,19 @@ static int choose_qp(const avila_h264_encoder *e, bool idr)
     return e->cfg.rc == AVILA_H264_RC_CBR || rc > qp ? rc : qp;
 }
 
-/* Deblocks, pads and interpolates the picture just coded, so it can be the next reference. */
+/* Band `band` of the half-sample planes of the picture just coded, of e->cfg.threads bands. */
+static void hpel_job(void *arg, unsigned band)
+{
+    avila_h264_encoder *e = arg;
+    struct enc_picture *p = &e->pic[e->cur];
+    avila_h264_mc_hpel_band(p->hpel[0], p->hpel[1], p->hpel[2], p->y, p->y_stride, e->mb_w * 16,
+                            e->mb_h * 16, AVILA_H264_PAD_LUMA, band, e->cfg.threads);
+}
+
+/*
+ * Deblocks, pads and interpolates the picture just coded, so it can be the
+ * next reference; the interpolation in bands on the slice threads.
+ */
 static void finish_picture(avila_h264_encoder *e)
 {
     struct enc_picture *p = &e->pic[e->cur];
@@ -478,8 +490,11 @@ static void finish_picture(avila_h264_encoder *e)
     avila_h264_pad_plane(p->y, p->y_stride, w, h, AVILA_H264_PAD_LUMA);
     avila_h264_pad_plane(p->u, p->c_stride, w / 2, h / 2, AVILA_H264_PAD_CHROMA);
     avila_h264_pad_plane(p->v, p->c_stride, w / 2, h / 2, AVILA_H264_PAD_CHROMA);
-    avila_h264_mc_hpel(p->hpel[0], p->hpel[1], p->hpel[2], p->y, p->y_stride, w, h,
-                       AVILA_H264_PAD_LUMA);
+    if (e->cfg.parallel && e->cfg.threads > 1)
+        e->cfg.parallel->run(e->cfg.parallel->ctx, hpel_job, e, e->cfg.threads);
+    else
+        avila_h264_mc_hpel(p->hpel[0], p->hpel[1], p->hpel[2], p->y, p->y_stride, w, h,
+                           AVILA_H264_PAD_LUMA);
 }
 
 static void measure(const avila_h264_encoder *e, struct avila_h264_frame_stats *st)

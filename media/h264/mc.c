@@ -23,10 +23,10 @@ void avila_h264_pad_plane(uint8_t *p, ptrdiff_t stride, unsigned w, unsigned h, 
 }
 
 void avila_h264_mc_hpel_portable(uint8_t *h, uint8_t *v, uint8_t *c, const uint8_t *full,
-                                 ptrdiff_t stride, unsigned w, unsigned height, unsigned pad)
+                                 ptrdiff_t stride, unsigned w, int y0, int y1, unsigned pad)
 {
     const int e = (int)pad - 3; /* written border */
-    const int x0 = -e, x1 = (int)w + e, y0 = -e, y1 = (int)height + e;
+    const int x0 = -e, x1 = (int)w + e;
     /* h1 of 8.4.2.2.1 (vertical, unrounded) for columns x - 2 .. x + 3 of a chunk. */
     int16_t tmp[AVILA_H264_HPEL_CHUNK + 5];
     for (int y = y0; y < y1; y++) {
@@ -50,16 +50,26 @@ void avila_h264_mc_hpel_portable(uint8_t *h, uint8_t *v, uint8_t *c, const uint8
     }
 }
 
-void avila_h264_mc_hpel(uint8_t *h, uint8_t *v, uint8_t *c, const uint8_t *full, ptrdiff_t stride,
-                        unsigned w, unsigned height, unsigned pad)
+void avila_h264_mc_hpel_band(uint8_t *h, uint8_t *v, uint8_t *c, const uint8_t *full,
+                             ptrdiff_t stride, unsigned w, unsigned height, unsigned pad,
+                             unsigned band, unsigned bands)
 {
+    const int e = (int)pad - 3, rows = (int)height + 2 * e;
+    int y0 = -e + (int)((int64_t)rows * band / bands),
+        y1 = -e + (int)((int64_t)rows * (band + 1) / bands);
 #if AVILA_X86_64
     if (avila_cpu_features() & AVILA_CPU_AVX2) {
-        avila_h264_mc_hpel_avx2(h, v, c, full, stride, w, height, pad);
+        avila_h264_mc_hpel_avx2(h, v, c, full, stride, w, y0, y1, pad);
         return;
     }
 #endif
-    avila_h264_mc_hpel_portable(h, v, c, full, stride, w, height, pad);
+    avila_h264_mc_hpel_portable(h, v, c, full, stride, w, y0, y1, pad);
+}
+
+void avila_h264_mc_hpel(uint8_t *h, uint8_t *v, uint8_t *c, const uint8_t *full, ptrdiff_t stride,
+                        unsigned w, unsigned height, unsigned pad)
+{
+    avila_h264_mc_hpel_band(h, v, c, full, stride, w, height, pad, 0, 1);
 }
 
 /* (p + q + 1) >> 1 over a W x h block; W a constant, so the compiler can vectorise. */
@@ -82,11 +92,19 @@ static void avg2(uint8_t *dst, ptrdiff_t ds, const uint8_t *p, const uint8_t *q,
         avg2_w(dst, ds, p, q, s, w, h);
 }
 
+/* Copies rows of w = 4, 8 or 16 samples: constant-size copies, which compile to plain
+ * loads and stores instead of a library call per row. */
 static void copy_block(uint8_t *dst, ptrdiff_t ds, const uint8_t *p, ptrdiff_t s, unsigned w,
                        unsigned h)
 {
-    for (unsigned y = 0; y < h; y++, dst += ds, p += s)
-        memcpy(dst, p, w);
+    for (unsigned y = 0; y < h; y++, dst += ds, p += s) {
+        if (w == 16)
+            memcpy(dst, p, 16);
+        else if (w == 8)
+            memcpy(dst, p, 8);
+        else
+            memcpy(dst, p, w);
+    }
 }
 
 /*

@@ -45,6 +45,16 @@ void avila_h264_mc_hpel(uint8_t *h, uint8_t *v, uint8_t *c, const uint8_t *full,
                         unsigned w, unsigned height, unsigned pad);
 
 /*
+ * avila_h264_mc_hpel for band `band` (0 .. bands - 1) of the rows it
+ * writes, cut in bands of near-equal height: each row depends only on full,
+ * so bands may run on different threads at once, and all of them together
+ * write what one avila_h264_mc_hpel call does.
+ */
+void avila_h264_mc_hpel_band(uint8_t *h, uint8_t *v, uint8_t *c, const uint8_t *full,
+                             ptrdiff_t stride, unsigned w, unsigned height, unsigned pad,
+                             unsigned band, unsigned bands);
+
+/*
  * Luma prediction of a w x h block (w, h in {4, 8, 16}) at quarter-sample mv
  * (mvx, mvy), relative to the block: planes[0..3] = full, h, v, c (as made by
  * avila_h264_mc_hpel), each pointing at the block's co-located sample (x, y)

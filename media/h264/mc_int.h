@@ -29,8 +29,9 @@ static inline int avila_h264_tap6_i16(const int16_t *p)
     return p[-2] + p[3] - 5 * (p[-1] + p[2]) + 20 * (p[0] + p[1]);
 }
 
+/* avila_h264_mc_hpel for the written rows [y0, y1) (from -(pad - 3) to height + pad - 3). */
 void avila_h264_mc_hpel_portable(uint8_t *h, uint8_t *v, uint8_t *c, const uint8_t *full,
-                                 ptrdiff_t stride, unsigned w, unsigned height, unsigned pad);
+                                 ptrdiff_t stride, unsigned w, int y0, int y1, unsigned pad);
 
 void avila_h264_mc_chroma_portable(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src,
                                    ptrdiff_t stride, int mvx, int mvy, unsigned w, unsigned h);
@@ -38,7 +39,7 @@ void avila_h264_mc_chroma_portable(uint8_t *dst, ptrdiff_t dst_stride, const uin
 #if AVILA_X86_64
 /* Needs AVILA_CPU_AVX2. */
 void avila_h264_mc_hpel_avx2(uint8_t *h, uint8_t *v, uint8_t *c, const uint8_t *full,
-                             ptrdiff_t stride, unsigned w, unsigned height, unsigned pad);
+                             ptrdiff_t stride, unsigned w, int y0, int y1, unsigned pad);
 
 /*
  * Need AVILA_CPU_SSE42, and AVILA_CPU_AVX2 with AVILA_CPU_SSE42. Vector

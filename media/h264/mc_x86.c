@@ -76,10 +76,10 @@ static inline AVX2 void store_centre16(uint8_t *dst, const int16_t *t)
 }
 
 AVX2 void avila_h264_mc_hpel_avx2(uint8_t *h, uint8_t *v, uint8_t *c, const uint8_t *full,
-                                  ptrdiff_t stride, unsigned w, unsigned height, unsigned pad)
+                                  ptrdiff_t stride, unsigned w, int y0, int y1, unsigned pad)
 {
     const int e = (int)pad - 3;
-    const int x0 = -e, x1 = (int)w + e, y0 = -e, y1 = (int)height + e;
+    const int x0 = -e, x1 = (int)w + e;
     /* h1 for columns xs - 2 .. xs + n + 2 of a chunk (t = tmp + 2 is column xs). */
     int16_t tmp[AVILA_H264_HPEL_CHUNK + 5];
     for (int y = y0; y < y1; y++) {

@@ -202,7 +202,7 @@ static void exhaustive(struct search *s)
 static void integer_search(struct search *s)
 {
     const avila_h264_me_query *q = s->q;
-    /* Integer bounds: ceil(mv_min / 4) .. floor(mv_max / 4) (mv_min <= 0 <= mv_max). */
+    /* Integer bounds: ceil(mv_min / 4) .. floor(mv_max / 4). */
     int blo[2], bhi[2];
     for (int k = 0; k < 2; k++) {
         blo[k] = -((-q->mv_min[k]) >> 2);
@@ -210,8 +210,11 @@ static void integer_search(struct search *s)
         s->lo[k] = blo[k];
         s->hi[k] = bhi[k];
     }
-    s->bx = s->by = 0;
-    s->bcost = int_cost(s, 0, 0);
+    /* The zero vector, or the nearest position to it where the bounds exclude it (an
+     * intra refresh front, say). */
+    s->bx = max_i(blo[0], min_i(bhi[0], 0));
+    s->by = max_i(blo[1], min_i(bhi[1], 0));
+    s->bcost = int_cost(s, s->bx, s->by);
     try_int(s, round_clamp(q->mvp[0], blo[0], bhi[0]), round_clamp(q->mvp[1], blo[1], bhi[1]));
     for (unsigned i = 0; i < q->ncands; i++)
         try_int(s, round_clamp(q->cands[i][0], blo[0], bhi[0]),
@@ -293,8 +296,8 @@ void avila_h264_me_search(const avila_h264_me_query *q, avila_h264_me_result *re
     };
     if (q->subpel > 0) {
         if (q->subpel >= 3) {
-            /* Costs change metric: start over from the integer best. */
-            r.cost = 1 << 30;
+            /* Costs change metric: start over from the integer best (which is in bounds). */
+            r.cost = INT32_MAX;
             sub_eval(&r, 4 * s.bx, 4 * s.by);
         }
         if (q->mvp[0] != r.mv[0] || q->mvp[1] != r.mv[1])

@@ -90,7 +90,9 @@ typedef struct avila_h264_me_result {
  * Searches from the starts (mvp rounded to full samples, the zero mv, and
  * the candidates, each clamped into the bounds): integer search by SAD with
  * early exit on a zero SAD, then sub-sample refinement by SATD (subpel >= 3)
- * or SAD. q->mv_min <= 0 <= q->mv_max must hold. Writes r.
+ * or SAD. The bounds must hold a full-sample vector (a multiple of 4 in
+ * [mv_min, mv_max] on each axis); they need not hold the zero vector.
+ * Writes r, whose vector is always within the bounds.
  */
 void avila_h264_me_search(const avila_h264_me_query *q, avila_h264_me_result *r);
 

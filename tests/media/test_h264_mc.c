@@ -189,12 +189,50 @@ struct hpel_variant {
     uint32_t cpu; /* needed to run it */
 };
 
-static const struct hpel_variant hpel_variants[] = {
-    {"dispatched", avila_h264_mc_hpel, 0},
-    {"portable", avila_h264_mc_hpel_portable, 0},
+/* The variants over all the rows they write, and the dispatcher's in bands (5, or 64: more
+ * bands than rows for the small pictures, so some are empty). */
+static void hpel_portable(uint8_t *h, uint8_t *v, uint8_t *c, const uint8_t *full, ptrdiff_t stride,
+                          unsigned w, unsigned height, unsigned pad)
+{
+    int e = (int)pad - 3;
+    avila_h264_mc_hpel_portable(h, v, c, full, stride, w, -e, (int)height + e, pad);
+}
+
 #if AVILA_X86_64
-    {"avx2", avila_h264_mc_hpel_avx2, AVILA_CPU_AVX2},
+static void hpel_avx2(uint8_t *h, uint8_t *v, uint8_t *c, const uint8_t *full, ptrdiff_t stride,
+                      unsigned w, unsigned height, unsigned pad)
+{
+    int e = (int)pad - 3;
+    avila_h264_mc_hpel_avx2(h, v, c, full, stride, w, -e, (int)height + e, pad);
+}
 #endif
+
+static void hpel_bands(uint8_t *h, uint8_t *v, uint8_t *c, const uint8_t *full, ptrdiff_t stride,
+                       unsigned w, unsigned height, unsigned pad, unsigned bands)
+{
+    /* Last band first: the bands must not depend on each other's order. */
+    for (unsigned b = bands; b-- > 0;)
+        avila_h264_mc_hpel_band(h, v, c, full, stride, w, height, pad, b, bands);
+}
+
+static void hpel_bands5(uint8_t *h, uint8_t *v, uint8_t *c, const uint8_t *full, ptrdiff_t stride,
+                        unsigned w, unsigned height, unsigned pad)
+{
+    hpel_bands(h, v, c, full, stride, w, height, pad, 5);
+}
+
+static void hpel_bands64(uint8_t *h, uint8_t *v, uint8_t *c, const uint8_t *full, ptrdiff_t stride,
+                         unsigned w, unsigned height, unsigned pad)
+{
+    hpel_bands(h, v, c, full, stride, w, height, pad, 64);
+}
+
+static const struct hpel_variant hpel_variants[] = {
+    {"dispatched", avila_h264_mc_hpel, 0}, {"portable", hpel_portable, 0},
+#if AVILA_X86_64
+    {"avx2", hpel_avx2, AVILA_CPU_AVX2},
+#endif
+    {"5 bands", hpel_bands5, 0},           {"64 bands", hpel_bands64, 0},
 };
 
 static void frame_free(struct ref_frame *f)

@@ -27,7 +27,7 @@ const char cmd_h264_usage[] =
     "usage: avila h264 encode -i IN.yuv -s WxH [--fps N[/D]] [--qp N] [--bitrate KBPS\n"
     "                         [--vbv KBITS]] [--preset P] [--keyint N] [--intra-refresh]\n"
     "                         [--slices N] [--threads N] [--no-deblock] [--search-range N]\n"
-    "                         [--frames N] [--recon R.yuv] -o OUT.h264\n"
+    "                         [--sub8x8] [--frames N] [--recon R.yuv] -o OUT.h264\n"
     "Encodes raw 8-bit I420 video (frames of W*H*3/2 bytes) as H.264 Constrained\n"
     "Baseline in Annex B form. IN '-' reads standard input, OUT '-' writes standard\n"
     "output. W and H are even, 16 to 8192. At the end prints to stderr:\n"
@@ -53,6 +53,9 @@ const char cmd_h264_usage[] =
     "                      has at least N slices\n"
     "  --no-deblock        turn the in-loop deblocking filter off\n"
     "  --search-range N    motion search range in samples, 4-256 (default: preset's)\n"
+    "  --sub8x8            default preset: P_8x8 macroblocks, whose 8x8 partitions\n"
+    "                      may split into 8x4, 4x8 or 4x4, as in the quality preset\n"
+    "                      (slower, fewer bits)\n"
     "  --frames N          stop after N frames\n"
     "  --recon FILE        write the reconstructed frames (I420) to FILE\n"
     "  -h, --help          show this help\n"
@@ -309,6 +312,7 @@ int cmd_h264(int argc, char **argv)
         OPT_NODEBLOCK,
         OPT_REFRESH,
         OPT_RANGE,
+        OPT_SUB8x8,
         OPT_FRAMES,
         OPT_THREADS,
         OPT_RECON
@@ -324,6 +328,7 @@ int cmd_h264(int argc, char **argv)
         {"no-deblock", no_argument, NULL, OPT_NODEBLOCK},
         {"intra-refresh", no_argument, NULL, OPT_REFRESH},
         {"search-range", required_argument, NULL, OPT_RANGE},
+        {"sub8x8", no_argument, NULL, OPT_SUB8x8},
         {"frames", required_argument, NULL, OPT_FRAMES},
         {"threads", required_argument, NULL, OPT_THREADS},
         {"recon", required_argument, NULL, OPT_RECON},
@@ -392,6 +397,9 @@ int cmd_h264(int argc, char **argv)
             if (cli_parse_count(optarg, 4, 256, &v) < 0)
                 return cli_usage_error(CMD, "--search-range wants 4-256");
             job.cfg.search_range = (unsigned)v;
+            break;
+        case OPT_SUB8x8:
+            job.cfg.sub8x8 = true;
             break;
         case OPT_FRAMES:
             if (cli_parse_count(optarg, 1, UINT64_MAX, &v) < 0)

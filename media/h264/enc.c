@@ -39,21 +39,24 @@ void avila_h264_config_default(struct avila_h264_config *c, unsigned w, unsigned
     };
 }
 
-/* Analysis settings of each preset: Intra4x4, 16x8/8x16 partitions, search method, sub-pel
- * depth, range. */
+/* Analysis settings of each preset: Intra4x4, 16x8/8x16/8x8 partitions, sub-8x8 ones, search
+ * method, sub-pel depth, range. */
 static void apply_preset(avila_h264_encoder *e)
 {
     static const struct {
-        bool i4, parts;
+        bool i4, parts, sub8x8;
         unsigned method, subpel, range;
     } presets[] = {
-        [AVILA_H264_PRESET_FASTEST] = {false, false, AVILA_H264_ME_DIA, 1, 16},
-        [AVILA_H264_PRESET_FAST] = {true, false, AVILA_H264_ME_HEX, 2, 16},
-        [AVILA_H264_PRESET_DEFAULT] = {true, true, AVILA_H264_ME_HEX, 3, 16},
-        [AVILA_H264_PRESET_QUALITY] = {true, true, AVILA_H264_ME_HEX, 3, 32},
+        [AVILA_H264_PRESET_FASTEST] = {false, false, false, AVILA_H264_ME_DIA, 1, 16},
+        [AVILA_H264_PRESET_FAST] = {true, false, false, AVILA_H264_ME_HEX, 2, 16},
+        [AVILA_H264_PRESET_DEFAULT] = {true, true, false, AVILA_H264_ME_HEX, 3, 16},
+        [AVILA_H264_PRESET_QUALITY] = {true, true, true, AVILA_H264_ME_HEX, 3, 32},
     };
     e->use_i4 = presets[e->cfg.preset].i4;
     e->use_parts = presets[e->cfg.preset].parts;
+    /* P_8x8 only with its smaller partitions: alone it saved about 1% of the bits for 13%
+     * more time (640x360 camera and moving-objects clips, QP 26 and 34). */
+    e->use_sub8x8 = e->use_parts && (e->cfg.sub8x8 || presets[e->cfg.preset].sub8x8);
     e->me_method = presets[e->cfg.preset].method;
     e->me_subpel = presets[e->cfg.preset].subpel;
     e->me_range = e->cfg.search_range ? e->cfg.search_range : presets[e->cfg.preset].range;

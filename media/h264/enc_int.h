@@ -36,8 +36,8 @@ struct mb_record {
     uint8_t i4_mode[16];     /* Intra4x4 modes, raster of 4x4 blocks; 2 (DC) otherwise */
     uint8_t nz[16];          /* TotalCoeff per luma 4x4 block (raster), 16 for I_PCM */
     uint8_t nz_chroma[2][4]; /* TotalCoeff per chroma AC block, per component */
-    uint8_t part;            /* inter: 0 16x16, 1 16x8, 2 8x16 (the P mb_type) */
-    int16_t mv[4][2];        /* motion vector per 8x8 quadrant, raster (0 for intra) */
+    uint8_t part;            /* inter: 0 16x16, 1 16x8, 2 8x16, 3 8x8 (the P mb_type) */
+    int16_t mv[16][2];       /* motion vector per 4x4 block, raster (0 for intra) */
 };
 
 /* Levels of one macroblock, ready to be written (scan order). */
@@ -60,7 +60,8 @@ struct avila_h264_encoder {
 
     /* Analysis settings from the preset. */
     bool use_i4;
-    bool use_parts; /* P_L0_L0_16x8 and 8x16 compete with 16x16 */
+    bool use_parts;  /* P_L0_L0_16x8 and 8x16 compete with 16x16 */
+    bool use_sub8x8; /* and P_8x8, whose quadrants may split into 8x4, 4x8 or 4x4 */
     unsigned me_method, me_subpel, me_range;
 
     /* The source picture, copied to whole macroblocks with edges replicated. */

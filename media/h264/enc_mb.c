@@ -5,9 +5,10 @@
  * The choice is by cost = distortion (SATD of the prediction error) +
  * lambda x estimated bits. In a P slice a macroblock whose P_Skip
  * prediction leaves nothing to code after quantisation is skipped at once;
- * otherwise motion search gives a P_L0_16x16 candidate that competes with
- * intra prediction. One that would cost more bits than its raw samples is
- * sent as I_PCM. Pure.
+ * otherwise motion search gives a P_L0_16x16 candidate, or where that
+ * predicts badly a partitioned one (16x8, 8x16, P_8x8 and its sub-8x8
+ * types), that competes with intra prediction. One that would cost more bits than its raw samples
+ * is sent as I_PCM. Pure.
  */
 #include "media/h264/cavlc.h"
 #include "media/h264/enc_int.h"
@@ -39,8 +40,11 @@ struct mb_ctx {
     struct mb_levels *lv; /* the slice's scratch: not cleared per macroblock */
     unsigned cbp_luma, cbp_chroma;
     int i16_mode, chroma_mode;
-    int16_t mvp[2][2]; /* motion vector prediction of each partition (one for 16x16) */
-    bool refreshed;    /* left of the intra refresh front: see refresh_limit */
+    /* Inter: the motion vector prediction of each partition in decoding order
+     * (one for 16x16), and P_8x8's sub_mb_type per quadrant. */
+    int16_t mvp[16][2];
+    uint8_t sub[4];
+    bool refreshed; /* left of the intra refresh front: see refresh_limit */
 };
 
 /* ------------------------------------------------------------ neighbours */
@@ -65,45 +69,48 @@ static bool is_inter(const struct mb_record *r)
     return r->kind == MB_P16 || r->kind == MB_SKIP;
 }
 
-static void set_mv(struct mb_record *r, const int16_t mv[2])
+/* Sets the vector of the 4x4 blocks in mask (bit by * 4 + bx) to mv. */
+static void fill_mvs(int16_t mvs[16][2], unsigned mask, const int16_t mv[2])
 {
-    for (unsigned q = 0; q < 4; q++) {
-        r->mv[q][0] = mv[0];
-        r->mv[q][1] = mv[1];
-    }
+    for (unsigned r = 0; r < 16; r++)
+        if (mask >> r & 1) {
+            mvs[r][0] = mv[0];
+            mvs[r][1] = mv[1];
+        }
 }
 
-/* The candidate of 8x8 quadrant q of macroblock r (NULL: not available). */
-static avila_h264_mv_cand mv_cand(const struct mb_record *r, unsigned q)
+/* The candidate of raster 4x4 block blk of macroblock r (NULL: not available). */
+static avila_h264_mv_cand mv_cand(const struct mb_record *r, unsigned blk)
 {
     avila_h264_mv_cand c = {.available = r != NULL, .ref = -1, .mv = {0, 0}};
     if (r && is_inter(r)) {
         c.ref = 0;
-        c.mv[0] = r->mv[q][0];
-        c.mv[1] = r->mv[q][1];
+        c.mv[0] = r->mv[blk][0];
+        c.mv[1] = r->mv[blk][1];
     }
     return c;
 }
 
 /*
  * The candidate covering 4x4 block (bx, by) relative to this macroblock
- * (-1..4; 6.4.11.7): in a neighbouring macroblock, or in this one when its
- * quadrant is among those already decided (bit q of decided, mvs in cur).
+ * (-1..4; 6.4.11.7): in a neighbouring macroblock, or in this one when that
+ * block's partition is already decided (bit by * 4 + bx of decided, mvs in
+ * cur); a partition decided later is not available.
  */
 static avila_h264_mv_cand block_cand(const struct mb_ctx *m, int bx, int by, unsigned decided,
-                                     const int16_t cur[4][2])
+                                     const int16_t cur[16][2])
 {
     if (by < 0) {
         if (bx < 0)
-            return mv_cand(m->d, 3);
-        return bx < 4 ? mv_cand(m->b, 2 + (unsigned)bx / 2) : mv_cand(m->c, 2);
+            return mv_cand(m->d, 15);
+        return bx < 4 ? mv_cand(m->b, 12 + (unsigned)bx) : mv_cand(m->c, 12);
     }
     if (bx < 0)
-        return mv_cand(m->a, (unsigned)by / 2 * 2 + 1);
-    unsigned q = (unsigned)by / 2 * 2 + (unsigned)bx / 2;
+        return mv_cand(m->a, (unsigned)by * 4 + 3);
     avila_h264_mv_cand c = {.available = false, .ref = -1, .mv = {0, 0}};
-    if (bx < 4 && (decided >> q & 1))
-        c = (avila_h264_mv_cand){.available = true, .ref = 0, .mv = {cur[q][0], cur[q][1]}};
+    unsigned r = (unsigned)by * 4 + (unsigned)bx;
+    if (bx < 4 && (decided >> r & 1))
+        c = (avila_h264_mv_cand){.available = true, .ref = 0, .mv = {cur[r][0], cur[r][1]}};
     return c;
 }
 
@@ -113,7 +120,7 @@ static avila_h264_mv_cand block_cand(const struct mb_ctx *m, int bx, int by, uns
  * is not available).
  */
 static void predict_part(const struct mb_ctx *m, int bx, int by, int bw, int part, unsigned decided,
-                         const int16_t cur[4][2], int16_t out[2])
+                         const int16_t cur[16][2], int16_t out[2])
 {
     avila_h264_mv_cand a = block_cand(m, bx - 1, by, decided, cur);
     avila_h264_mv_cand b = block_cand(m, bx, by - 1, decided, cur);
@@ -126,7 +133,7 @@ static void predict_part(const struct mb_ctx *m, int bx, int by, int bw, int par
 /* The macroblock-level motion vector predictions: P_L0_16x16's and P_Skip's. */
 static void predict_mvs(struct mb_ctx *m, int16_t skip_mv[2])
 {
-    static const int16_t none[4][2];
+    static const int16_t none[16][2];
     avila_h264_mv_cand a = block_cand(m, -1, 0, 0, none), b = block_cand(m, 0, -1, 0, none);
     avila_h264_mv_cand c = block_cand(m, 4, -1, 0, none);
     if (!c.available)
@@ -513,7 +520,7 @@ static void code_inter_pred(struct mb_ctx *m, const int16_t mv[2], const int16_t
 {
     code_luma_inter(m, luma);
     code_chroma(m, chroma, false);
-    set_mv(&m->r, mv);
+    fill_mvs(m->r.mv, 0xFFFF, mv);
     m->r.part = 0;
     bool same = mv[0] == skip_mv[0] && mv[1] == skip_mv[1];
     m->r.kind = same && !m->cbp_luma && !m->cbp_chroma ? MB_SKIP : MB_P16;
@@ -536,7 +543,7 @@ static void take_prediction(struct mb_ctx *m, const int16_t mv[2], const uint8_t
     memset(m->r.nz, 0, sizeof m->r.nz);
     memset(m->r.nz_chroma, 0, sizeof m->r.nz_chroma);
     m->cbp_luma = m->cbp_chroma = 0;
-    set_mv(&m->r, mv);
+    fill_mvs(m->r.mv, 0xFFFF, mv);
     m->r.part = 0;
 }
 
@@ -644,70 +651,196 @@ static int search_block(struct mb_ctx *m, unsigned x0, unsigned y0, unsigned w, 
     return res.cost;
 }
 
-/*
- * The partitions of P_L0_L0_16x8 (part 1) and P_L0_L0_8x16 (part 2): offset
- * and size in samples, and their shape for motion vector prediction.
- */
-/* A search cost this high means no vector within the bounds was found. */
-#define NO_VECTOR (1 << 29)
-
-/* Below this cost (in lambdas) of the 16x16 search, partitions are not tried. */
+/* Below this cost (in lambdas) of the 16x16 search, partitions are not tried (nor below it
+ * of a quadrant's 8x8 search, sub-8x8 ones). */
 #define PARTS_MIN_COST 32
 
-static const struct part_shape {
-    uint8_t x[2], y[2], w, h;
-    int kind[2];
-    unsigned quadrants[2]; /* the 8x8 quadrants each covers, as bits */
-} shapes[3] = {
-    [1] = {{0, 0}, {0, 8}, 16, 8, {AVILA_H264_PART_16x8_TOP, AVILA_H264_PART_16x8_BOTTOM}, {3, 12}},
-    [2] = {{0, 8}, {0, 0}, 8, 16, {AVILA_H264_PART_8x16_LEFT, AVILA_H264_PART_8x16_RIGHT}, {5, 10}},
+/* The P mb_type of P_8x8 (Table 7-13), whose quadrants each have a sub_mb_type. */
+#define PART_8x8 3
+
+/* One motion partition: offset in the macroblock and size, in samples. */
+struct part_rect {
+    uint8_t x, y, w, h;
 };
 
 /*
- * Searches the two partitions of shape part in order (the second's
- * prediction depends on the first's vector), starting also from start.
- * Sets the vector of each quadrant and the prediction of each partition;
- * returns the summed cost.
+ * The partitions of P_L0_16x16 (part 0), P_L0_L0_16x8 (1) and P_L0_L0_8x16
+ * (2), and their shapes for motion vector prediction.
  */
-static int search_parts(struct mb_ctx *m, unsigned part, const int16_t start[2], int16_t mvs[4][2],
-                        int16_t mvp[2][2])
+static const struct part_shape {
+    unsigned n;
+    struct part_rect rect[2];
+    int kind[2];
+} shapes[3] = {
+    [0] = {1, {{0, 0, 16, 16}}, {AVILA_H264_PART_16x16}},
+    [1] = {2,
+           {{0, 0, 16, 8}, {0, 8, 16, 8}},
+           {AVILA_H264_PART_16x8_TOP, AVILA_H264_PART_16x8_BOTTOM}},
+    [2] = {2,
+           {{0, 0, 8, 16}, {8, 0, 8, 16}},
+           {AVILA_H264_PART_8x16_LEFT, AVILA_H264_PART_8x16_RIGHT}},
+};
+
+/*
+ * The sub_mb_types of P_8x8 (Table 7-17): P_L0_8x8, P_L0_8x4, P_L0_4x8,
+ * P_L0_4x4; their sub-partitions' count and size, and the bits of their
+ * ue(v) code.
+ */
+static const struct sub_shape {
+    uint8_t n, w, h, bits;
+} sub_shapes[4] = {{1, 8, 8, 1}, {2, 8, 4, 3}, {2, 4, 8, 3}, {4, 4, 4, 5}};
+
+/* Sub-partition j of quadrant q as sub_mb_type type (6.4.2.2: raster within the quadrant). */
+static struct part_rect sub_rect(unsigned q, unsigned type, unsigned j)
+{
+    const struct sub_shape *sh = &sub_shapes[type];
+    unsigned per_row = 8u / sh->w;
+    return (struct part_rect){(uint8_t)((q & 1) * 8 + j % per_row * sh->w),
+                              (uint8_t)((q >> 1) * 8 + j / per_row * sh->h), sh->w, sh->h};
+}
+
+/* The 4x4 blocks a partition covers, as bits by * 4 + bx. */
+static unsigned rect_blocks(const struct part_rect *p)
+{
+    unsigned row = ((1u << (p->w / 4)) - 1) << (p->x / 4), mask = 0;
+    for (unsigned by = p->y / 4u; by < (p->y + p->h) / 4u; by++)
+        mask |= row << (4 * by);
+    return mask;
+}
+
+/* The raster 4x4 block at a partition's top-left corner, whose vector is the partition's. */
+static unsigned rect_first(const struct part_rect *p)
+{
+    return p->y / 4u * 4 + p->x / 4u;
+}
+
+/*
+ * The partitions of a macroblock of P mb_type part (sub: P_8x8's
+ * sub_mb_types) in decoding order (7.3.5.1, 7.3.5.2). Returns their count.
+ */
+static unsigned partitions(unsigned part, const uint8_t sub[4], struct part_rect out[16])
+{
+    if (part != PART_8x8) {
+        memcpy(out, shapes[part].rect, shapes[part].n * sizeof out[0]);
+        return shapes[part].n;
+    }
+    unsigned n = 0;
+    for (unsigned q = 0; q < 4; q++)
+        for (unsigned j = 0; j < sub_shapes[sub[q]].n; j++)
+            out[n++] = sub_rect(q, sub[q], j);
+    return n;
+}
+
+/* An inter choice with partitions: the P mb_type, sub_mb_types, vectors and predictions. */
+struct inter_choice {
+    unsigned part;
+    uint8_t sub[4];
+    int16_t mvs[16][2]; /* per raster 4x4 block */
+    int16_t mvp[16][2]; /* per partition in decoding order */
+};
+
+/*
+ * Searches partition p (prediction shape kind) after the blocks in decided,
+ * starting also from start: sets its blocks' vectors in mvs and its
+ * prediction mvp. Returns the cost.
+ */
+static int search_rect(struct mb_ctx *m, const struct part_rect *p, int kind, unsigned decided,
+                       const int16_t start[2], int16_t mvs[16][2], int16_t mvp[2])
+{
+    predict_part(m, p->x / 4, p->y / 4, p->w / 4, kind, decided, (const int16_t(*)[2])mvs, mvp);
+    int16_t mv[2];
+    int cost = search_block(m, p->x, p->y, p->w, p->h, mvp, start, mv);
+    fill_mvs(mvs, rect_blocks(p), mv);
+    return cost;
+}
+
+/*
+ * Searches the two partitions of shape part (1 or 2) in order (the second's
+ * prediction depends on the first's vector), starting also from start.
+ * Fills ch; returns the summed cost.
+ */
+static int search_parts(struct mb_ctx *m, unsigned part, const int16_t start[2],
+                        struct inter_choice *ch)
 {
     const struct part_shape *sh = &shapes[part];
     unsigned decided = 0;
     int cost = 0;
-    for (unsigned i = 0; i < 2; i++) {
-        predict_part(m, sh->x[i] / 4, sh->y[i] / 4, sh->w / 4, sh->kind[i], decided,
-                     (const int16_t(*)[2])mvs, mvp[i]);
-        int16_t mv[2];
-        int c = search_block(m, sh->x[i], sh->y[i], sh->w, sh->h, mvp[i], start, mv);
-        if (c >= NO_VECTOR)
-            return NO_VECTOR;
-        cost += c;
-        for (unsigned q = 0; q < 4; q++)
-            if (sh->quadrants[i] >> q & 1) {
-                mvs[q][0] = mv[0];
-                mvs[q][1] = mv[1];
-            }
-        decided |= sh->quadrants[i];
+    ch->part = part;
+    for (unsigned i = 0; i < sh->n; i++) {
+        cost += search_rect(m, &sh->rect[i], sh->kind[i], decided, start, ch->mvs, ch->mvp[i]);
+        decided |= rect_blocks(&sh->rect[i]);
     }
     return cost;
 }
 
-/* Codes the macroblock as P_L0_L0_16x8 or 8x16 (part) with these vectors and predictions. */
-static void code_parts(struct mb_ctx *m, unsigned part, const int16_t mvs[4][2],
-                       const int16_t mvp[2][2])
+/*
+ * Searches quadrant q as sub_mb_type type after the blocks in decided,
+ * starting also from start: its vectors into mvs, the prediction of each
+ * sub-partition into mvp[0..]. Returns the cost with the type's bits.
+ */
+static int search_sub(struct mb_ctx *m, unsigned q, unsigned type, unsigned decided,
+                      const int16_t start[2], int16_t mvs[16][2], int16_t mvp[][2])
 {
-    const struct part_shape *sh = &shapes[part];
-    uint8_t luma[256], chroma[2][64];
-    for (unsigned i = 0; i < 2; i++) {
-        unsigned q = (unsigned)sh->y[i] / 8 * 2 + sh->x[i] / 8;
-        predict_block(m, sh->x[i], sh->y[i], sh->w, sh->h, mvs[q], luma, chroma);
+    int cost = m->e->lambda[m->qp] * sub_shapes[type].bits;
+    for (unsigned j = 0; j < sub_shapes[type].n; j++) {
+        struct part_rect p = sub_rect(q, type, j);
+        cost += search_rect(m, &p, AVILA_H264_PART_OTHER, decided, start, mvs, mvp[j]);
+        decided |= rect_blocks(&p);
     }
+    return cost;
+}
+
+/*
+ * Searches P_8x8 quadrant by quadrant, each as P_L0_8x8 (from start) and,
+ * where that costs much, as the smaller sub_mb_types (from the 8x8 vector),
+ * keeping the cheapest before the next quadrant predicts from it. Fills ch;
+ * returns the cost with the extra mb_type bits.
+ */
+static int search_p8x8(struct mb_ctx *m, const int16_t start[2], struct inter_choice *ch)
+{
+    /* mb_type ue(3) takes 5 bits instead of 16x16's 1. */
+    int cost = 4 * m->e->lambda[m->qp];
+    unsigned decided = 0, n = 0;
+    ch->part = PART_8x8;
+    for (unsigned q = 0; q < 4; q++) {
+        int best = search_sub(m, q, 0, decided, start, ch->mvs, ch->mvp + n);
+        ch->sub[q] = 0;
+        unsigned first = (q >> 1) * 8 + (q & 1) * 2;
+        const int16_t q_mv[2] = {ch->mvs[first][0], ch->mvs[first][1]};
+        bool split = best > PARTS_MIN_COST * m->e->lambda[m->qp];
+        for (unsigned type = 1; split && type < 4; type++) {
+            struct inter_choice t;
+            memcpy(t.mvs, ch->mvs, sizeof t.mvs);
+            int c = search_sub(m, q, type, decided, q_mv, t.mvs, t.mvp);
+            if (c < best) {
+                best = c;
+                ch->sub[q] = (uint8_t)type;
+                memcpy(ch->mvs, t.mvs, sizeof t.mvs);
+                memcpy(ch->mvp + n, t.mvp, sub_shapes[type].n * sizeof t.mvp[0]);
+            }
+        }
+        cost += best;
+        n += sub_shapes[ch->sub[q]].n;
+        decided |= 0x33u << first;
+    }
+    return cost;
+}
+
+/* Codes the macroblock as the inter choice ch (16x8, 8x16 or P_8x8). */
+static void code_parts(struct mb_ctx *m, const struct inter_choice *ch)
+{
+    uint8_t luma[256], chroma[2][64];
+    struct part_rect parts[16];
+    unsigned n = partitions(ch->part, ch->sub, parts);
+    for (unsigned i = 0; i < n; i++)
+        predict_block(m, parts[i].x, parts[i].y, parts[i].w, parts[i].h,
+                      ch->mvs[rect_first(&parts[i])], luma, chroma);
     code_luma_inter(m, luma);
     code_chroma(m, chroma, false);
-    memcpy(m->r.mv, mvs, sizeof m->r.mv);
-    memcpy(m->mvp, mvp, sizeof m->mvp);
-    m->r.part = (uint8_t)part;
+    memcpy(m->r.mv, ch->mvs, sizeof m->r.mv);
+    memcpy(m->mvp, ch->mvp, n * sizeof m->mvp[0]);
+    memcpy(m->sub, ch->sub, sizeof m->sub);
+    m->r.part = (uint8_t)ch->part;
     m->r.kind = MB_P16;
 }
 
@@ -723,6 +856,28 @@ static bool try_skip(struct mb_ctx *m, const int16_t skip_mv[2])
     }
     code_inter_pred(m, skip_mv, skip_mv, luma, chroma);
     return m->r.kind == MB_SKIP;
+}
+
+/*
+ * The cheapest partitioned choice against the 16x16 cost inter: 16x8, 8x16
+ * and, with use_sub8x8, P_8x8. Returns its cost, or inter when none is
+ * cheaper (ch then holds no choice: ch->part 0).
+ */
+static int search_partitions(struct mb_ctx *m, const int16_t mv[2], int inter,
+                             struct inter_choice *ch)
+{
+    int lambda = m->e->lambda[m->qp];
+    ch->part = 0;
+    for (unsigned p = 1; p <= (m->e->use_sub8x8 ? PART_8x8 : 2); p++) {
+        struct inter_choice t = {.part = 0};
+        /* 16x8 and 8x16: mb_type takes 3 bits instead of 1, and a second mvd follows. */
+        int cost = p == PART_8x8 ? search_p8x8(m, mv, &t) : search_parts(m, p, mv, &t) + 2 * lambda;
+        if (cost < inter) {
+            inter = cost;
+            *ch = t;
+        }
+    }
+    return inter;
 }
 
 static void code_p(struct mb_ctx *m)
@@ -746,24 +901,10 @@ static void code_p(struct mb_ctx *m)
     if ((!m->refreshed || skip_mv[0] <= refresh_limit(m, 0, 16)) && try_skip(m, skip_mv))
         return;
     int inter = search_block(m, 0, 0, 16, 16, m->mvp[0], skip_mv, mv);
-    unsigned part = 0;
-    int16_t part_mvs[4][2], part_mvp[2][2];
+    struct inter_choice ch = {.part = 0};
     /* Partitions pay only where one vector predicts badly. */
-    bool parts = m->e->use_parts && inter > PARTS_MIN_COST * m->e->lambda[m->qp];
-    for (unsigned p = 1; parts && p <= 2; p++) {
-        int16_t mvs[4][2], mvp[2][2];
-        /* mb_type takes 3 bits instead of 1, and a second mvd follows. */
-        int cost = search_parts(m, p, mv, mvs, mvp);
-        if (cost >= NO_VECTOR)
-            continue;
-        cost += 2 * m->e->lambda[m->qp];
-        if (cost < inter) {
-            inter = cost;
-            part = p;
-            memcpy(part_mvs, mvs, sizeof mvs);
-            memcpy(part_mvp, mvp, sizeof mvp);
-        }
-    }
+    if (m->e->use_parts && inter > PARTS_MIN_COST * m->e->lambda[m->qp])
+        inter = search_partitions(m, mv, inter, &ch);
     int i16 = pick_i16(m);
     /* Intra4x4 competes only where inter prediction is poor: it costs 16 searches. */
     int i4 = m->e->use_i4 && i16 < inter + inter / 4 ? code_i4(m) : INT32_MAX;
@@ -771,8 +912,8 @@ static void code_p(struct mb_ctx *m)
         finish_intra(m, i4, i16);
         return;
     }
-    if (part)
-        code_parts(m, part, part_mvs, part_mvp);
+    if (ch.part)
+        code_parts(m, &ch);
     else
         code_inter(m, mv, skip_mv);
 }
@@ -831,13 +972,19 @@ static void write_mb(struct mb_ctx *m)
             }
         }
     } else {
-        /* P_L0_16x16, P_L0_L0_16x8 or P_L0_L0_8x16; ref_idx_l0 absent with one
-         * reference; then each partition's mvd_l0. */
+        /* P_L0_16x16, P_L0_L0_16x8, P_L0_L0_8x16 or P_8x8 with its four
+         * sub_mb_types; ref_idx_l0 absent with one reference; then each
+         * partition's mvd_l0 in decoding order. */
         avila_h264_bits_ue(b, m->r.part);
-        for (unsigned i = 0; i < (m->r.part ? 2u : 1u); i++) {
-            unsigned q = i == 0 ? 0 : m->r.part == 1 ? 2 : 1;
-            avila_h264_bits_se(b, m->r.mv[q][0] - m->mvp[i][0]);
-            avila_h264_bits_se(b, m->r.mv[q][1] - m->mvp[i][1]);
+        if (m->r.part == PART_8x8)
+            for (unsigned q = 0; q < 4; q++)
+                avila_h264_bits_ue(b, m->sub[q]);
+        struct part_rect parts[16];
+        unsigned n = partitions(m->r.part, m->sub, parts);
+        for (unsigned i = 0; i < n; i++) {
+            const int16_t *mv = m->r.mv[rect_first(&parts[i])];
+            avila_h264_bits_se(b, mv[0] - m->mvp[i][0]);
+            avila_h264_bits_se(b, mv[1] - m->mvp[i][1]);
         }
     }
     if (m->r.kind == MB_I16 || m->r.kind == MB_I4)
@@ -889,10 +1036,8 @@ static void deblock_record(const struct mb_ctx *m, avila_h264_mb_deblock *d)
     for (unsigned r = 0; r < 16; r++) {
         if (m->r.nz[r])
             d->nonzero |= (uint16_t)(1u << r);
-        unsigned q = (r >> 3) * 2 + ((r & 3) >> 1);
-        d->mv[r][0] = m->r.mv[q][0];
-        d->mv[r][1] = m->r.mv[q][1];
     }
+    memcpy(d->mv, m->r.mv, sizeof d->mv);
 }
 
 static void count(struct avila_h264_frame_stats *st, unsigned kind)

@@ -111,8 +111,8 @@ static int size_index(unsigned w, unsigned h)
     if (w == 16)
         return h == 16 ? AVILA_H264_PX_16x16 : AVILA_H264_PX_16x8;
     if (w == 8)
-        return h == 16 ? AVILA_H264_PX_8x16 : AVILA_H264_PX_8x8;
-    return AVILA_H264_PX_4x4;
+        return h == 16 ? AVILA_H264_PX_8x16 : h == 8 ? AVILA_H264_PX_8x8 : AVILA_H264_PX_8x4;
+    return h == 8 ? AVILA_H264_PX_4x8 : AVILA_H264_PX_4x4;
 }
 
 static inline int rate(const avila_h264_me_query *q, int mvx, int mvy)

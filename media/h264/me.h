@@ -67,7 +67,7 @@ typedef struct avila_h264_me_query {
     ptrdiff_t src_stride;
     const uint8_t *planes[4]; /* co-located sample in the full, h, v, c planes (mc.h) */
     ptrdiff_t ref_stride;
-    unsigned w, h;                /* 16x16, 16x8, 8x16, 8x8 */
+    unsigned w, h;                /* 16x16, 16x8, 8x16, 8x8, 8x4, 4x8, 4x4 */
     int16_t mvp[2];               /* predicted mv (qpel): mvd is counted from it */
     int16_t mv_min[2], mv_max[2]; /* qpel bounds (avila_h264_mv_bounds), inclusive */
     const int16_t (*cands)[2];    /* extra start candidates (qpel), may be NULL if ncands 0 */

@@ -70,6 +70,8 @@ CMP_FNS(16, 8)
 CMP_FNS(8, 16)
 CMP_FNS(8, 8)
 CMP_FNS(4, 4)
+CMP_FNS(8, 4)
+CMP_FNS(4, 8)
 #undef CMP_FNS
 
 static uint64_t ssd_portable(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs,
@@ -99,8 +101,8 @@ static void sad16x16_x4_portable(const uint8_t *a, ptrdiff_t as, const uint8_t *
 }
 
 static const avila_h264_pixel_ops portable_ops = {
-    .sad = {sad_16x16, sad_16x8, sad_8x16, sad_8x8, sad_4x4},
-    .satd = {satd_16x16, satd_16x8, satd_8x16, satd_8x8, satd_4x4},
+    .sad = {sad_16x16, sad_16x8, sad_8x16, sad_8x8, sad_4x4, sad_8x4, sad_4x8},
+    .satd = {satd_16x16, satd_16x8, satd_8x16, satd_8x8, satd_4x4, satd_8x4, satd_4x8},
     .ssd = ssd_portable,
     .sad16x16_x4 = sad16x16_x4_portable,
 };

@@ -28,6 +28,8 @@ enum {
     AVILA_H264_PX_8x16,
     AVILA_H264_PX_8x8,
     AVILA_H264_PX_4x4,
+    AVILA_H264_PX_8x4,
+    AVILA_H264_PX_4x8,
     AVILA_H264_PX_SIZES
 };
 

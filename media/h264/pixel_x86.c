@@ -97,6 +97,16 @@ static SSE int sse_sad_4x4(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptr
     return sum64x2(_mm_sad_epu8(va, vb));
 }
 
+static SSE int sse_sad_8x4(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs)
+{
+    return sad8_rows(a, as, b, bs, 4);
+}
+
+static SSE int sse_sad_4x8(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs)
+{
+    return sse_sad_4x4(a, as, b, bs) + sse_sad_4x4(a + 4 * as, as, b + 4 * bs, bs);
+}
+
 /* One pass of the 4-point Hadamard transform across x[0..3], lane by lane. */
 static inline SSE void hadamard4(__m128i x[4])
 {
@@ -188,6 +198,21 @@ static SSE int sse_satd_4x4(const uint8_t *a, ptrdiff_t as, const uint8_t *b, pt
     return sum32x4(s) >> 1;
 }
 
+static SSE int sse_satd_8x4(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs)
+{
+    return satd_w8(a, as, b, bs, 8, 4);
+}
+
+static SSE int sse_satd_4x8(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs)
+{
+    /* The upper 4x4 block in the low half of each lane, the lower one in the high half. */
+    __m128i d[4];
+    for (int y = 0; y < 4; y++)
+        d[y] = _mm_unpacklo_epi64(diff4(a + y * as, b + y * bs),
+                                  diff4(a + (y + 4) * as, b + (y + 4) * bs));
+    return sum32x4(satd_core(d)) >> 1;
+}
+
 /* Columns are taken in runs of at most this many, so 32-bit lanes cannot overflow. */
 #define SSD_RUN 4096
 
@@ -246,8 +271,10 @@ static SSE void sse_sad16x16_x4(const uint8_t *a, ptrdiff_t as, const uint8_t *c
 }
 
 const avila_h264_pixel_ops avila_h264_pixel_sse4 = {
-    .sad = {sse_sad_16x16, sse_sad_16x8, sse_sad_8x16, sse_sad_8x8, sse_sad_4x4},
-    .satd = {sse_satd_16x16, sse_satd_16x8, sse_satd_8x16, sse_satd_8x8, sse_satd_4x4},
+    .sad = {sse_sad_16x16, sse_sad_16x8, sse_sad_8x16, sse_sad_8x8, sse_sad_4x4, sse_sad_8x4,
+            sse_sad_4x8},
+    .satd = {sse_satd_16x16, sse_satd_16x8, sse_satd_8x16, sse_satd_8x8, sse_satd_4x4, sse_satd_8x4,
+             sse_satd_4x8},
     .ssd = sse_ssd,
     .sad16x16_x4 = sse_sad16x16_x4,
 };
@@ -427,8 +454,10 @@ static AVX2 void avx2_sad16x16_x4(const uint8_t *a, ptrdiff_t as, const uint8_t 
 }
 
 const avila_h264_pixel_ops avila_h264_pixel_avx2 = {
-    .sad = {avx2_sad_16x16, avx2_sad_16x8, sse_sad_8x16, sse_sad_8x8, sse_sad_4x4},
-    .satd = {avx2_satd_16x16, avx2_satd_16x8, avx2_satd_8x16, avx2_satd_8x8, sse_satd_4x4},
+    .sad = {avx2_sad_16x16, avx2_sad_16x8, sse_sad_8x16, sse_sad_8x8, sse_sad_4x4, sse_sad_8x4,
+            sse_sad_4x8},
+    .satd = {avx2_satd_16x16, avx2_satd_16x8, avx2_satd_8x16, avx2_satd_8x8, sse_satd_4x4,
+             sse_satd_8x4, sse_satd_4x8},
     .ssd = avx2_ssd,
     .sad16x16_x4 = avx2_sad16x16_x4,
 };

@@ -58,6 +58,21 @@ elif kind == "noise":
         out.write(bytes(rnd.getrandbits(8) for _ in range(w * h + 2 * cw * ch)))
 elif kind == "black":
     out.write(bytes([16] * (w * h) + [128] * (2 * cw * ch)) * n)
+elif kind == "parts":
+    # A smooth texture whose 8x8 tiles move four ways (by tile parity), and
+    # whose 4x4 blocks each add their own step: P_8x8 and sub-8x8 ground.
+    def tex(x, y):
+        return 40 + 9 * abs((3 * x + 2 * y) % 22 - 11) + 8 * abs((2 * y - x) % 18 - 9) + rnd.getrandbits(2)
+    dirs = [(2, 1), (-1, 2), (1, -2), (-2, -1)]
+    steps = [(0, 0), (1, 0), (0, 1), (-1, -1)]
+    for f in range(n):
+        for y in range(h):
+            row = bytearray(w)
+            for x in range(w):
+                (dx, dy), (sx, sy) = dirs[y // 8 % 2 * 2 + x // 8 % 2], steps[y // 4 % 2 * 2 + x // 4 % 2]
+                row[x] = tex(x - (dx + sx) * f, y - (dy + sy) * f)
+            out.write(row)
+        out.write(b"\x80" * (cw * ch * 2))
 elif kind == "pixel":
     base = bytearray(rnd.getrandbits(8) >> 2 for _ in range(w * h + 2 * cw * ch))
     for f in range(n):
@@ -76,6 +91,7 @@ clip text 320 240 12 text
 clip noise 64 48 2 noise
 clip black 48 32 3 black
 clip pixel 64 64 4 pixel
+clip parts 96 64 6 parts
 ffclip crop 34 18 4 testsrc2
 ffclip tiny 16 16 3 testsrc2
 clip textcut 96 64 6 text && cat cam2.yuv textcut.yuv cam2.yuv >cut.yuv
@@ -119,6 +135,18 @@ same "camera at 300 kbit/s CBR, VBV 100 kbit" cam.yuv 176 144 --bitrate 300 --vb
 same "text at QP 22 capped at 200 kbit/s (VBR)" text.yuv 320 240 --qp 22 --bitrate 200 --preset fast
 same "camera with intra refresh every 5 pictures" cam.yuv 176 144 --intra-refresh --keyint 5 --preset fast
 same "text with intra refresh, one column per picture, CBR" text.yuv 320 240 --intra-refresh --bitrate 400
+for preset in default quality; do
+    same "moving 8x8 tiles $preset" parts.yuv 96 64 --preset $preset --qp 26
+    same "moving 8x8 tiles $preset --sub8x8" parts.yuv 96 64 --preset $preset --qp 26 --sub8x8
+done
+same "camera --sub8x8 qp 34" cam.yuv 176 144 --sub8x8 --qp 34
+same "moving tiles --sub8x8, 3 slices, 2 threads" parts.yuv 96 64 --sub8x8 --slices 3 --threads 2
+same "moving tiles --sub8x8 with intra refresh, CBR" parts.yuv 96 64 --sub8x8 --intra-refresh --bitrate 300
+same "moving tiles quality --sub8x8 with intra refresh every 3" parts.yuv 96 64 --preset quality --sub8x8 --intra-refresh --keyint 3
+# ffmpeg's macroblock maps mark 8x8 partitions '+': P_8x8 must really be there.
+"$avila" h264 encode -i parts.yuv -s 96x64 --preset quality -o out.h264 2>/dev/null
+p8=$(ffmpeg -nostdin -debug mb_type -i out.h264 -f null - 2>&1 | grep -v 'nal_unit\|New frame' | grep -c '+')
+[ "$p8" -gt 0 ] && pass "ffmpeg's macroblock maps show P_8x8" || fail "ffmpeg's macroblock maps show P_8x8" "none"
 same "camera without deblocking" cam.yuv 176 144 --no-deblock --qp 30
 same "camera qp 51" cam.yuv 176 144 --qp 51
 same "camera qp 0" cam.yuv 176 144 --qp 0

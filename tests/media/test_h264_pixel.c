@@ -16,8 +16,8 @@
 
 /* ---------------------------------------------------------------- references */
 
-static const int block_w[AVILA_H264_PX_SIZES] = {16, 16, 8, 8, 4};
-static const int block_h[AVILA_H264_PX_SIZES] = {16, 8, 16, 8, 4};
+static const int block_w[AVILA_H264_PX_SIZES] = {16, 16, 8, 8, 4, 8, 4};
+static const int block_h[AVILA_H264_PX_SIZES] = {16, 8, 16, 8, 4, 4, 8};
 
 static int ref_sad(const uint8_t *a, ptrdiff_t as, const uint8_t *b, ptrdiff_t bs, int w, int h)
 {

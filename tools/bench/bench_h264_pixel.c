@@ -181,7 +181,8 @@ int main(void)
     avila_cpu_init();
     g.ops = avila_h264_pixel_ops_best();
     make_pictures();
-    static const char *const names[AVILA_H264_PX_SIZES] = {"16x16", "16x8", "8x16", "8x8", "4x4"};
+    static const char *const names[AVILA_H264_PX_SIZES] = {"16x16", "16x8", "8x16", "8x8",
+                                                           "4x4",   "8x4",  "4x8"};
     char name[64];
     for (int s = 0; s < AVILA_H264_PX_SIZES; s++) {
         g.size = s;

@@ -2,9 +2,9 @@
  * tools/fuzz/fuzz_h264_enc.c - libFuzzer harness for the H.264 encoder
  * (media/h264.h). The first 8 bytes choose the configuration (size up to
  * 96x96, QP, preset, slices, keyint, deblocking, chroma QP offset, search
- * range, rate control with its bitrate and VBV, intra refresh); the rest
- * fills up to four pictures (repeated when short) and chooses per picture a
- * forced IDR and a changed rectangle. Properties:
+ * range, rate control with its bitrate and VBV, intra refresh, sub-8x8
+ * partitions); the rest fills up to four pictures (repeated when short) and
+ * chooses per picture a forced IDR and a changed rectangle. Properties:
  *   - creation succeeds for every in-range configuration, and every
  *     picture encodes into avila_h264_max_frame_bytes;
  *   - the output is Annex B: it starts with a start code, an IDR picture
@@ -52,6 +52,7 @@ static void config_from(const uint8_t *b, struct avila_h264_config *c)
     c->bitrate_kbps = 10 + 20u * b[5];
     c->vbv_kbits = b[6] & 2 ? 0 : c->bitrate_kbps / 30 + 1 + b[2];
     c->intra_refresh = b[7] & 4;
+    c->sub8x8 = b[7] & 8;
     c->threads = 1 + (b[7] >> 4) % 4; /* more slices; coded one after another here */
 }
 

@@ -7,12 +7,15 @@
  * whose strengths are all 0 (skipped or coefficient-free inter blocks with
  * equal motion next to each other) is passed over without touching a
  * sample. Edges whose alpha' or beta' is 0 (low QP) are skipped whole, since
- * no sample can pass the |p0 - q0| < alpha test then. Pure.
+ * no sample can pass the |p0 - q0| < alpha test then. The edge filters are
+ * the portable ones here or vector ones (deblock_int.h), whichever the CPU
+ * allows. Pure.
  */
-#include "media/h264/deblock.h"
+#include "media/h264/deblock_int.h"
 
 #include <stdbool.h>
 
+#include "core/cpu.h"
 #include "media/h264/transform.h"
 
 /* Table 8-16: alpha' by indexA and beta' by indexB. */
@@ -26,8 +29,8 @@ static const uint8_t beta_tab[52] = {
     6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15, 16, 16, 17, 17, 18, 18,
 };
 
-/* Table 8-17: tC0' by indexA, for bS = 1, 2, 3. */
-static const uint8_t tc0_tab[52][3] = {
+/* Table 8-17 (see deblock_int.h). */
+const uint8_t avila_h264_tc0_tab[52][3] = {
     {0, 0, 0},    {0, 0, 0},    {0, 0, 0},    {0, 0, 0},  {0, 0, 0},   {0, 0, 0},   {0, 0, 0},
     {0, 0, 0},    {0, 0, 0},    {0, 0, 0},    {0, 0, 0},  {0, 0, 0},   {0, 0, 0},   {0, 0, 0},
     {0, 0, 0},    {0, 0, 0},    {0, 0, 0},    {0, 0, 1},  {0, 0, 1},   {0, 0, 1},   {0, 0, 1},
@@ -53,27 +56,17 @@ static inline uint8_t clip1(int x)
     return (uint8_t)(x < 0 ? 0 : x > 255 ? 255 : x);
 }
 
-/* Thresholds of one edge (8.7.2.2). */
-struct edge_th {
-    int alpha, beta, index_a;
-};
-
-static inline struct edge_th thresholds(int qp_av, const avila_h264_deblock_params *p)
+static inline avila_h264_edge_th thresholds(int qp_av, const avila_h264_deblock_params *p)
 {
-    struct edge_th t;
+    avila_h264_edge_th t;
     t.index_a = clip3(0, 51, qp_av + p->alpha_offset);
     t.alpha = alpha_tab[t.index_a];
     t.beta = beta_tab[clip3(0, 51, qp_av + p->beta_offset)];
     return t;
 }
 
-/*
- * Filters one luma edge of 16 samples: pix is q0 of the first sample line,
- * xs the step across the edge (from p0 to q0), ys the step along it. bs[k]
- * applies to sample lines 4k..4k+3.
- */
-static void luma_edge(uint8_t *pix, ptrdiff_t xs, ptrdiff_t ys, const uint8_t bs[4],
-                      struct edge_th t)
+void avila_h264_luma_edge_portable(uint8_t *pix, ptrdiff_t xs, ptrdiff_t ys, const uint8_t bs[4],
+                                   avila_h264_edge_th t)
 {
     if (t.alpha == 0 || t.beta == 0)
         return;
@@ -82,7 +75,7 @@ static void luma_edge(uint8_t *pix, ptrdiff_t xs, ptrdiff_t ys, const uint8_t bs
         int s = bs[k];
         if (s == 0)
             continue;
-        int tc0 = s < 4 ? tc0_tab[t.index_a][s - 1] : 0;
+        int tc0 = s < 4 ? avila_h264_tc0_tab[t.index_a][s - 1] : 0;
         for (int i = 0; i < 4; i++) {
             uint8_t *q = pix + (4 * k + i) * ys;
             int p0 = q[-xs], p1 = q[-2 * xs], q0 = q[0], q1 = q[xs];
@@ -128,8 +121,8 @@ static void luma_edge(uint8_t *pix, ptrdiff_t xs, ptrdiff_t ys, const uint8_t bs
 
 /* Filters one chroma edge of 8 samples (chromaStyleFilteringFlag = 1):
  * chroma lines 2k and 2k + 1 use the luma strength bs[k]. */
-static void chroma_edge(uint8_t *pix, ptrdiff_t xs, ptrdiff_t ys, const uint8_t bs[4],
-                        struct edge_th t)
+static void chroma_plane_edge(uint8_t *pix, ptrdiff_t xs, ptrdiff_t ys, const uint8_t bs[4],
+                              avila_h264_edge_th t)
 {
     if (t.alpha == 0 || t.beta == 0)
         return;
@@ -138,7 +131,7 @@ static void chroma_edge(uint8_t *pix, ptrdiff_t xs, ptrdiff_t ys, const uint8_t 
         int s = bs[k];
         if (s == 0)
             continue;
-        int tc = s < 4 ? tc0_tab[t.index_a][s - 1] + 1 : 0;
+        int tc = s < 4 ? avila_h264_tc0_tab[t.index_a][s - 1] + 1 : 0;
         for (int i = 0; i < 2; i++) {
             uint8_t *q = pix + (2 * k + i) * ys;
             int p0 = q[-xs], p1 = q[-2 * xs], q0 = q[0], q1 = q[xs];
@@ -155,6 +148,18 @@ static void chroma_edge(uint8_t *pix, ptrdiff_t xs, ptrdiff_t ys, const uint8_t 
         }
     }
 }
+
+static void chroma_edge_portable(uint8_t *u, uint8_t *v, ptrdiff_t xs, ptrdiff_t ys,
+                                 const uint8_t bs[4], avila_h264_edge_th t)
+{
+    chroma_plane_edge(u, xs, ys, bs, t);
+    chroma_plane_edge(v, xs, ys, bs, t);
+}
+
+const avila_h264_deblock_ops avila_h264_deblock_portable = {
+    .luma_edge = avila_h264_luma_edge_portable,
+    .chroma_edge = chroma_edge_portable,
+};
 
 /* bS of an edge between two inter 4x4 blocks (8.7.2.1, one reference). */
 static inline uint8_t inter_bs(const avila_h264_mb_deblock *mp, int bp,
@@ -222,10 +227,19 @@ int avila_h264_deblock_bs(uint8_t bs[2][4][4], const avila_h264_mb_deblock *mbs,
     return any != 0;
 }
 
-/* Filters one macroblock (8.7, per-macroblock order). */
+const avila_h264_deblock_ops *avila_h264_deblock_best(void)
+{
+#if AVILA_X86_64
+    if (avila_cpu_features() & AVILA_CPU_AVX2)
+        return &avila_h264_deblock_avx2;
+#endif
+    return &avila_h264_deblock_portable;
+}
+
+/* Filters one macroblock (8.7, per-macroblock order) with the edge filters of ops. */
 static void deblock_mb(uint8_t *y, ptrdiff_t ys, uint8_t *u, uint8_t *v, ptrdiff_t cs,
                        const avila_h264_mb_deblock *mbs, const avila_h264_deblock_params *p,
-                       unsigned mx, unsigned my)
+                       unsigned mx, unsigned my, const avila_h264_deblock_ops *ops)
 {
     uint8_t bs[2][4][4];
     if (!avila_h264_deblock_bs(bs, mbs, p, mx, my))
@@ -233,8 +247,8 @@ static void deblock_mb(uint8_t *y, ptrdiff_t ys, uint8_t *u, uint8_t *v, ptrdiff
     const avila_h264_mb_deblock *cur = mbs + (size_t)my * p->mb_width + mx;
     const avila_h264_mb_deblock *nb[2] = {mx ? cur - 1 : cur, my ? cur - p->mb_width : cur};
     int qc = avila_h264_chroma_qp(cur->qp, p->chroma_qp_index_offset);
-    struct edge_th inner = thresholds(cur->qp, p), inner_c = thresholds(qc, p);
-    struct edge_th outer[2], outer_c[2];
+    avila_h264_edge_th inner = thresholds(cur->qp, p), inner_c = thresholds(qc, p);
+    avila_h264_edge_th outer[2], outer_c[2];
     for (int dir = 0; dir < 2; dir++) {
         /* 8-461: qPav = (qPp + qPq + 1) >> 1; for chroma, of the QPc values. */
         int qn = avila_h264_chroma_qp(nb[dir]->qp, p->chroma_qp_index_offset);
@@ -247,16 +261,15 @@ static void deblock_mb(uint8_t *y, ptrdiff_t ys, uint8_t *u, uint8_t *v, ptrdiff
 
     /* Luma: vertical edges left to right, then horizontal top to bottom. */
     for (ptrdiff_t e = 0; e < 4; e++)
-        luma_edge(py + 4 * e, 1, ys, bs[0][e], e ? inner : outer[0]);
+        ops->luma_edge(py + 4 * e, 1, ys, bs[0][e], e ? inner : outer[0]);
     for (ptrdiff_t e = 0; e < 4; e++)
-        luma_edge(py + 4 * e * ys, ys, 1, bs[1][e], e ? inner : outer[1]);
-    /* Chroma 4:2:0: edges 0 and 4, the latter co-located with luma edge 8. */
-    for (int c = 0; c < 2; c++) {
-        chroma_edge(pc[c], 1, cs, bs[0][0], outer_c[0]);
-        chroma_edge(pc[c] + 4, 1, cs, bs[0][2], inner_c);
-        chroma_edge(pc[c], cs, 1, bs[1][0], outer_c[1]);
-        chroma_edge(pc[c] + 4 * cs, cs, 1, bs[1][2], inner_c);
-    }
+        ops->luma_edge(py + 4 * e * ys, ys, 1, bs[1][e], e ? inner : outer[1]);
+    /* Chroma 4:2:0: edges 0 and 4, the latter co-located with luma edge 8;
+     * Cb and Cr side by side (the planes do not interact). */
+    ops->chroma_edge(pc[0], pc[1], 1, cs, bs[0][0], outer_c[0]);
+    ops->chroma_edge(pc[0] + 4, pc[1] + 4, 1, cs, bs[0][2], inner_c);
+    ops->chroma_edge(pc[0], pc[1], cs, 1, bs[1][0], outer_c[1]);
+    ops->chroma_edge(pc[0] + 4 * cs, pc[1] + 4 * cs, cs, 1, bs[1][2], inner_c);
 }
 
 void avila_h264_deblock_rows(uint8_t *y, ptrdiff_t y_stride, uint8_t *u, uint8_t *v,
@@ -265,7 +278,8 @@ void avila_h264_deblock_rows(uint8_t *y, ptrdiff_t y_stride, uint8_t *u, uint8_t
 {
     if (row1 > p->mb_height)
         row1 = p->mb_height;
+    const avila_h264_deblock_ops *ops = avila_h264_deblock_best();
     for (unsigned my = row0; my < row1; my++)
         for (unsigned mx = 0; mx < p->mb_width; mx++)
-            deblock_mb(y, y_stride, u, v, c_stride, mbs, p, mx, my);
+            deblock_mb(y, y_stride, u, v, c_stride, mbs, p, mx, my, ops);
 }

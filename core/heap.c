@@ -379,7 +379,8 @@ static void page_empty(struct heap_thread *h, struct heap_page *pg, int keep_cur
     struct heap_segment *seg = avila_heapi_segment_of(pg->start);
     uint64_t now = avila_heapi_now_ms();
     page_release(seg, pg, now);
-    if (seg->pages_used == 0 && (h->segments != seg || seg->next != NULL))
+    /* The newest segment stays even when empty: the thread just needed one (trim caches it). */
+    if (seg->pages_used == 0 && h->segments != seg)
         segment_to_cache(h, seg, now);
     if (now - h->last_purge_ms >= atomic_load_explicit(&g_decay_ms, memory_order_relaxed))
         maintenance(h, now);
@@ -441,6 +442,48 @@ static struct heap_page *page_take(struct heap_thread *h, unsigned n, unsigned c
         return &seg->pages[first];
     }
     return NULL;
+}
+
+/* Start of the longest run of set bits in m (bit 0 clear: slice 0 is the header); its length. */
+static unsigned longest_run(uint64_t m, unsigned *len)
+{
+    unsigned best = 0;
+    *len = 0;
+    while (m != 0) {
+        unsigned i = (unsigned)__builtin_ctzll(m);
+        uint64_t rest = ~(m >> i);
+        unsigned k = rest == 0 ? 64 - i : (unsigned)__builtin_ctzll(rest);
+        if (k > *len) {
+            best = i;
+            *len = k;
+        }
+        m = i + k >= 64 ? 0 : m & ~((((uint64_t)1 << k) - 1) << i);
+    }
+    return best;
+}
+
+/*
+ * A span page of n slices for a growing block: at the start of the longest
+ * free run of h's segments, if that run could hold the largest span (so the
+ * block can grow to it in place while the slices after it stay free). NULL
+ * if no run is that long: a new segment has one.
+ */
+static struct heap_page *span_take_roomy(struct heap_thread *h, unsigned n)
+{
+    struct heap_segment *best = NULL;
+    unsigned best_first = 0, best_len = (unsigned)(HEAP_SPAN_MAX >> HEAP_SLICE_SHIFT) - 1;
+    for (struct heap_segment *seg = h->segments; seg != NULL; seg = seg->next) {
+        unsigned len, first = longest_run(seg->free_mask, &len);
+        if (len > best_len) {
+            best = seg;
+            best_first = first;
+            best_len = len;
+        }
+    }
+    if (best == NULL)
+        return NULL;
+    page_init(best, best_first, n, HEAP_SPAN_CLASS);
+    return &best->pages[best_first];
 }
 
 static struct heap_page *page_new(struct heap_thread *h, unsigned c)
@@ -536,14 +579,23 @@ static void *alloc_slow(struct heap_thread *h, unsigned c)
     }
 }
 
-/* One block of size bytes (AVILA_HEAP_MAX_SMALL < size <= HEAP_SPAN_MAX) on a page of its own. */
-static void *span_alloc(struct heap_thread *h, size_t size)
+/* Slices of a span holding size bytes (at least one). */
+static unsigned span_slices(size_t size)
 {
-    unsigned n = (unsigned)((size + HEAP_SLICE_SIZE - 1) >> HEAP_SLICE_SHIFT);
+    return size == 0 ? 1u : (unsigned)((size + HEAP_SLICE_SIZE - 1) >> HEAP_SLICE_SHIFT);
+}
+
+/*
+ * One block of size bytes (size <= HEAP_SPAN_MAX) on a page of its own,
+ * starting on a slice; with roomy, where it can grow most in place.
+ */
+static void *span_alloc(struct heap_thread *h, size_t size, int roomy)
+{
+    unsigned n = span_slices(size);
     struct heap_page *pg;
     if (atomic_load_explicit(&h->full_dirty, memory_order_relaxed))
         collect_full(h);
-    while ((pg = page_take(h, n, HEAP_SPAN_CLASS)) == NULL) {
+    while ((pg = roomy ? span_take_roomy(h, n) : page_take(h, n, HEAP_SPAN_CLASS)) == NULL) {
         if (adopt(h))
             continue;
         if (segment_new(h) == NULL) {
@@ -577,6 +629,39 @@ static int span_grow(struct heap_segment *seg, struct heap_page *pg, unsigned n2
     return 1;
 }
 
+/* Shrinks the span pg to n2 (< its slices) slices: the tail goes back to the segment, dirty. */
+static void span_shrink(struct heap_segment *seg, struct heap_page *pg, unsigned n2)
+{
+    unsigned first = (unsigned)(pg - seg->pages), n = pg->slices;
+    uint64_t cut = (((uint64_t)1 << (n - n2)) - 1) << (first + n2);
+    atomic_store_explicit(&pg->block_size, (uint32_t)((size_t)n2 << HEAP_SLICE_SHIFT),
+                          memory_order_relaxed);
+    pg->slices = (uint8_t)n2;
+    seg->free_mask |= cut;
+    atomic_store_explicit(&seg->dirty_mask, dirty_of(seg) | cut, memory_order_relaxed);
+    seg->dirty_ms = avila_heapi_now_ms();
+}
+
+/*
+ * Resizes the span pg of seg to hold size bytes without moving it: the owner
+ * grows it into free slices after it or gives its tail slices back, as long
+ * as size stays a span's (HEAP_GROW_SPAN_MIN..HEAP_SPAN_MAX); anyone keeps
+ * it while size fits and is at least half of it. Returns 1 if the block stays.
+ */
+static int span_resize(struct heap_segment *seg, struct heap_page *pg, size_t size)
+{
+    size_t old = bsize(pg);
+    if (size < HEAP_GROW_SPAN_MIN || size > HEAP_SPAN_MAX ||
+        atomic_load_explicit(&seg->owner, memory_order_relaxed) != tl_heap)
+        return size <= old && size >= old / 2;
+    unsigned n2 = span_slices(size);
+    if (n2 > pg->slices)
+        return span_grow(seg, pg, n2);
+    if (n2 < pg->slices)
+        span_shrink(seg, pg, n2);
+    return 1;
+}
+
 /* ------------------------------------------------------------ thread heaps */
 
 static void abandon(struct heap_thread *h);
@@ -594,15 +679,18 @@ static void thread_done(void *v)
 static void fork_prepare(void)
 {
     lock();
+    avila_heapi_large_fork_prepare();
 }
 
 static void fork_parent(void)
 {
+    avila_heapi_large_fork_parent();
     unlock();
 }
 
 static void fork_child(void)
 {
+    avila_heapi_large_fork_child();
     pthread_mutex_init(&g_lock, NULL);
 }
 
@@ -838,7 +926,7 @@ void *avila_heap_malloc(size_t size)
         return alloc_class(avila_heapi_class_of(size));
     if (size <= HEAP_SPAN_MAX) {
         h = heap_get();
-        return h != NULL ? span_alloc(h, size) : NULL;
+        return h != NULL ? span_alloc(h, size, 0) : NULL;
     }
     return avila_heapi_large_alloc(size, 16, 0);
 }
@@ -871,12 +959,17 @@ void *avila_heap_calloc(size_t count, size_t size)
 
 void *avila_heap_aligned(size_t align, size_t size)
 {
+    return avila_heapi_aligned_at(align, size, __builtin_return_address(0));
+}
+
+void *avila_heapi_aligned_at(size_t align, size_t size, const void *site)
+{
     if (align == 0 || (align & (align - 1)) != 0) {
         errno = EINVAL;
         return NULL;
     }
     if (AVILA_UNLIKELY(avila_heapi_hard_entry()))
-        return hard_alloc(size, align < 16 ? 16 : align, __builtin_return_address(0));
+        return hard_alloc(size, align < 16 ? 16 : align, site);
     if (align <= 16)
         return avila_heap_malloc(size < align ? align : size);
     size_t want = size < align ? align : size;
@@ -889,7 +982,7 @@ void *avila_heap_aligned(size_t align, size_t size)
     }
     if (align <= HEAP_SLICE_SIZE && size <= HEAP_SPAN_MAX) {
         struct heap_thread *h = heap_get();
-        return h != NULL ? span_alloc(h, size) : NULL; /* spans start on a slice */
+        return h != NULL ? span_alloc(h, size, 0) : NULL; /* spans start on a slice */
     }
     return avila_heapi_large_alloc(size, align, 0);
 }
@@ -955,6 +1048,24 @@ size_t avila_heap_usable_size(const void *p)
     return bsize(page_of(seg, p));
 }
 
+/*
+ * The new home of a block of old usable bytes that realloc moves to hold
+ * size bytes. A growing block gets room for half as much again, so a
+ * buffer grown step by step skips classes; past HEAP_GROW_SPAN_MIN it moves
+ * to a span with room, where it grows on in place.
+ */
+static void *realloc_target(size_t old, size_t size)
+{
+    if (size <= old)
+        return avila_heap_malloc(size);
+    if (size >= HEAP_GROW_SPAN_MIN && size <= HEAP_SPAN_MAX) {
+        struct heap_thread *h = heap_get();
+        return h != NULL ? span_alloc(h, size, 1) : NULL;
+    }
+    size_t room = size + size / 2;
+    return avila_heap_malloc(room < HEAP_GROW_SPAN_MIN ? room : size);
+}
+
 void *avila_heap_realloc(void *p, size_t size)
 {
     if (size > PTRDIFF_MAX) {
@@ -970,13 +1081,12 @@ void *avila_heap_realloc(void *p, size_t size)
     if (avila_heapi_map_is_segment(seg)) {
         struct heap_page *pg = page_of(seg, p);
         old = bsize(pg);
-        /* In place while the block fits and is not more than twice what is asked. */
-        if (size <= old && (size >= old / 2 || old <= 16))
-            return p;
-        if (size > old && size <= HEAP_SPAN_MAX && page_class(pg) == HEAP_SPAN_CLASS &&
-            atomic_load_explicit(&seg->owner, memory_order_relaxed) == tl_heap &&
-            span_grow(seg, pg, (unsigned)((size + HEAP_SLICE_SIZE - 1) >> HEAP_SLICE_SHIFT)))
-            return p;
+        if (page_class(pg) == HEAP_SPAN_CLASS) {
+            if (span_resize(seg, pg, size))
+                return p;
+        } else if (size <= old && (size >= old / 2 || old <= 16)) {
+            return p; /* fits, and not more than twice what is asked */
+        }
     } else {
         old = avila_heapi_large_usable(p);
         if (size > AVILA_HEAP_MAX_SMALL) {
@@ -985,7 +1095,7 @@ void *avila_heap_realloc(void *p, size_t size)
                 return q;
         }
     }
-    void *q = avila_heap_malloc(size);
+    void *q = realloc_target(old, size);
     if (q == NULL)
         return NULL;
     memcpy(q, p, old < size ? old : size);

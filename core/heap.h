@@ -46,7 +46,10 @@ void *avila_heap_aligned(size_t align, size_t size);
 
 /*
  * Resizes p (NULL: allocates) to size bytes, keeping the first min(old,
- * size) bytes, in place when the block's class allows. Returns the block,
+ * size) bytes, in place when the block's class allows. A block grown to
+ * 4 KiB or more (up to 2 MiB) moves once to a run of 64 KiB slices with
+ * free ones after it, and grows or shrinks there in place; a growing
+ * smaller block gets room for half as much again. Returns the block,
  * or NULL with p untouched and still owned by the caller. Size 0 keeps a
  * minimal block (it never frees). A block from avila_heap_aligned keeps
  * only 16-byte alignment if it moves: use the allocator view for more.
@@ -89,7 +92,10 @@ void avila_heap_set_decay_ms(unsigned ms);
  *     the block is handed out again: a write after free is reported then;
  *   - large blocks (above AVILA_HEAP_MAX_SMALL minus 9 bytes) end against a
  *     PROT_NONE guard page, so an overrun faults (SIGSEGV) at once; the
- *     bytes between the end and the guard (alignment) are canaries;
+ *     bytes between the end and the guard (alignment) are canaries; a
+ *     registry of them is checked before a header is read, so a large
+ *     block freed twice, or a pointer into no block (unmapped memory
+ *     too), is reported rather than faulting;
  *   - live allocations are counted per call site (the return address of the
  *     malloc-family function) for avila_heap_leaks_write.
  * Each fault writes one line "avila heap: ..." on stderr with write(2), then

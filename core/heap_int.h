@@ -32,10 +32,20 @@
  * Blocks above the largest class up to HEAP_SPAN_MAX are spans: a page of
  * whole slices holding one block, kept on the owner's full list (so a
  * remote free flags it), grown in place by realloc when the slices after
- * it are free.
+ * it are free, shrunk in place by giving its tail slices back.
  */
 #define HEAP_SPAN_CLASS AVILA_HEAP_CLASSES
 #define HEAP_SPAN_MAX   ((size_t)32 << HEAP_SLICE_SHIFT)
+
+/*
+ * realloc growing a block to this size or more (up to HEAP_SPAN_MAX) moves
+ * it to a span placed with room after it, where later growth (and shrinking
+ * down to this size) stays in place: a buffer grown step by step is copied
+ * only while small. The price: such a block takes a whole slice, at most 16
+ * times its size in address space (a fresh slice's untouched pages are not
+ * resident).
+ */
+#define HEAP_GROW_SPAN_MIN ((size_t)4 << 10)
 
 _Static_assert(HEAP_SLICES == HEAP_SEGMENT_SIZE / HEAP_SLICE_SIZE, "slice count");
 _Static_assert(AVILA_HEAP_MAX_SMALL * 8 <= 8 * HEAP_SLICE_SIZE, "largest class fits a page");
@@ -268,6 +278,14 @@ _Noreturn void avila_heapi_msg_abort(struct heap_msg *m);
 /* Writes "avila heap: WHAT 0x<p>REST" on stderr and aborts. */
 _Noreturn void avila_heapi_report(const char *what, const void *p, const char *rest);
 
+/*
+ * avila_heap_aligned with the call site the hardened leak report counts the
+ * block for given by the caller: the entry points of
+ * tools/malloc/avila_malloc.c pass their own return address (the program's
+ * call), not one inside the library.
+ */
+void *avila_heapi_aligned_at(size_t align, size_t size, const void *site);
+
 /* ------------------------------------------------------------ OS (core/heap_os.c) */
 
 /* Maps size bytes aligned to align (a power of two >= 4096), zeroed; NULL on failure. */
@@ -309,10 +327,15 @@ void *avila_heapi_large_alloc(size_t size, size_t align, int zero);
  * in the header. avila_heapi_large_free / _usable check and report.
  */
 void *avila_heapi_large_alloc_hard(size_t size, size_t align, const void *site);
+/* Frees a large block; hardened: reports a double free or a pointer that is no live block. */
 void avila_heapi_large_free(void *p);
 void *avila_heapi_large_realloc(void *p, size_t size);
 size_t avila_heapi_large_usable(const void *p);
 void avila_heapi_large_stats(struct avila_heap_stats *st);
+/* The hardened registry's lock around fork(), called by core/heap.c's fork handlers. */
+void avila_heapi_large_fork_prepare(void);
+void avila_heapi_large_fork_parent(void);
+void avila_heapi_large_fork_child(void);
 
 /* ------------------------------------------------------------ for the statistics walk
  * (core/heap.c) */

@@ -9,8 +9,12 @@
  * of its mapping, the header's magic is XORed with the key and the block
  * address, and it keeps the requested size and the call site (for the leak
  * report); the bytes between the requested end and the guard are canaries.
+ * A registry of the hardened blocks' addresses is checked before a header
+ * is read, so a double free (the mapping is gone) or a wild pointer (maybe
+ * into nothing) is reported instead of faulting.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
 
@@ -39,10 +43,123 @@ static uint64_t magic_of(const void *p)
     return LARGE_MAGIC;
 }
 
-static struct large_hdr *hdr_of(const void *p)
+/* ------------------------------------------------------------ hardened registry
+ *
+ * An open-addressing table (linear probing, at most 3/4 full) of the
+ * hardened large blocks: an entry is the block address, with bit 0 set once
+ * the block is freed (a tombstone, so a second free is told apart from a
+ * wild pointer until the table is rebuilt). 0 is an empty slot. One lock;
+ * large blocks cost an mmap anyway.
+ */
+
+enum { REG_ABSENT, REG_LIVE, REG_FREED };
+
+#define REG_MIN_CAP 1024
+
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static uintptr_t *reg_tab;
+static size_t reg_cap, reg_used, reg_live; /* slots (a power of two), non-empty, live */
+
+/* The slot holding a (live or freed), or the empty slot that ends its probe. */
+static uintptr_t *reg_slot(uintptr_t *tab, size_t cap, uintptr_t a)
 {
-    if (avila_heapi_hardened && ((uintptr_t)p & 15) != 0)
+    uint64_t h = (uint64_t)(a >> 4) * 0x9e3779b97f4a7c15ull;
+    for (size_t i = (size_t)(h >> 32) & (cap - 1);; i = (i + 1) & (cap - 1))
+        if (tab[i] == 0 || (tab[i] & ~(uintptr_t)1) == a)
+            return &tab[i];
+}
+
+/* Moves the live entries to a table with room for as many again (tombstones dropped). */
+static int reg_rebuild(void)
+{
+    size_t cap = REG_MIN_CAP;
+    while (cap < 4 * (reg_live + 1))
+        cap *= 2;
+    uintptr_t *tab = avila_heapi_os_map(cap * sizeof(*tab), HEAP_OS_PAGE);
+    if (tab == NULL)
+        return -1;
+    for (size_t i = 0; i < reg_cap; i++)
+        if (reg_tab[i] != 0 && (reg_tab[i] & 1) == 0)
+            *reg_slot(tab, cap, reg_tab[i]) = reg_tab[i];
+    if (reg_tab != NULL)
+        avila_heapi_os_unmap(reg_tab, reg_cap * sizeof(*reg_tab));
+    reg_tab = tab;
+    reg_cap = cap;
+    reg_used = reg_live;
+    return 0;
+}
+
+/* Records the new block p as live: 0, or -1 if the table cannot grow. */
+static int reg_add(const void *p)
+{
+    int rc = 0;
+    pthread_mutex_lock(&reg_lock);
+    if (4 * (reg_used + 1) > 3 * reg_cap && reg_rebuild() != 0) {
+        rc = -1;
+    } else {
+        uintptr_t *s = reg_slot(reg_tab, reg_cap, (uintptr_t)p);
+        reg_used += *s == 0;
+        *s = (uintptr_t)p;
+        reg_live++;
+    }
+    pthread_mutex_unlock(&reg_lock);
+    return rc;
+}
+
+/* What the registry knows of p (REG_*); a live p becomes freed with release. */
+static int reg_lookup(const void *p, int release)
+{
+    int st = REG_ABSENT;
+    pthread_mutex_lock(&reg_lock);
+    if (reg_cap != 0) {
+        uintptr_t *s = reg_slot(reg_tab, reg_cap, (uintptr_t)p);
+        if (*s == (uintptr_t)p) {
+            st = REG_LIVE;
+            if (release) {
+                *s |= 1;
+                reg_live--;
+            }
+        } else if (*s != 0) {
+            st = REG_FREED;
+        }
+    }
+    pthread_mutex_unlock(&reg_lock);
+    return st;
+}
+
+void avila_heapi_large_fork_prepare(void)
+{
+    pthread_mutex_lock(&reg_lock);
+}
+
+void avila_heapi_large_fork_parent(void)
+{
+    pthread_mutex_unlock(&reg_lock);
+}
+
+void avila_heapi_large_fork_child(void)
+{
+    pthread_mutex_init(&reg_lock, NULL);
+}
+
+/* Hardened: p MUST be a live registered block (freed from the registry with release). */
+static void hard_lookup(const void *p, int release)
+{
+    if (((uintptr_t)p & 15) != 0)
         avila_heapi_report("invalid free of", p, " (not in a heap segment, not 16-byte aligned)");
+    int st = reg_lookup(p, release);
+    if (st == REG_FREED)
+        avila_heapi_report("double free of", p, " (large block, freed already)");
+    if (st == REG_ABSENT)
+        avila_heapi_report("invalid free of", p,
+                           " (not in a heap segment, and not a live large block)");
+}
+
+/* The header of the large block p; in hardened mode checked against the registry first. */
+static struct large_hdr *hdr_of(const void *p, int release)
+{
+    if (avila_heapi_hardened)
+        hard_lookup(p, release);
     struct large_hdr *h = (struct large_hdr *)((const uint8_t *)p - sizeof(struct large_hdr));
     /* A pointer that is neither a segment block nor a large block: memory misuse. */
     if (((uintptr_t)p & 15) != 0 || h->magic != magic_of(p) || h->base + h->offset != p ||
@@ -170,6 +287,11 @@ void *avila_heapi_large_alloc_hard(size_t size, size_t align, const void *site)
     uint64_t cm = avila_heapi_block_mask(p);
     for (uint8_t *q = p + size; q < base + data; q++)
         *q = avila_heapi_canary(cm, (size_t)(q - p));
+    if (reg_add(p) != 0) {
+        munmap(base, len);
+        errno = ENOMEM;
+        return NULL;
+    }
     avila_heapi_site_count(h->site, size, 1);
     account(size, len, 1);
     return p;
@@ -177,7 +299,7 @@ void *avila_heapi_large_alloc_hard(size_t size, size_t align, const void *site)
 
 void avila_heapi_large_free(void *p)
 {
-    struct large_hdr *h = hdr_of(p);
+    struct large_hdr *h = hdr_of(p, 1);
     size_t len = h->map_len;
     uint8_t *base = h->base;
     if (h->hard) {
@@ -195,7 +317,7 @@ void avila_heapi_large_free(void *p)
 
 size_t avila_heapi_large_usable(const void *p)
 {
-    const struct large_hdr *h = hdr_of(p);
+    const struct large_hdr *h = hdr_of(p, 0);
     if (h->hard) {
         hard_canary_check(h, p);
         return h->req;
@@ -205,7 +327,7 @@ size_t avila_heapi_large_usable(const void *p)
 
 void *avila_heapi_large_realloc(void *p, size_t size)
 {
-    struct large_hdr *h = hdr_of(p);
+    struct large_hdr *h = hdr_of(p, 0);
     size_t off = h->offset, len = h->map_len;
     if (h->hard)
         return NULL; /* the caller moves it */

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -304,6 +305,47 @@ static void realloc_keeps_bytes(void **state)
     avila_heap_free(r);
     avila_heap_free(p);
     assert_null(avila_heap_realloc(NULL, (size_t)PTRDIFF_MAX + 1));
+}
+
+/*
+ * A buffer grown step by step moves to a span once it reaches
+ * HEAP_GROW_SPAN_MIN, placed with room to grow to HEAP_SPAN_MAX: from there
+ * every growth and every shrink down to HEAP_GROW_SPAN_MIN stays in place,
+ * the usable size following the request slice by slice.
+ */
+static void realloc_grows_in_place(void **state)
+{
+    (void)state;
+    if (hardened)
+        return; /* hardened realloc always moves */
+    size_t n = 16;
+    uint8_t *p = avila_heap_malloc(n);
+    fill(p, n, 7);
+    while (n < HEAP_GROW_SPAN_MIN) {
+        n += n / 2;
+        p = avila_heap_realloc(p, n);
+        assert_true(check(p, n * 2 / 3, 7));
+        fill(p, n, 7);
+    }
+    uint8_t *span = p;
+    for (; n <= HEAP_SPAN_MAX; n += n / 2 + 1000) {
+        assert_ptr_equal(avila_heap_realloc(p, n), span);
+        assert_int_equal(avila_heap_usable_size(p),
+                         (n + HEAP_SLICE_SIZE - 1) & ~(HEAP_SLICE_SIZE - 1));
+        fill(p, n, 7);
+    }
+    assert_ptr_equal(avila_heap_realloc(p, HEAP_SPAN_MAX), span);
+    assert_ptr_equal(avila_heap_realloc(p, HEAP_GROW_SPAN_MIN), span);
+    assert_int_equal(avila_heap_usable_size(p), HEAP_SLICE_SIZE);
+    assert_true(check(p, HEAP_GROW_SPAN_MIN, 7));
+    /* The slices given back are taken again in place. */
+    assert_ptr_equal(avila_heap_realloc(p, HEAP_SPAN_MAX), span);
+    assert_true(check(p, HEAP_GROW_SPAN_MIN, 7));
+    /* Below the span regime the block moves to a class and keeps its bytes. */
+    uint8_t *q = avila_heap_realloc(p, 100);
+    assert_ptr_not_equal(q, span);
+    assert_true(check(q, 100, 7));
+    avila_heap_free(q);
 }
 
 /* ------------------------------------------------------------ threads */
@@ -823,6 +865,12 @@ static void do_realloc(void *arg)
     sink = avila_heap_realloc(arg, 5000);
 }
 
+static void do_realloc_after_free(void *arg)
+{
+    avila_heap_free(arg);
+    sink = avila_heap_realloc(arg, 5000);
+}
+
 /* Frees a block, writes into it, then allocates its class until the block comes back. */
 static void do_write_after_free(void *arg)
 {
@@ -920,6 +968,26 @@ static void hardened_faults(void **state)
              (void *)pair[1]);
     expect_fault(do_forged_live_link, pair, SIGABRT, want);
 
+    /* Large blocks are checked against the registry before their header (maybe unmapped) is read.
+     */
+    uint8_t *lg = avila_heap_malloc((size_t)1 << 20);
+    snprintf(want, sizeof(want), "avila heap: double free of %p (large block, freed already)\n",
+             (void *)lg);
+    expect_fault(do_double_free, lg, SIGABRT, want);
+    expect_fault(do_realloc_after_free, lg, SIGABRT, want);
+    const size_t gone_len = (size_t)4 * HEAP_OS_PAGE;
+    uint8_t *gone =
+        mmap(NULL, gone_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(gone != MAP_FAILED);
+    assert_int_equal(munmap(gone, gone_len), 0);
+    uint8_t *wild = gone + HEAP_OS_PAGE; /* unmapped, and its would-be header too */
+    snprintf(want, sizeof(want),
+             "avila heap: invalid free of %p (not in a heap segment, and not a live large block)\n",
+             (void *)wild);
+    expect_fault(do_free, wild, SIGABRT, want);
+    expect_fault(do_realloc, wild, SIGABRT, want);
+    avila_heap_free(lg);
+
     uint8_t *big = avila_heap_malloc((size_t)1 << 20);
     expect_fault(do_large_overrun, big, SIGSEGV, "");
     avila_heap_free(big);
@@ -988,6 +1056,7 @@ int main(void)
         cmocka_unit_test(random_sequence),
         cmocka_unit_test(calloc_zeroes),
         cmocka_unit_test(realloc_keeps_bytes),
+        cmocka_unit_test(realloc_grows_in_place),
         cmocka_unit_test(allocator_interface),
         cmocka_unit_test(cross_thread_1x1),
         cmocka_unit_test(cross_thread_4x4),

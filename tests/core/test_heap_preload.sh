@@ -230,8 +230,10 @@ C
         fail "gcc builds a program under the preload"
     fi
 
-    # Hardened: the leak report names both call sites, and addr2line resolves them.
+    # Hardened: the leak report names both call sites, and addr2line resolves them;
+    # the aligned family's sites are the program's calls too, none in the library.
     cat >leaky.c <<'C'
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 void *volatile keep[16];
@@ -247,12 +249,22 @@ __attribute__((noinline)) void *leak_pages(void)
     p[0] = 1;
     return p;
 }
+__attribute__((noinline)) void leak_aligned(void)
+{
+    void *p = NULL;
+    if (posix_memalign(&p, 64, 500) == 0)
+        keep[12] = p;
+    keep[13] = memalign(64, 500);
+    keep[14] = valloc(500);
+    keep[15] = pvalloc(500);
+}
 int main(void)
 {
     for (int i = 0; i < 7; i++)
         keep[i] = leak_small();
     for (int i = 0; i < 3; i++)
         keep[8 + i] = leak_pages();
+    leak_aligned();
     free(malloc(50));
     return 0;
 }
@@ -265,11 +277,19 @@ C
         order=$(grep -n 'leaky+0x' leaks.txt | head -2 | cut -d' ' -f4 | tr '\n' ' ')
         fs=$(addr2line -f -e leaky "${small##*+}" 2>/dev/null | head -1)
         fp=$(addr2line -f -e leaky "${pages##*+}" 2>/dev/null | head -1)
+        fa=$(grep -o 'leaky+0x[0-9a-f]*' leaks.txt | while read -r site; do
+            addr2line -f -e leaky "${site#leaky+}" 2>/dev/null | head -1
+        done | grep -c '^leak_aligned$')
         if [ -n "$small" ] && [ -n "$pages" ] && [ "$order" = "12288 7000 " ] &&
             [ "$fs" = leak_small ] && [ "$fp" = leak_pages ]; then
             pass "hardened leak report: two call sites, by bytes, resolved by addr2line"
         else
             fail "hardened leak report" "$(cat leaks.txt) order=$order fs=$fs fp=$fp"
+        fi
+        if [ "$fa" = 4 ] && ! grep -q 'libavila_malloc' leaks.txt; then
+            pass "hardened leak report: posix_memalign, memalign, valloc, pvalloc name their callers"
+        else
+            fail "hardened leak report: aligned call sites" "$(cat leaks.txt) leak_aligned=$fa"
         fi
     else
         fail "hardened leak report: the leaky program" "$(cat leaks.txt 2>/dev/null)"

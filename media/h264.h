@@ -67,7 +67,10 @@ struct avila_h264_config {
      * picture every keyint pictures (0: one column per picture), announced by a
      * recovery point SEI, for a bitrate without IDR peaks. */
     bool intra_refresh;
-    unsigned slices;       /* slices per picture, 1..mb rows (rows split evenly; see threads) */
+    /* Slices per picture, 1..mb rows (see threads), in whole macroblock rows: evenly in the
+     * first picture, then as many rows each as give about the same share of the work the
+     * last picture took (at most twice the even share). */
+    unsigned slices;
     bool deblock;          /* in-loop deblocking filter (default on) */
     int chroma_qp_offset;  /* chroma_qp_index_offset, -12..12 */
     unsigned search_range; /* integer motion search range in samples, 4..256 (0: preset's) */

@@ -127,7 +127,8 @@ static void plan(const avila_h264_encoder *e, struct layout *l)
      * arrays, each rounded up to 64. */
     l->total = 2 * picture + l->src_y + 2 * l->src_c + mbs + 2 * mbs * sizeof(struct mb_record) +
                mbs * sizeof(avila_h264_mb_deblock) + e->slices * e->rbsp_cap +
-               e->slices * sizeof(struct slice_ctx) + scroll + (size_t)15 * 64;
+               e->slices * sizeof(struct slice_ctx) + (e->slices + 1) * sizeof(unsigned) +
+               e->mb_h * sizeof(uint32_t) + scroll + (size_t)17 * 64;
 }
 
 static void setup_picture(struct enc_picture *p, uint8_t **mem, const struct layout *l)
@@ -175,8 +176,11 @@ int avila_h264_encoder_create(avila_h264_encoder **out, const struct avila_h264_
     e->slices = c->slices > e->cfg.threads ? c->slices : e->cfg.threads;
     if (e->slices > e->mb_h)
         e->slices = e->mb_h;
-    size_t rows = (e->mb_h + e->slices - 1) / e->slices;
-    e->rbsp_cap = rows * e->mb_w * MB_MAX_BYTES + MB_ATTEMPT_BYTES + HEADER_BYTES;
+    /* Slices balanced by work may hold up to twice the even share of rows. */
+    size_t even = (e->mb_h + e->slices - 1) / e->slices;
+    e->slice_rows_max = e->slices == 1 || 2 * even > e->mb_h ? e->mb_h : (unsigned)(2 * even);
+    e->rbsp_cap =
+        (size_t)e->slice_rows_max * e->mb_w * MB_MAX_BYTES + MB_ATTEMPT_BYTES + HEADER_BYTES;
     e->scroll_bands = (e->mb_w + SCROLL_BAND - 1) / SCROLL_BAND;
     e->scroll_hash_size = 64;
     while (e->scroll_hash_size < 2 * e->mb_h * 16)
@@ -209,6 +213,8 @@ int avila_h264_encoder_create(avila_h264_encoder **out, const struct avila_h264_
     e->dbk = carve(&mem, e->mbs * sizeof(avila_h264_mb_deblock));
     e->rbsp = carve(&mem, e->slices * e->rbsp_cap);
     e->jobs = carve(&mem, e->slices * sizeof(struct slice_ctx));
+    e->slice_row = carve(&mem, (e->slices + 1) * sizeof(unsigned));
+    e->row_work = carve(&mem, e->mb_h * sizeof(uint32_t));
     size_t sig = (size_t)e->mb_h * 16 * e->scroll_bands * sizeof(uint32_t);
     e->scroll_sig = carve(&mem, sig);
     e->scroll_prev = carve(&mem, sig);
@@ -230,10 +236,15 @@ void avila_h264_encoder_destroy(avila_h264_encoder *e)
 
 size_t avila_h264_max_frame_bytes(const avila_h264_encoder *e)
 {
-    /* Parameter sets, then per slice a NAL unit of at most AVILA_H264_NAL_MAX of its RBSP. */
-    size_t rows = (e->mb_h + e->slices - 1) / e->slices;
-    size_t per_slice = AVILA_H264_NAL_MAX(rows * e->mb_w * MB_MAX_BYTES + HEADER_BYTES);
-    return (size_t)2 * HEADER_BYTES + e->slices * per_slice;
+    /*
+     * Parameter sets, then per slice a NAL unit of at most AVILA_H264_NAL_MAX
+     * of its RBSP: a header and its macroblocks. That bound is linear in the
+     * RBSP length (but for a halving rounded down, hence the + 1), so the sum
+     * over the slices depends only on their total of macroblocks.
+     */
+    size_t body = (size_t)e->mbs * MB_MAX_BYTES;
+    return (size_t)2 * HEADER_BYTES + (size_t)e->slices * (AVILA_H264_NAL_MAX(HEADER_BYTES) + 1) +
+           body + body / 2;
 }
 
 /* ------------------------------------------------------------ input */
@@ -348,8 +359,16 @@ static void code_slice(avila_h264_encoder *e, unsigned i)
     struct slice_ctx *s = &e->jobs[i];
     avila_h264_bits_init(&s->bits, e->rbsp + i * e->rbsp_cap, e->rbsp_cap);
     avila_h264_slice_header_write(&s->bits, &e->sps, &e->pps, &s->hdr);
-    for (unsigned addr = s->first_mb; addr < s->end_mb; addr++)
-        avila_h264i_code_mb(s, addr % e->mb_w, addr / e->mb_w);
+    for (unsigned row = s->first_mb / e->mb_w; row < s->end_mb / e->mb_w; row++) {
+        size_t bits = avila_h264_bits_count(&s->bits);
+        unsigned skipped = s->st.mb_skip;
+        for (unsigned x = 0; x < e->mb_w; x++)
+            avila_h264i_code_mb(s, x, row);
+        /* A skipped macroblock costs little analysis; the others more, and the bits. */
+        unsigned coded = e->mb_w - (s->st.mb_skip - skipped);
+        e->row_work[row] =
+            (uint32_t)(avila_h264_bits_count(&s->bits) - bits) + 32 * e->mb_w + 256 * coded;
+    }
     if (s->skip_run)
         avila_h264_bits_ue(&s->bits, s->skip_run);
     avila_h264_bits_trailing(&s->bits);
@@ -396,6 +415,39 @@ static int write_recovery_point(avila_h264_encoder *e, uint8_t *out, size_t cap,
     return err < 0 ? err : 0;
 }
 
+/*
+ * Cuts the picture's macroblock rows into slices (e->slice_row) so that each
+ * holds about the same part of the work the last coding took (row_work;
+ * evenly when there was none): a row goes to the slice its middle falls in,
+ * within at least one row and at most slice_rows_max per slice. Threads
+ * then finish their slices at about the same time. The same whether slices
+ * run on threads or not, so threads never change the stream.
+ */
+static void plan_slices(avila_h264_encoder *e)
+{
+    unsigned n = e->slices, rows = e->mb_h, max = e->slice_rows_max, row = 0;
+    uint64_t total = 0, acc = 0;
+    for (unsigned y = 0; y < rows; y++)
+        total += e->row_work[y];
+    e->slice_row[0] = 0;
+    for (unsigned i = 0; i < n; i++) {
+        unsigned after = n - 1 - i, left = rows - row; /* slices after this one, rows left */
+        unsigned lo = left > after * max ? left - after * max : 1, hi = left - after;
+        hi = hi < max ? hi : max;
+        unsigned take = 0;
+        if (total == 0) {
+            take = (i + 1) * rows / n - row;
+            take = take < lo ? lo : take > hi ? hi : take;
+        } else {
+            uint64_t target = total * (i + 1) / n;
+            while (take < hi && (take < lo || 2 * acc + e->row_work[row + take] <= 2 * target))
+                acc += e->row_work[row + take++];
+        }
+        row += take;
+        e->slice_row[i + 1] = row;
+    }
+}
+
 /* Codes the picture at qp into out: parameter sets before an IDR picture, then the slices. */
 static int code_picture(avila_h264_encoder *e, bool idr, int qp, uint8_t *out, size_t cap,
                         size_t *pos, struct avila_h264_frame_stats *st)
@@ -407,8 +459,9 @@ static int code_picture(avila_h264_encoder *e, bool idr, int qp, uint8_t *out, s
     int err = idr ? write_parameter_sets(e, out, cap, pos) : 0;
     if (err == 0 && e->refresh_start)
         err = write_recovery_point(e, out, cap, pos);
+    plan_slices(e);
     for (unsigned i = 0; i < e->slices; i++) {
-        unsigned row0 = i * e->mb_h / e->slices, row1 = (i + 1) * e->mb_h / e->slices;
+        unsigned row0 = e->slice_row[i], row1 = e->slice_row[i + 1];
         struct slice_ctx *s = &e->jobs[i];
         *s = (struct slice_ctx){
             .e = e,

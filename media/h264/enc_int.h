@@ -81,7 +81,12 @@ struct avila_h264_encoder {
 
     unsigned slices;        /* per picture: the configured count, raised to threads */
     struct slice_ctx *jobs; /* one per slice */
-    uint8_t *rbsp;          /* the slices' RBSPs, rbsp_cap bytes each */
+    /* Slice layout: slice i is macroblock rows [slice_row[i], slice_row[i + 1]), at most
+     * slice_rows_max of them, cut by the work each row took in the last coding (row_work:
+     * its bits, plus a weight per macroblock, more for those not skipped). */
+    unsigned *slice_row, slice_rows_max;
+    uint32_t *row_work;
+    uint8_t *rbsp; /* the slices' RBSPs, rbsp_cap bytes each */
     size_t rbsp_cap;
     struct avila_h264_ratectl rc; /* CBR and VBR */
 
@@ -120,7 +125,8 @@ void avila_h264i_scroll_detect(avila_h264_encoder *e, bool have_prev);
 
 /* The state of one slice being coded. */
 struct slice_ctx {
-    avila_h264_encoder *e;
+    /* Each slice on cache lines of its own: threads code neighbouring slices at once. */
+    _Alignas(64) avila_h264_encoder *e;
     avila_h264_bits bits;
     unsigned first_mb, end_mb; /* [first_mb, end_mb): its macroblocks, whole rows */
     bool p;                    /* a P slice */

@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "media/h264.h"
+#include "media/h264/enc_int.h"
 #include "tests/support/fail_alloc.h"
 
 /* A test picture: moving gradients and a pseudo-random texture, I420. */
@@ -456,6 +457,38 @@ static void intra_refresh_sweeps(void **state)
     avila_h264_encoder_destroy(e);
 }
 
+/*
+ * Slices share the rows by the work the last picture took (enc_int.h's
+ * slice layout): the first picture is cut evenly; with its upper half flat
+ * and its lower half textured, the next picture's first slice takes more
+ * rows than the second, within twice the even share.
+ */
+static void slices_balance_work(void **state)
+{
+    (void)state;
+    struct avila_h264_config c;
+    avila_h264_config_default(&c, 64, 256);
+    c.slices = 2;
+    avila_h264_encoder *e = make(&c);
+    struct frame f;
+    frame_make(&f, 64, 256, 0);
+    memset(f.y, 128, (size_t)64 * 128);
+    unsigned want_first[] = {8, 0};
+    for (unsigned t = 0; t < 2; t++) {
+        uint8_t *x;
+        encode(e, &f, &x, NULL);
+        free(x);
+        assert_int_equal(e->slice_row[0], 0);
+        assert_int_equal(e->slice_row[2], 16);
+        if (want_first[t])
+            assert_int_equal(e->slice_row[1], want_first[t]);
+        else
+            assert_true(e->slice_row[1] > 8 && e->slice_row[1] <= 15);
+    }
+    frame_free(&f);
+    avila_h264_encoder_destroy(e);
+}
+
 /* A runner that runs the jobs backwards: slices must not depend on each other's order. */
 static unsigned backwards_calls;
 static void run_backwards(void *ctx, void (*job)(void *arg, unsigned index), void *arg, unsigned n)
@@ -548,7 +581,7 @@ int main(void)
         cmocka_unit_test(changed_rectangles),   cmocka_unit_test(nv12_equals_i420),
         cmocka_unit_test(quality_follows_qp),   cmocka_unit_test(rate_control_respects_the_vbv),
         cmocka_unit_test(intra_refresh_sweeps), cmocka_unit_test(threads_equal_slices),
-        cmocka_unit_test(scrolling_is_found),
+        cmocka_unit_test(slices_balance_work),  cmocka_unit_test(scrolling_is_found),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

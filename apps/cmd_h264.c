@@ -27,7 +27,8 @@ const char cmd_h264_usage[] =
     "usage: avila h264 encode -i IN.yuv -s WxH [--fps N[/D]] [--qp N] [--bitrate KBPS\n"
     "                         [--vbv KBITS]] [--preset P] [--keyint N] [--intra-refresh]\n"
     "                         [--slices N] [--threads N] [--no-deblock] [--search-range N]\n"
-    "                         [--sub8x8] [--frames N] [--recon R.yuv] -o OUT.h264\n"
+    "                         [--sub8x8] [--user-data TEXT] [--frames N] [--recon R.yuv]\n"
+    "                         -o OUT.h264\n"
     "Encodes raw 8-bit I420 video (frames of W*H*3/2 bytes) as H.264 Constrained\n"
     "Baseline in Annex B form. IN '-' reads standard input, OUT '-' writes standard\n"
     "output. W and H are even, 16 to 8192. At the end prints to stderr:\n"
@@ -56,6 +57,9 @@ const char cmd_h264_usage[] =
     "  --sub8x8            default preset: P_8x8 macroblocks, whose 8x8 partitions\n"
     "                      may split into 8x4, 4x8 or 4x4, as in the quality preset\n"
     "                      (slower, fewer bits)\n"
+    "  --user-data TEXT    send TEXT (at most 4000 bytes) before the first picture\n"
+    "                      in a user data SEI message, UUID\n"
+    "                      2789dd68-989a-4e1c-945b-536afa8a53c9\n"
     "  --frames N          stop after N frames\n"
     "  --recon FILE        write the reconstructed frames (I420) to FILE\n"
     "  -h, --help          show this help\n"
@@ -64,6 +68,7 @@ const char cmd_h264_usage[] =
 struct h264_job {
     struct avila_h264_config cfg;
     const char *in, *out, *recon;
+    const char *user_data; /* sent with the first picture, or NULL */
     uint64_t max_frames;
 };
 
@@ -195,6 +200,10 @@ static void run_threads(void *ctx, void (*job)(void *arg, unsigned index), void 
 
 static const struct avila_h264_parallel posix_threads = {run_threads, NULL};
 
+/* Names the format of --user-data's payload (plain text from this tool): a random UUID. */
+static const uint8_t user_data_uuid[16] = {0x27, 0x89, 0xdd, 0x68, 0x98, 0x9a, 0x4e, 0x1c,
+                                           0x94, 0x5b, 0x53, 0x6a, 0xfa, 0x8a, 0x53, 0xc9};
+
 static int encode(const struct h264_job *job)
 {
     const struct avila_h264_config *c = &job->cfg;
@@ -241,6 +250,11 @@ static int encode(const struct h264_job *job)
                       frame + (size_t)c->width * c->height * 5 / 4},
             .stride = {c->width, c->width / 2, c->width / 2},
         };
+        if (frames == 0 && job->user_data) {
+            pic.user_data_uuid = user_data_uuid;
+            pic.user_data = (const uint8_t *)job->user_data;
+            pic.user_data_len = strlen(job->user_data);
+        }
         struct avila_h264_frame_stats st;
         uint64_t t0 = avila_time_mono_ns();
         int len = avila_h264_encode(e, &pic, out, cap, &st);
@@ -313,6 +327,7 @@ int cmd_h264(int argc, char **argv)
         OPT_REFRESH,
         OPT_RANGE,
         OPT_SUB8x8,
+        OPT_USER_DATA,
         OPT_FRAMES,
         OPT_THREADS,
         OPT_RECON
@@ -329,6 +344,7 @@ int cmd_h264(int argc, char **argv)
         {"intra-refresh", no_argument, NULL, OPT_REFRESH},
         {"search-range", required_argument, NULL, OPT_RANGE},
         {"sub8x8", no_argument, NULL, OPT_SUB8x8},
+        {"user-data", required_argument, NULL, OPT_USER_DATA},
         {"frames", required_argument, NULL, OPT_FRAMES},
         {"threads", required_argument, NULL, OPT_THREADS},
         {"recon", required_argument, NULL, OPT_RECON},
@@ -413,6 +429,12 @@ int cmd_h264(int argc, char **argv)
             break;
         case OPT_RECON:
             job.recon = optarg;
+            break;
+        case OPT_USER_DATA:
+            if (strlen(optarg) > AVILA_H264_USER_DATA_MAX)
+                return cli_usage_error(CMD, "--user-data takes at most %d bytes",
+                                       AVILA_H264_USER_DATA_MAX);
+            job.user_data = optarg;
             break;
         case 'h':
             return cli_help(CMD);

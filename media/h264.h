@@ -98,6 +98,9 @@ struct avila_h264_rect {
     unsigned x, y, w, h;
 };
 
+/* The most payload bytes of one picture's user data SEI message. */
+#define AVILA_H264_USER_DATA_MAX 4000
+
 /* Pixel layouts of an input picture. */
 enum avila_h264_layout {
     AVILA_H264_I420, /* planes Y, U, V */
@@ -114,6 +117,12 @@ struct avila_h264_picture {
     const struct avila_h264_rect *changed;
     unsigned nchanged;
     bool force_idr; /* code this picture as IDR */
+    /* A user_data_unregistered SEI message (H.264 D.1.7) to send before the picture: a
+     * 16-byte UUID naming the data's format and user_data_len (at most
+     * AVILA_H264_USER_DATA_MAX) bytes of payload; user_data_len 0: none. */
+    const uint8_t *user_data_uuid;
+    const uint8_t *user_data;
+    size_t user_data_len;
 };
 
 /* What one encoded picture came to. */

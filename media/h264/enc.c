@@ -243,8 +243,10 @@ size_t avila_h264_max_frame_bytes(const avila_h264_encoder *e)
      * over the slices depends only on their total of macroblocks.
      */
     size_t body = (size_t)e->mbs * MB_MAX_BYTES;
-    return (size_t)2 * HEADER_BYTES + (size_t)e->slices * (AVILA_H264_NAL_MAX(HEADER_BYTES) + 1) +
-           body + body / 2;
+    /* (2 * HEADER_BYTES: parameter sets and a recovery point; then a user data SEI.) */
+    size_t sei = AVILA_H264_NAL_MAX(AVILA_H264_USER_DATA_MAX + HEADER_BYTES);
+    return sei + (size_t)2 * HEADER_BYTES +
+           (size_t)e->slices * (AVILA_H264_NAL_MAX(HEADER_BYTES) + 1) + body + body / 2;
 }
 
 /* ------------------------------------------------------------ input */
@@ -278,6 +280,9 @@ static bool picture_ok(const avila_h264_encoder *e, const struct avila_h264_pict
         if (!p->plane[i] || p->stride[i] < (ptrdiff_t)row)
             return false;
     }
+    if (p->user_data_len &&
+        (p->user_data_len > AVILA_H264_USER_DATA_MAX || !p->user_data_uuid || !p->user_data))
+        return false;
     return p->nchanged == 0 || p->changed != NULL;
 }
 
@@ -415,6 +420,17 @@ static int write_recovery_point(avila_h264_encoder *e, uint8_t *out, size_t cap,
     return err < 0 ? err : 0;
 }
 
+/* The picture's user data SEI message (its length checked by picture_ok). */
+static int write_user_data(avila_h264_encoder *e, const struct avila_h264_picture *pic,
+                           uint8_t *out, size_t cap, size_t *pos)
+{
+    avila_h264_bits b;
+    avila_h264_bits_init(&b, e->rbsp, e->rbsp_cap);
+    avila_h264_sei_user_data(&b, pic->user_data_uuid, pic->user_data, pic->user_data_len);
+    int err = put_nal(out, cap, pos, &b, 0, AVILA_H264_NAL_SEI);
+    return err < 0 ? err : 0;
+}
+
 /*
  * Cuts the picture's macroblock rows into slices (e->slice_row) so that each
  * holds about the same part of the work the last coding took (row_work;
@@ -449,8 +465,9 @@ static void plan_slices(avila_h264_encoder *e)
 }
 
 /* Codes the picture at qp into out: parameter sets before an IDR picture, then the slices. */
-static int code_picture(avila_h264_encoder *e, bool idr, int qp, uint8_t *out, size_t cap,
-                        size_t *pos, struct avila_h264_frame_stats *st)
+static int code_picture(avila_h264_encoder *e, const struct avila_h264_picture *pic, bool idr,
+                        int qp, uint8_t *out, size_t cap, size_t *pos,
+                        struct avila_h264_frame_stats *st)
 {
     st->attempts++;
     st->qp = qp;
@@ -459,6 +476,8 @@ static int code_picture(avila_h264_encoder *e, bool idr, int qp, uint8_t *out, s
     int err = idr ? write_parameter_sets(e, out, cap, pos) : 0;
     if (err == 0 && e->refresh_start)
         err = write_recovery_point(e, out, cap, pos);
+    if (err == 0 && pic->user_data_len)
+        err = write_user_data(e, pic, out, cap, pos);
     plan_slices(e);
     for (unsigned i = 0; i < e->slices; i++) {
         unsigned row0 = e->slice_row[i], row1 = e->slice_row[i + 1];
@@ -587,7 +606,7 @@ int avila_h264_encode(avila_h264_encoder *e, const struct avila_h264_picture *pi
     int qp = choose_qp(e, idr);
     size_t pos;
     for (bool nothing_new = false;;) {
-        int err = code_picture(e, idr, qp, out, cap, &pos, st);
+        int err = code_picture(e, pic, idr, qp, out, cap, &pos, st);
         if (err < 0) {
             e->rc = saved;
             return err;

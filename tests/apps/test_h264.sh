@@ -170,4 +170,13 @@ cat noise.yuv | "$avila" h264 encode -i - -s 64x48 --qp 0 -o - 2>/dev/null | cmp
 ffprobe -v error -show_entries stream=profile,width,height -of csv=p=0 out.h264 >probe.txt 2>&1
 grep -q 'Constrained Baseline,64,48' probe.txt && pass "ffprobe sees Constrained Baseline 64x48" ||
     fail "ffprobe sees Constrained Baseline 64x48" "$(cat probe.txt)"
+# A user data SEI message: ffmpeg reads back its UUID and payload (hex).
+same "camera with --user-data" cam.yuv 176 144 --user-data "avila h264 test, 1 2 3"
+info=$(ffmpeg -nostdin -v info -i out.h264 -vf showinfo -f null - 2>&1)
+want_hex=$(printf 'avila h264 test, 1 2 3' | od -An -tx1 | tr -d ' \n')
+grep -q 'UUID=2789dd68-989a-4e1c-945b-536afa8a53c9' <<<"$info" && grep -q "User Data=$want_hex" <<<"$info" &&
+    pass "ffmpeg reads the user data SEI message" ||
+    fail "ffmpeg reads the user data SEI message" "$(grep -i -A2 unregistered <<<"$info")"
+check_exit "--user-data longer than 4000 bytes is a usage error" 2 \
+    "$avila" h264 encode -i cam.yuv -s 176x144 --user-data "$(head -c 4001 /dev/zero | tr '\0' x)" -o out.h264
 tap_done

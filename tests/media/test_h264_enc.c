@@ -489,6 +489,69 @@ static void slices_balance_work(void **state)
     avila_h264_encoder_destroy(e);
 }
 
+/* The start of the first NAL unit of type `type` in s[0..n) (after its start code), or NULL. */
+static const uint8_t *find_nal(const uint8_t *s, size_t n, unsigned type)
+{
+    for (size_t i = 0; i + 4 < n; i++)
+        if (s[i] == 0 && s[i + 1] == 0 && s[i + 2] == 1 && (s[i + 3] & 0x1f) == type)
+            return s + i + 3;
+    return NULL;
+}
+
+/*
+ * A picture's user data SEI message (D.1.7) comes before its slices:
+ * payloadType 5, payloadSize 16 + len in 0xFF steps, the UUID, the bytes.
+ * The largest payload, all zeros (emulation prevention at its worst), fits
+ * avila_h264_max_frame_bytes; bad descriptions are refused.
+ */
+static void user_data_sei(void **state)
+{
+    (void)state;
+    static const uint8_t uuid[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    struct avila_h264_config c;
+    avila_h264_config_default(&c, 32, 32);
+    avila_h264_encoder *e = make(&c);
+    struct frame f;
+    frame_make(&f, 32, 32, 0);
+    static uint8_t data[AVILA_H264_USER_DATA_MAX + 1];
+    memset(data, 'A', sizeof data);
+    struct avila_h264_picture p = picture_of(&f);
+    p.user_data_uuid = uuid;
+    p.user_data = data;
+    p.user_data_len = 300;
+    size_t cap = avila_h264_max_frame_bytes(e);
+    uint8_t *out = malloc(cap);
+    assert_non_null(out);
+    int n = avila_h264_encode(e, &p, out, cap, NULL);
+    assert_true(n > 0);
+    const uint8_t *sei = find_nal(out, (size_t)n, 6), *slice = find_nal(out, (size_t)n, 5);
+    assert_non_null(sei);
+    assert_true(slice > sei);
+    static const uint8_t head[] = {0x06, 5, 0xFF, 316 - 255};
+    assert_memory_equal(sei, head, sizeof head);
+    assert_memory_equal(sei + 4, uuid, 16);
+    assert_memory_equal(sei + 20, data, 300);
+    assert_int_equal(sei[320], 0x80); /* rbsp_trailing_bits */
+    /* Only that picture carries it. */
+    p.user_data_len = 0;
+    n = avila_h264_encode(e, &p, out, cap, NULL);
+    assert_true(n > 0);
+    assert_null(find_nal(out, (size_t)n, 6));
+    memset(data, 0, sizeof data);
+    p.user_data_len = AVILA_H264_USER_DATA_MAX;
+    p.force_idr = true;
+    n = avila_h264_encode(e, &p, out, cap, NULL);
+    assert_true(n > AVILA_H264_USER_DATA_MAX * 3 / 2);
+    p.user_data_len = AVILA_H264_USER_DATA_MAX + 1;
+    assert_int_equal(avila_h264_encode(e, &p, out, cap, NULL), AVILA_EINVAL);
+    p.user_data_len = 1;
+    p.user_data_uuid = NULL;
+    assert_int_equal(avila_h264_encode(e, &p, out, cap, NULL), AVILA_EINVAL);
+    free(out);
+    frame_free(&f);
+    avila_h264_encoder_destroy(e);
+}
+
 /* A runner that runs the jobs backwards: slices must not depend on each other's order. */
 static unsigned backwards_calls;
 static void run_backwards(void *ctx, void (*job)(void *arg, unsigned index), void *arg, unsigned n)
@@ -581,7 +644,8 @@ int main(void)
         cmocka_unit_test(changed_rectangles),   cmocka_unit_test(nv12_equals_i420),
         cmocka_unit_test(quality_follows_qp),   cmocka_unit_test(rate_control_respects_the_vbv),
         cmocka_unit_test(intra_refresh_sweeps), cmocka_unit_test(threads_equal_slices),
-        cmocka_unit_test(slices_balance_work),  cmocka_unit_test(scrolling_is_found),
+        cmocka_unit_test(slices_balance_work),  cmocka_unit_test(user_data_sei),
+        cmocka_unit_test(scrolling_is_found),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,7 +31,7 @@
 
 /* Presets, fastest first: each spends more analysis for fewer bits. */
 enum avila_h264_preset {
-    AVILA_H264_PRESET_FASTEST, /* Intra16x16 only, diamond search, half-pel */
+    AVILA_H264_PRESET_FASTEST, /* Intra16x16 only, diamond search, full-sample vectors */
     AVILA_H264_PRESET_FAST,    /* + Intra4x4, hexagon search, quarter-pel */
     AVILA_H264_PRESET_DEFAULT, /* + SATD sub-pel refinement, 16x8 and 8x16 partitions */
     AVILA_H264_PRESET_QUALITY, /* + wider search, 8x8, 8x4, 4x8 and 4x4 partitions */

@@ -47,7 +47,7 @@ static void apply_preset(avila_h264_encoder *e)
         bool i4, parts, sub8x8;
         unsigned method, subpel, range;
     } presets[] = {
-        [AVILA_H264_PRESET_FASTEST] = {false, false, false, AVILA_H264_ME_DIA, 1, 16},
+        [AVILA_H264_PRESET_FASTEST] = {false, false, false, AVILA_H264_ME_DIA, 0, 16},
         [AVILA_H264_PRESET_FAST] = {true, false, false, AVILA_H264_ME_HEX, 2, 16},
         [AVILA_H264_PRESET_DEFAULT] = {true, true, false, AVILA_H264_ME_HEX, 3, 16},
         [AVILA_H264_PRESET_QUALITY] = {true, true, true, AVILA_H264_ME_HEX, 3, 32},
@@ -565,6 +565,9 @@ static void finish_picture(avila_h264_encoder *e)
     avila_h264_pad_plane(p->y, p->y_stride, w, h, AVILA_H264_PAD_LUMA);
     avila_h264_pad_plane(p->u, p->c_stride, w / 2, h / 2, AVILA_H264_PAD_CHROMA);
     avila_h264_pad_plane(p->v, p->c_stride, w / 2, h / 2, AVILA_H264_PAD_CHROMA);
+    /* Full-sample motion only (the fastest preset): nothing reads the half-sample planes. */
+    if (e->me_subpel == 0)
+        return;
     if (e->cfg.parallel && e->cfg.threads > 1)
         e->cfg.parallel->run(e->cfg.parallel->ctx, hpel_job, e, e->cfg.threads);
     else

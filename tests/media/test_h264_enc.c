@@ -489,6 +489,37 @@ static void slices_balance_work(void **state)
     avila_h264_encoder_destroy(e);
 }
 
+/*
+ * The fastest preset keeps to full-sample vectors, so the encoder can skip
+ * the half-sample planes: a moving picture's vectors (every 4x4 block's,
+ * skipped macroblocks' included) must all be multiples of 4.
+ */
+static void fastest_is_full_sample(void **state)
+{
+    (void)state;
+    struct avila_h264_config c;
+    avila_h264_config_default(&c, 96, 64);
+    c.preset = AVILA_H264_PRESET_FASTEST;
+    avila_h264_encoder *e = make(&c);
+    unsigned moved = 0;
+    for (unsigned t = 0; t < 6; t++) {
+        struct frame f;
+        frame_make(&f, 96, 64, 3 * t);
+        uint8_t *x;
+        encode(e, &f, &x, NULL);
+        free(x);
+        frame_free(&f);
+        for (unsigned a = 0; a < e->mbs; a++)
+            for (unsigned k = 0; k < 16; k++) {
+                assert_int_equal(e->rec_ref[a].mv[k][0] & 3, 0);
+                assert_int_equal(e->rec_ref[a].mv[k][1] & 3, 0);
+                moved += e->rec_ref[a].mv[k][0] != 0;
+            }
+    }
+    assert_true(moved > 0);
+    avila_h264_encoder_destroy(e);
+}
+
 /* The start of the first NAL unit of type `type` in s[0..n) (after its start code), or NULL. */
 static const uint8_t *find_nal(const uint8_t *s, size_t n, unsigned type)
 {
@@ -638,14 +669,14 @@ static void scrolling_is_found(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(config_limits),        cmocka_unit_test(allocation_failures),
-        cmocka_unit_test(bad_pictures),         cmocka_unit_test(nospace_leaves_no_trace),
-        cmocka_unit_test(idr_pictures),         cmocka_unit_test(unchanged_picture_is_skipped),
-        cmocka_unit_test(changed_rectangles),   cmocka_unit_test(nv12_equals_i420),
-        cmocka_unit_test(quality_follows_qp),   cmocka_unit_test(rate_control_respects_the_vbv),
-        cmocka_unit_test(intra_refresh_sweeps), cmocka_unit_test(threads_equal_slices),
-        cmocka_unit_test(slices_balance_work),  cmocka_unit_test(user_data_sei),
-        cmocka_unit_test(scrolling_is_found),
+        cmocka_unit_test(config_limits),          cmocka_unit_test(allocation_failures),
+        cmocka_unit_test(bad_pictures),           cmocka_unit_test(nospace_leaves_no_trace),
+        cmocka_unit_test(idr_pictures),           cmocka_unit_test(unchanged_picture_is_skipped),
+        cmocka_unit_test(changed_rectangles),     cmocka_unit_test(nv12_equals_i420),
+        cmocka_unit_test(quality_follows_qp),     cmocka_unit_test(rate_control_respects_the_vbv),
+        cmocka_unit_test(intra_refresh_sweeps),   cmocka_unit_test(threads_equal_slices),
+        cmocka_unit_test(slices_balance_work),    cmocka_unit_test(user_data_sei),
+        cmocka_unit_test(fastest_is_full_sample), cmocka_unit_test(scrolling_is_found),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -255,7 +255,7 @@ format:
 
 LINT_SRCS = $(foreach l,$(PRESENT),$($(l)_SRCS)) $(APP_SRCS) $(TEST_SRCS) $(TEST_SUPPORT) \
 	$(CT_SRCS) $(TOOL_SRCS) $(FUZZ_SRCS) tools/fuzz/replay.c $(BENCH_SRCS) tools/bench/bench.c \
-	$(wildcard tools/gen/*.c) $(wildcard tools/malloc/*.c)
+	tools/bench/alloc_more.c $(wildcard tools/gen/*.c) $(wildcard tools/malloc/*.c)
 LINT_DEFS = -DAVILA_SOURCE_DIR='"."' -DAVILA_CORPUS_ROOT='"."'
 # Where lint remembers results of unchanged files (empty: nowhere).
 AVILA_LINT_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/avila/lint

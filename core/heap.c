@@ -190,15 +190,30 @@ static void segment_unlink(struct heap_segment **head, struct heap_segment *seg)
     seg->next = seg->prev = NULL;
 }
 
+/*
+ * Puts an empty segment in the global cache, or gives it back to the OS
+ * when the cache is full (AVILA_HEAP_CACHE_SEGMENTS): the decay only runs
+ * on later mallocs and frees, so without a bound a program that frees a
+ * large working set and then idles would hold all of it. g_lock held.
+ */
+static void cache_segment_locked(struct heap_segment *seg, uint64_t now)
+{
+    if (g_cache_n >= AVILA_HEAP_CACHE_SEGMENTS) {
+        segment_destroy_locked(seg);
+        return;
+    }
+    seg->cached_ms = now;
+    segment_link(&g_cache, seg);
+    g_cache_n++;
+}
+
 /* Moves an empty segment of h to the global cache. */
 static void segment_to_cache(struct heap_thread *h, struct heap_segment *seg, uint64_t now)
 {
     segment_unlink(&h->segments, seg);
     atomic_store_explicit(&seg->owner, &g_nobody, memory_order_release);
-    seg->cached_ms = now;
     lock();
-    segment_link(&g_cache, seg);
-    g_cache_n++;
+    cache_segment_locked(seg, now);
     unlock();
 }
 
@@ -773,9 +788,7 @@ static void abandon(struct heap_thread *h)
         atomic_store_explicit(&seg->owner, &g_nobody, memory_order_release);
         lock();
         if (seg->pages_used == 0) {
-            seg->cached_ms = now;
-            segment_link(&g_cache, seg);
-            g_cache_n++;
+            cache_segment_locked(seg, now);
         } else {
             segment_link(&g_abandoned, seg);
             g_abandoned_n++;

@@ -26,6 +26,9 @@
 /* Default delay before free memory goes back to the OS. */
 #define AVILA_HEAP_DEFAULT_DECAY_MS 100
 
+/* Empty 4 MiB segments kept for reuse at most (64 MiB); more go back to the OS at once. */
+#define AVILA_HEAP_CACHE_SEGMENTS 16
+
 /*
  * Returns size bytes aligned to 16 (8 for requests of 8 bytes or less), or
  * NULL (errno ENOMEM) if the OS refuses memory or size exceeds PTRDIFF_MAX.

@@ -733,6 +733,37 @@ static void trim_lowers_resident(void **state)
     assert_true(b.mapped < a.mapped);
 }
 
+/*
+ * The cache of empty segments is bounded: a 200 MB working set freed while
+ * the decay delay is far away goes back to the OS at once but for
+ * AVILA_HEAP_CACHE_SEGMENTS segments (and the thread's newest one).
+ */
+static void segment_cache_is_bounded(void **state)
+{
+    (void)state;
+    enum { N = 4000 };
+    static void *p[N];
+    avila_heap_set_decay_ms(1000000);
+    struct avila_heap_stats a, b, c;
+    avila_heap_stats(&a);
+    for (int i = 0; i < N; i++) {
+        p[i] = avila_heap_malloc((size_t)50 << 10);
+        memset(p[i], 1, (size_t)50 << 10);
+    }
+    avila_heap_stats(&b);
+    size_t peak = rss_bytes();
+    for (int i = 0; i < N; i++)
+        avila_heap_free(p[i]);
+    avila_heap_stats(&c);
+    size_t after = rss_bytes();
+    avila_heap_set_decay_ms(AVILA_HEAP_DEFAULT_DECAY_MS);
+    assert_true(b.mapped - a.mapped > ((size_t)190 << 20));
+    assert_true(c.segments_cached <= AVILA_HEAP_CACHE_SEGMENTS);
+    size_t kept = (size_t)(AVILA_HEAP_CACHE_SEGMENTS + 2) << 22;
+    assert_true(c.mapped <= a.mapped + kept);
+    assert_true(peak - after > ((size_t)100 << 20));
+}
+
 /* Decay: with a zero delay, freed pages go back to the OS without a trim. */
 static void decay_zero_returns_memory(void **state)
 {
@@ -1066,6 +1097,7 @@ int main(void)
         cmocka_unit_test(stats_are_consistent),
         cmocka_unit_test(stats_text),
         cmocka_unit_test(trim_lowers_resident),
+        cmocka_unit_test(segment_cache_is_bounded),
         cmocka_unit_test(decay_zero_returns_memory),
     };
     const struct CMUnitTest hardened_only[] = {

@@ -186,6 +186,8 @@ int avila_h264_encoder_create(avila_h264_encoder **out, const struct avila_h264_
     while (e->scroll_hash_size < 2 * e->mb_h * 16)
         e->scroll_hash_size *= 2;
     e->px = avila_h264_pixel_ops_best();
+    unsigned mvs = avila_h264_level_max_mvs_per_2mb(e->sps.level_idc);
+    e->mvs_per_mb = mvs ? mvs / 2 : 16;
     apply_preset(e);
     init_tables(e);
 

@@ -37,6 +37,7 @@ struct mb_record {
     uint8_t nz[16];          /* TotalCoeff per luma 4x4 block (raster), 16 for I_PCM */
     uint8_t nz_chroma[2][4]; /* TotalCoeff per chroma AC block, per component */
     uint8_t part;            /* inter: 0 16x16, 1 16x8, 2 8x16, 3 8x8 (the P mb_type) */
+    uint8_t mvs;             /* inter: the motion vectors it carries, 1..16 */
     int16_t mv[16][2];       /* motion vector per 4x4 block, raster (0 for intra) */
 };
 
@@ -62,6 +63,9 @@ struct avila_h264_encoder {
     bool use_i4;
     bool use_parts;  /* P_L0_L0_16x8 and 8x16 compete with 16x16 */
     bool use_sub8x8; /* and P_8x8, whose quadrants may split into 8x4, 4x8 or 4x4 */
+    /* Motion vectors per macroblock at most: half the level's MaxMvsPer2Mb, so that any
+     * two consecutive macroblocks keep to it whatever slice or thread codes them. */
+    unsigned mvs_per_mb;
     unsigned me_method, me_subpel, me_range;
 
     /* The source picture, copied to whole macroblocks with edges replicated. */

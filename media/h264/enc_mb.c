@@ -522,6 +522,7 @@ static void code_inter_pred(struct mb_ctx *m, const int16_t mv[2], const int16_t
     code_chroma(m, chroma, false);
     fill_mvs(m->r.mv, 0xFFFF, mv);
     m->r.part = 0;
+    m->r.mvs = 1;
     bool same = mv[0] == skip_mv[0] && mv[1] == skip_mv[1];
     m->r.kind = same && !m->cbp_luma && !m->cbp_chroma ? MB_SKIP : MB_P16;
 }
@@ -545,6 +546,7 @@ static void take_prediction(struct mb_ctx *m, const int16_t mv[2], const uint8_t
     m->cbp_luma = m->cbp_chroma = 0;
     fill_mvs(m->r.mv, 0xFFFF, mv);
     m->r.part = 0;
+    m->r.mvs = 1;
 }
 
 /* True when every 4x4 block of the area is within the zero-level SAD bound. */
@@ -808,7 +810,9 @@ static int search_p8x8(struct mb_ctx *m, const int16_t start[2], struct inter_ch
         unsigned first = (q >> 1) * 8 + (q & 1) * 2;
         const int16_t q_mv[2] = {ch->mvs[first][0], ch->mvs[first][1]};
         bool split = best > PARTS_MIN_COST * m->e->lambda[m->qp];
-        for (unsigned type = 1; split && type < 4; type++) {
+        /* The level's vector budget, one kept for each quadrant still to come. */
+        unsigned room = m->e->mvs_per_mb - n - (3 - q);
+        for (unsigned type = 1; split && type < 4 && sub_shapes[type].n <= room; type++) {
             struct inter_choice t;
             memcpy(t.mvs, ch->mvs, sizeof t.mvs);
             int c = search_sub(m, q, type, decided, q_mv, t.mvs, t.mvp);
@@ -841,6 +845,7 @@ static void code_parts(struct mb_ctx *m, const struct inter_choice *ch)
     memcpy(m->mvp, ch->mvp, n * sizeof m->mvp[0]);
     memcpy(m->sub, ch->sub, sizeof m->sub);
     m->r.part = (uint8_t)ch->part;
+    m->r.mvs = (uint8_t)n;
     m->r.kind = MB_P16;
 }
 

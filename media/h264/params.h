@@ -77,6 +77,13 @@ unsigned avila_h264_level_pick(unsigned mb_w, unsigned mb_h, unsigned fps_num, u
 int avila_h264_level_max_vmv(unsigned level_idc);
 
 /*
+ * The most motion vectors two consecutive macroblocks may carry at a level
+ * (Table A-1 MaxMvsPer2Mb: 32 at level 3, 16 from 3.1 on); 0 when the level
+ * sets no limit or level_idc is unknown.
+ */
+unsigned avila_h264_level_max_mvs_per_2mb(unsigned level_idc);
+
+/*
  * Writes seq_parameter_set_rbsp (7.3.2.1.1) with rbsp_trailing_bits:
  * profile_idc 66 with constraint_set0_flag and constraint_set1_flag
  * (Constrained Baseline; level 1b as level_idc 11 with

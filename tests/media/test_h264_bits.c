@@ -472,6 +472,12 @@ static void level_pick(void **state)
     assert_int_equal(avila_h264_level_max_vmv(31), 2048);
     assert_int_equal(avila_h264_level_max_vmv(52), 2048);
     assert_int_equal(avila_h264_level_max_vmv(99), 0);
+    /* MaxMvsPer2Mb: none up to level 2.2. */
+    assert_int_equal(avila_h264_level_max_mvs_per_2mb(22), 0);
+    assert_int_equal(avila_h264_level_max_mvs_per_2mb(30), 32);
+    assert_int_equal(avila_h264_level_max_mvs_per_2mb(31), 16);
+    assert_int_equal(avila_h264_level_max_mvs_per_2mb(52), 16);
+    assert_int_equal(avila_h264_level_max_mvs_per_2mb(99), 0);
 }
 
 static void sps_init_values(void **state)

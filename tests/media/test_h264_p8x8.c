@@ -60,6 +60,9 @@ static void picture(uint8_t *y, uint8_t *u, uint8_t *v, unsigned t, bool fine)
     memset(v, 128, W * H / 4);
 }
 
+/* When nonzero, the vector budget per macroblock encode_two gives its encoder (white box). */
+static unsigned forced_mvs_per_mb;
+
 /* Encodes the two pictures; returns the encoder (the second picture's records in rec_ref). */
 static avila_h264_encoder *encode_two(enum avila_h264_preset preset, bool sub8x8, bool fine,
                                       struct avila_h264_frame_stats *st)
@@ -71,6 +74,8 @@ static avila_h264_encoder *encode_two(enum avila_h264_preset preset, bool sub8x8
     c.sub8x8 = sub8x8;
     avila_h264_encoder *e;
     assert_int_equal(avila_h264_encoder_create(&e, &c, avila_allocator_libc()), 0);
+    if (forced_mvs_per_mb)
+        e->mvs_per_mb = forced_mvs_per_mb;
     static uint8_t y[W * H], u[W * H / 4], v[W * H / 4];
     size_t cap = avila_h264_max_frame_bytes(e);
     uint8_t *out = malloc(cap);
@@ -144,6 +149,42 @@ static void blocks_choose_sub8x8(void **state)
     avila_h264_encoder_destroy(e);
 }
 
+/*
+ * The level's MaxMvsPer2Mb: from level 3.1 on (16) a macroblock keeps to 8
+ * vectors, half the limit, whatever it would gain from more. The budget
+ * follows from the level (a 1280x720 picture needs level 3.1).
+ */
+static void vectors_within_level(void **state)
+{
+    (void)state;
+    struct avila_h264_config c;
+    avila_h264_encoder *e;
+    avila_h264_config_default(&c, 1280, 720);
+    assert_int_equal(avila_h264_encoder_create(&e, &c, avila_allocator_libc()), 0);
+    assert_int_equal(e->mvs_per_mb, 8);
+    avila_h264_encoder_destroy(e);
+    avila_h264_config_default(&c, W, H);
+    assert_int_equal(avila_h264_encoder_create(&e, &c, avila_allocator_libc()), 0);
+    assert_int_equal(e->mvs_per_mb, 16);
+    avila_h264_encoder_destroy(e);
+
+    struct avila_h264_frame_stats st;
+    unsigned most[2] = {0, 0};
+    for (unsigned i = 0; i < 2; i++) {
+        forced_mvs_per_mb = i ? 8 : 0;
+        e = encode_two(AVILA_H264_PRESET_DEFAULT, true, true, &st);
+        for (unsigned a = 0; a < (W / 16) * (H / 16); a++)
+            if (e->rec_ref[a].kind == MB_P16 && e->rec_ref[a].mvs > most[i])
+                most[i] = e->rec_ref[a].mvs;
+        assert_close(&st);
+        avila_h264_encoder_destroy(e);
+    }
+    forced_mvs_per_mb = 0;
+    /* Every 4x4 block moving its own way wants 16 vectors; the budget allows 8. */
+    assert_int_equal(most[0], 16);
+    assert_int_equal(most[1], 8);
+}
+
 /* The default preset without sub8x8 keeps to 16x16, 16x8 and 8x16. */
 static void default_preset_has_no_p8x8(void **state)
 {
@@ -169,9 +210,8 @@ static void fast_preset_stays_16x16(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(quadrants_choose_p8x8),
-        cmocka_unit_test(blocks_choose_sub8x8),
-        cmocka_unit_test(default_preset_has_no_p8x8),
+        cmocka_unit_test(quadrants_choose_p8x8),      cmocka_unit_test(blocks_choose_sub8x8),
+        cmocka_unit_test(default_preset_has_no_p8x8), cmocka_unit_test(vectors_within_level),
         cmocka_unit_test(fast_preset_stays_16x16),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

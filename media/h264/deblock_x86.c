@@ -18,9 +18,7 @@
 #include <stdbool.h>
 
 #if AVILA_X86_64
-#include <immintrin.h>
-
-#define AVX2 AVILA_TARGET("avx2")
+#include "media/h264/simd_x86_int.h"
 
 /* Lanes a < b as all-ones words. */
 static inline AVX2 __m256i less(__m256i a, __m256i b)

@@ -17,10 +17,7 @@
 #include "media/h264/mc_int.h"
 
 #if AVILA_X86_64
-#include <immintrin.h>
-
-#define SSE  AVILA_TARGET("sse4.2")
-#define AVX2 AVILA_TARGET("avx2")
+#include "media/h264/simd_x86_int.h"
 
 /* 16 samples from p, widened to 16 bits. */
 static inline AVX2 __m256i load16(const uint8_t *p)
@@ -133,23 +130,6 @@ static inline struct chroma_weights chroma_weights(int mvx, int mvy)
 static inline const uint8_t *chroma_origin(const uint8_t *src, ptrdiff_t stride, int mvx, int mvy)
 {
     return src + (ptrdiff_t)(mvy >> 3) * stride + (mvx >> 3);
-}
-
-static inline SSE __m128i load32(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return _mm_cvtsi32_si128((int)v);
-}
-
-static inline SSE void store32(uint8_t *p, int v)
-{
-    memcpy(p, &v, 4);
-}
-
-static inline SSE __m128i load64(const uint8_t *p)
-{
-    return _mm_loadl_epi64((const __m128i *)(const void *)p);
 }
 
 /* p[0] p[1] p[1] p[2] ... p[7] p[8]: a row of 8 with its right neighbours. */

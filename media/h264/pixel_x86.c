@@ -10,29 +10,9 @@
 #include "media/h264/pixel_int.h"
 
 #if AVILA_X86_64
-#include <immintrin.h>
-
-#define SSE  AVILA_TARGET("sse4.2")
-#define AVX2 AVILA_TARGET("avx2")
+#include "media/h264/simd_x86_int.h"
 
 /* ---------------------------------------------------------------- SSE */
-
-static inline SSE __m128i load32(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return _mm_cvtsi32_si128((int)v);
-}
-
-static inline SSE __m128i load64(const uint8_t *p)
-{
-    return _mm_loadl_epi64((const __m128i *)(const void *)p);
-}
-
-static inline SSE __m128i loadu128(const uint8_t *p)
-{
-    return _mm_loadu_si128((const __m128i *)(const void *)p);
-}
 
 /* The sum of the two 64-bit lanes of a PSADBW accumulator. */
 static inline SSE int sum64x2(__m128i v)

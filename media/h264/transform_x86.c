@@ -25,34 +25,9 @@
 #include "media/h264/transform_int.h"
 
 #if AVILA_X86_64
-#include <immintrin.h>
-
-#define SSE  AVILA_TARGET("sse4.2")
-#define AVX2 AVILA_TARGET("avx2")
+#include "media/h264/simd_x86_int.h"
 
 /* ---------------------------------------------------------------- SSE */
-
-static inline SSE __m128i load32(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return _mm_cvtsi32_si128((int)v);
-}
-
-static inline SSE void store32(uint8_t *p, int v)
-{
-    memcpy(p, &v, 4);
-}
-
-static inline SSE __m128i loadu128(const void *p)
-{
-    return _mm_loadu_si128((const __m128i *)p);
-}
-
-static inline SSE void storeu128(void *p, __m128i v)
-{
-    _mm_storeu_si128((__m128i *)p, v);
-}
 
 /* Two rows of 4 samples (p and p + s), widened to 16 bits: row 0 | row 1. */
 static inline SSE __m128i rows2(const uint8_t *p, ptrdiff_t s)

@@ -26,9 +26,9 @@
 const char cmd_h264_usage[] =
     "usage: avila h264 encode -i IN.yuv -s WxH [--fps N[/D]] [--qp N] [--bitrate KBPS\n"
     "                         [--vbv KBITS]] [--preset P] [--keyint N] [--intra-refresh]\n"
-    "                         [--slices N] [--threads N] [--no-deblock] [--search-range N]\n"
-    "                         [--sub8x8] [--user-data TEXT] [--frames N] [--recon R.yuv]\n"
-    "                         -o OUT.h264\n"
+    "                         [--slices N] [--threads N] [--deblock | --no-deblock]\n"
+    "                         [--search-range N] [--sub8x8] [--user-data TEXT] [--frames N]\n"
+    "                         [--recon R.yuv] -o OUT.h264\n"
     "Encodes raw 8-bit I420 video (frames of W*H*3/2 bytes) as H.264 Constrained\n"
     "Baseline in Annex B form. IN '-' reads standard input, OUT '-' writes standard\n"
     "output. W and H are even, 16 to 8192. At the end prints to stderr:\n"
@@ -52,7 +52,9 @@ const char cmd_h264_usage[] =
     "  --slices N          slices per picture (default 1)\n"
     "  --threads N         slices coded at once, 1-64 (default 1); a picture then\n"
     "                      has at least N slices\n"
-    "  --no-deblock        turn the in-loop deblocking filter off\n"
+    "  --deblock           in-loop deblocking filter on (default: on, except in\n"
+    "                      the fastest preset)\n"
+    "  --no-deblock        in-loop deblocking filter off\n"
     "  --search-range N    motion search range in samples, 4-256 (default: preset's)\n"
     "  --sub8x8            default preset: P_8x8 macroblocks, whose 8x8 partitions\n"
     "                      may split into 8x4, 4x8 or 4x4, as in the quality preset\n"
@@ -323,6 +325,7 @@ int cmd_h264(int argc, char **argv)
         OPT_PRESET,
         OPT_KEYINT,
         OPT_SLICES,
+        OPT_DEBLOCK,
         OPT_NODEBLOCK,
         OPT_REFRESH,
         OPT_RANGE,
@@ -340,6 +343,7 @@ int cmd_h264(int argc, char **argv)
         {"preset", required_argument, NULL, OPT_PRESET},
         {"keyint", required_argument, NULL, OPT_KEYINT},
         {"slices", required_argument, NULL, OPT_SLICES},
+        {"deblock", no_argument, NULL, OPT_DEBLOCK},
         {"no-deblock", no_argument, NULL, OPT_NODEBLOCK},
         {"intra-refresh", no_argument, NULL, OPT_REFRESH},
         {"search-range", required_argument, NULL, OPT_RANGE},
@@ -406,8 +410,11 @@ int cmd_h264(int argc, char **argv)
         case OPT_REFRESH:
             job.cfg.intra_refresh = true;
             break;
+        case OPT_DEBLOCK:
+            job.cfg.deblocking = AVILA_H264_DEBLOCK_ON;
+            break;
         case OPT_NODEBLOCK:
-            job.cfg.deblock = false;
+            job.cfg.deblocking = AVILA_H264_DEBLOCK_OFF;
             break;
         case OPT_RANGE:
             if (cli_parse_count(optarg, 4, 256, &v) < 0)

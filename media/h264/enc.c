@@ -35,7 +35,6 @@ void avila_h264_config_default(struct avila_h264_config *c, unsigned w, unsigned
         .bitrate_kbps = 2000,
         .preset = AVILA_H264_PRESET_DEFAULT,
         .slices = 1,
-        .deblock = true,
     };
 }
 
@@ -60,6 +59,9 @@ static void apply_preset(avila_h264_encoder *e)
     e->me_method = presets[e->cfg.preset].method;
     e->me_subpel = presets[e->cfg.preset].subpel;
     e->me_range = e->cfg.search_range ? e->cfg.search_range : presets[e->cfg.preset].range;
+    e->deblock = e->cfg.deblocking == AVILA_H264_DEBLOCK_ON ||
+                 (e->cfg.deblocking == AVILA_H264_DEBLOCK_PRESET &&
+                  e->cfg.preset != AVILA_H264_PRESET_FASTEST);
 }
 
 /*
@@ -89,7 +91,7 @@ static bool config_ok(const struct avila_h264_config *c)
            (c->rc == AVILA_H264_RC_CQP || (c->bitrate_kbps >= 1 && c->bitrate_kbps <= 2000000)) &&
            (unsigned)c->preset <= AVILA_H264_PRESET_QUALITY && c->slices >= 1 &&
            c->slices <= (c->height + 15) / 16 && c->threads <= 64 && c->chroma_qp_offset >= -12 &&
-           c->chroma_qp_offset <= 12 &&
+           c->chroma_qp_offset <= 12 && (unsigned)c->deblocking <= AVILA_H264_DEBLOCK_OFF &&
            (c->search_range == 0 || (c->search_range >= 4 && c->search_range <= 256));
 }
 
@@ -499,7 +501,7 @@ static int code_picture(avila_h264_encoder *e, const struct avila_h264_picture *
                     .frame_num = e->frame_num,
                     .idr_pic_id = e->idr_pic_id,
                     .slice_qp = qp,
-                    .disable_deblocking = e->cfg.deblock ? 0 : 1,
+                    .disable_deblocking = e->deblock ? 0 : 1,
                 },
         };
     }
@@ -555,7 +557,7 @@ static void finish_picture(avila_h264_encoder *e)
 {
     struct enc_picture *p = &e->pic[e->cur];
     unsigned w = e->mb_w * 16, h = e->mb_h * 16;
-    if (e->cfg.deblock) {
+    if (e->deblock) {
         avila_h264_deblock_params dp = {
             .mb_width = e->mb_w,
             .mb_height = e->mb_h,

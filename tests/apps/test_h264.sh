@@ -148,6 +148,14 @@ same "moving tiles quality --sub8x8 with intra refresh every 3" parts.yuv 96 64 
 p8=$(ffmpeg -nostdin -debug mb_type -i out.h264 -f null - 2>&1 | grep -v 'nal_unit\|New frame' | grep -c '+')
 [ "$p8" -gt 0 ] && pass "ffmpeg's macroblock maps show P_8x8" || fail "ffmpeg's macroblock maps show P_8x8" "none"
 same "camera without deblocking" cam.yuv 176 144 --no-deblock --qp 30
+same "camera fastest with deblocking" cam.yuv 176 144 --preset fastest --deblock --qp 30
+# The fastest preset leaves the filter off unless asked: its stream is the --no-deblock one.
+for d in "" --no-deblock --deblock; do
+    "$avila" h264 encode -i cam.yuv -s 176x144 --preset fastest --qp 30 $d -o "fastest$d.h264" 2>/dev/null
+done
+cmp -s fastest.h264 fastest--no-deblock.h264 && ! cmp -s fastest.h264 fastest--deblock.h264 &&
+    pass "the fastest preset does not deblock unless --deblock" ||
+    fail "the fastest preset does not deblock unless --deblock"
 same "camera qp 51" cam.yuv 176 144 --qp 51
 same "camera qp 0" cam.yuv 176 144 --qp 0
 same "camera qp 45, search range 64" cam.yuv 176 144 --qp 45 --search-range 64

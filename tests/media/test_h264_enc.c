@@ -107,6 +107,9 @@ static void config_limits(void **state)
     avila_h264_config_default(&c, 32, 32);
     c.search_range = 2;
     assert_int_equal(avila_h264_encoder_create(&e, &c, avila_allocator_libc()), AVILA_EINVAL);
+    avila_h264_config_default(&c, 32, 32);
+    c.deblocking = (enum avila_h264_deblocking)(AVILA_H264_DEBLOCK_OFF + 1);
+    assert_int_equal(avila_h264_encoder_create(&e, &c, avila_allocator_libc()), AVILA_EINVAL);
     avila_h264_config_default(&c, 16, 16);
     e = make(&c);
     const uint8_t *plane[3];

@@ -45,7 +45,7 @@ static void config_from(const uint8_t *b, struct avila_h264_config *c)
     c->preset = (enum avila_h264_preset)(b[3] & 3);
     c->slices = 1 + (b[3] >> 2) % ((h + 15) / 16);
     c->keyint = b[4] & 3;
-    c->deblock = !(b[4] & 4);
+    c->deblocking = (enum avila_h264_deblocking)((b[4] & 4 ? 1 : 0) + (b[7] & 1 ? 1 : 0));
     c->chroma_qp_offset = (int)(b[5] % 25) - 12;
     c->search_range = b[6] & 1 ? 4 + b[6] % 64 : 0;
     c->rc = (enum avila_h264_rc)((b[4] >> 3) % 3);

@@ -200,26 +200,10 @@ static int i4_predicted_mode(const struct mb_ctx *m, unsigned bx, unsigned by)
 
 /* ------------------------------------------------------------ residual coding */
 
-static bool all_zero(const int16_t *c, unsigned n)
+/* Scan-order levels of one block of raster coefficients. */
+static void scan_levels(int16_t out[16], const int16_t c[16])
 {
-    for (unsigned i = 0; i < n; i++)
-        if (c[i])
-            return false;
-    return true;
-}
-
-/* Scan-order levels from raster coefficients, from scan position first on. */
-static void scan_levels(int16_t *out, const int16_t c[16], unsigned first)
-{
-    for (unsigned k = first; k < 16; k++)
-        out[k - first] = c[avila_h264_zigzag4x4[k]];
-}
-
-/* Adds the residual of dequantised c to the 4x4 block at dst, which holds the prediction. */
-static void add_residual(uint8_t *dst, ptrdiff_t stride, int16_t c[16])
-{
-    if (!all_zero(c, 16))
-        avila_h264_idct4x4_add(dst, stride, c);
+    avila_h264_scan_blocks(out, 16, (const int16_t(*)[16])c, 1, 1, 0);
 }
 
 static void copy_block(uint8_t *dst, ptrdiff_t ds, const uint8_t *src, ptrdiff_t ss, unsigned w,
@@ -236,58 +220,53 @@ static void copy_block(uint8_t *dst, ptrdiff_t ds, const uint8_t *src, ptrdiff_t
  */
 static void code_chroma(struct mb_ctx *m, const uint8_t pred[2][64], bool intra)
 {
-    int16_t c[2][4][16], dc[2][4];
-    bool ac = false, dcs = false;
-    unsigned nzac[2][4];
-    for (unsigned comp = 0; comp < 2; comp++) {
-        const uint8_t *src = comp ? m->src_v : m->src_u;
-        for (unsigned b = 0; b < 4; b++) {
-            size_t ox = (size_t)(b & 1) * 4, oy = (size_t)(b >> 1) * 4;
-            avila_h264_fdct4x4(c[comp][b], src + oy * m->cs_src + ox, m->cs_src,
-                               pred[comp] + oy * 8 + ox, 8);
-            dc[comp][b] = c[comp][b][0];
-            nzac[comp][b] = (unsigned)avila_h264_quant4x4(c[comp][b], m->qpc, intra, 1);
-            ac |= nzac[comp][b] != 0;
-        }
+    int16_t c[8][16], dc[2][4]; /* c: U's blocks, then V's */
+    uint8_t nz[8];
+    bool dcs = false;
+    for (size_t comp = 0; comp < 2; comp++) {
+        int16_t(*cc)[16] = c + 4 * comp;
+        avila_h264_fdct8x8(cc, comp ? m->src_v : m->src_u, m->cs_src, pred[comp], 8);
+        for (unsigned b = 0; b < 4; b++)
+            dc[comp][b] = cc[b][0];
         avila_h264_chroma_dc_forward(dc[comp]);
         dcs |= avila_h264_chroma_dc_quant(dc[comp], m->qpc, intra) != 0;
     }
+    /* Both components' AC at once: bits 0..3 U, 4..7 V. */
+    uint32_t ac = avila_h264_quant_blocks(c, 8, m->qpc, intra, 1, nz);
     m->cbp_chroma = ac ? 2 : dcs ? 1 : 0;
-    for (unsigned comp = 0; comp < 2; comp++) {
-        uint8_t *rec = comp ? m->rec_v : m->rec_u;
+    if (ac)
+        avila_h264_scan_blocks(&m->lv->chroma_ac[0][0][0], 15, c, 8, 0xFF, 1);
+    for (size_t comp = 0; comp < 2; comp++) {
+        int16_t(*cc)[16] = c + 4 * comp;
         memcpy(m->lv->chroma_dc[comp], dc[comp], sizeof dc[comp]);
+        /* Zero levels dequantise to zero, whatever cbp_chroma says. */
         avila_h264_chroma_dc_dequant(dc[comp], m->qpc);
+        /* A block with a DC but no AC level needs the inverse transform too. */
+        uint32_t mask = ac >> (4 * comp) & 15;
         for (unsigned b = 0; b < 4; b++) {
-            size_t ox = (size_t)(b & 1) * 4, oy = (size_t)(b >> 1) * 4;
-            scan_levels(m->lv->chroma_ac[comp][b], c[comp][b], 1);
-            m->r.nz_chroma[comp][b] = (uint8_t)(m->cbp_chroma == 2 ? nzac[comp][b] : 0);
-            if (m->cbp_chroma == 2)
-                avila_h264_dequant4x4(c[comp][b], m->qpc, 1);
-            else
-                memset(c[comp][b], 0, sizeof c[comp][b]);
-            c[comp][b][0] = m->cbp_chroma ? dc[comp][b] : 0;
-            uint8_t *dst = rec + oy * m->cs + ox;
-            copy_block(dst, m->cs, pred[comp] + oy * 8 + ox, 8, 4, 4);
-            add_residual(dst, m->cs, c[comp][b]);
+            m->r.nz_chroma[comp][b] = nz[4 * comp + b];
+            cc[b][0] = dc[comp][b];
+            mask |= (uint32_t)(dc[comp][b] != 0) << b;
         }
+        avila_h264_recon8x8(comp ? m->rec_v : m->rec_u, m->cs, pred[comp], 8, cc, mask, m->qpc, 1);
     }
 }
 
-/* Codes the 16 luma 4x4 blocks of an inter macroblock against pred (stride 16). */
 /*
- * How much a 4x4 block of quantised levels (raster) is worth keeping: each
+ * How much a 4x4 block of quantised levels (scan order) is worth keeping: each
  * level of magnitude 1 scores by the run of zeros before it in scan order
  * (3 for none, 2 for one or two, 1 for three to five, 0 beyond); any larger
  * level makes it worth keeping outright (DECIMATE_KEEP). Lone small levels
- * far apart cost more bits than the error they remove.
+ * far apart cost more bits than the error they remove. nz is the count of
+ * nonzero levels: the zeros after the last one do not count.
  */
 #define DECIMATE_KEEP 64
-static int decimate_score(const int16_t c[16])
+static int decimate_score(const int16_t levels[16], unsigned nz)
 {
     static const uint8_t by_run[16] = {3, 2, 2, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     int score = 0, run = 0;
-    for (unsigned k = 0; k < 16; k++) {
-        int v = c[avila_h264_zigzag4x4[k]];
+    for (unsigned k = 0; nz > 0; k++) {
+        int v = levels[k];
         if (v == 0) {
             run++;
             continue;
@@ -296,6 +275,7 @@ static int decimate_score(const int16_t c[16])
             return DECIMATE_KEEP;
         score += by_run[run];
         run = 0;
+        nz--;
     }
     return score;
 }
@@ -304,69 +284,62 @@ static int decimate_score(const int16_t c[16])
 #define DECIMATE_8x8 4
 #define DECIMATE_MB  6
 
+/* Codes the 16 luma 4x4 blocks of an inter macroblock against pred (stride 16). */
 static void code_luma_inter(struct mb_ctx *m, const uint8_t *pred)
 {
-    int16_t c[16][16];
+    int16_t c[16][16]; /* luma4x4BlkIdx order */
+    uint8_t nz[16];
+    avila_h264_fdct16x16(c, m->src_y, m->ss, pred, 16);
+    uint32_t mask = avila_h264_quant_blocks(c, 16, m->qp, false, 0, nz);
+    avila_h264_scan_blocks(m->lv->luma[0], 16, c, 16, mask, 0);
     int score8[4] = {0, 0, 0, 0};
-    for (unsigned r = 0; r < 16; r++) {
-        size_t ox = (size_t)(r & 3) * 4, oy = (size_t)(r >> 2) * 4;
-        avila_h264_fdct4x4(c[r], m->src_y + oy * m->ss + ox, m->ss, pred + oy * 16 + ox, 16);
-        m->r.nz[r] = (uint8_t)avila_h264_quant4x4(c[r], m->qp, false, 0);
-        if (m->r.nz[r])
-            score8[(r >> 3) * 2 + ((r & 3) >> 1)] += decimate_score(c[r]);
-    }
+    for (unsigned blk = 0; blk < 16; blk++)
+        if (mask >> blk & 1)
+            score8[blk >> 2] += decimate_score(m->lv->luma[blk], nz[blk]);
     int total = score8[0] + score8[1] + score8[2] + score8[3];
     m->cbp_luma = 0;
-    for (unsigned r = 0; r < 16; r++) {
-        unsigned b8 = (r >> 3) * 2 + ((r & 3) >> 1);
-        if (m->r.nz[r] && (score8[b8] < DECIMATE_8x8 || total < DECIMATE_MB)) {
-            memset(c[r], 0, sizeof c[r]);
-            m->r.nz[r] = 0;
-        }
-        if (m->r.nz[r])
+    for (unsigned b8 = 0; b8 < 4; b8++) {
+        if (score8[b8] < DECIMATE_8x8 || total < DECIMATE_MB)
+            mask &= ~(15u << (4 * b8));
+        else if (mask >> (4 * b8) & 15)
             m->cbp_luma |= 1u << b8;
     }
-    for (unsigned r = 0; r < 16; r++) {
-        size_t ox = (size_t)(r & 3) * 4, oy = (size_t)(r >> 2) * 4;
-        scan_levels(m->lv->luma[blk_of_raster[r]], c[r], 0);
-        uint8_t *dst = m->rec_y + oy * m->rs + ox;
-        copy_block(dst, m->rs, pred + oy * 16 + ox, 16, 4, 4);
-        if (m->r.nz[r]) {
-            avila_h264_dequant4x4(c[r], m->qp, 0);
-            avila_h264_idct4x4_add(dst, m->rs, c[r]);
-        }
+    for (unsigned blk = 0; blk < 16; blk++) {
+        /* Only the blocks of coded 8x8 quadrants are written; the nonzero ones are scanned. */
+        if ((m->cbp_luma >> (blk >> 2) & 1) && !(mask >> blk & 1))
+            memset(m->lv->luma[blk], 0, sizeof m->lv->luma[blk]);
+        m->r.nz[blk_y[blk] * 4 + blk_x[blk]] = (uint8_t)(mask >> blk & 1 ? nz[blk] : 0);
     }
+    avila_h264_recon16x16(m->rec_y, m->rs, pred, 16, c, mask, m->qp, 0);
 }
 
 /* Codes an Intra16x16 macroblock with m->i16_mode: levels, cbp, reconstruction. */
 static void code_luma_i16(struct mb_ctx *m)
 {
     uint8_t pred[256];
-    int16_t c[16][16], dc[16];
+    int16_t c[16][16], dc[16]; /* c in luma4x4BlkIdx order, dc in raster */
+    uint8_t nz[16];
     avila_h264_pred16x16(pred, 16, m->rec_y, m->rs, m->i16_mode, m->avail);
-    unsigned ac = 0;
-    for (unsigned r = 0; r < 16; r++) {
-        size_t ox = (size_t)(r & 3) * 4, oy = (size_t)(r >> 2) * 4;
-        avila_h264_fdct4x4(c[r], m->src_y + oy * m->ss + ox, m->ss, pred + oy * 16 + ox, 16);
-        dc[r] = c[r][0];
-        m->r.nz[r] = (uint8_t)avila_h264_quant4x4(c[r], m->qp, true, 1);
-        ac += m->r.nz[r];
-    }
+    avila_h264_fdct16x16(c, m->src_y, m->ss, pred, 16);
+    for (unsigned blk = 0; blk < 16; blk++)
+        dc[blk_y[blk] * 4 + blk_x[blk]] = c[blk][0];
+    uint32_t ac = avila_h264_quant_blocks(c, 16, m->qp, true, 1, nz);
     avila_h264_luma_dc_forward(dc);
     avila_h264_luma_dc_quant(dc, m->qp, true);
-    scan_levels(m->lv->luma_dc, dc, 0);
+    scan_levels(m->lv->luma_dc, dc);
     m->cbp_luma = ac ? 15 : 0;
+    if (ac)
+        avila_h264_scan_blocks(m->lv->luma[0], 16, c, 16, 0xFFFF, 1);
     avila_h264_luma_dc_dequant(dc, m->qp);
-    for (unsigned r = 0; r < 16; r++) {
-        size_t ox = (size_t)(r & 3) * 4, oy = (size_t)(r >> 2) * 4;
-        scan_levels(m->lv->luma[blk_of_raster[r]], c[r], 1);
-        if (ac)
-            avila_h264_dequant4x4(c[r], m->qp, 1);
-        c[r][0] = dc[r];
-        uint8_t *dst = m->rec_y + oy * m->rs + ox;
-        copy_block(dst, m->rs, pred + oy * 16 + ox, 16, 4, 4);
-        add_residual(dst, m->rs, c[r]);
+    uint32_t mask = ac;
+    for (unsigned blk = 0; blk < 16; blk++) {
+        unsigned r = blk_y[blk] * 4u + blk_x[blk];
+        m->r.nz[r] = nz[blk];
+        c[blk][0] = dc[r];
+        mask |= (uint32_t)(dc[r] != 0) << blk;
     }
+    /* AC levels that are all zero dequantise to zero as well. */
+    avila_h264_recon16x16(m->rec_y, m->rs, pred, 16, c, mask, m->qp, 1);
     for (unsigned i = 0; i < 16; i++)
         m->r.i4_mode[i] = AVILA_H264_I4_DC;
 }
@@ -425,7 +398,7 @@ static int code_i4(struct mb_ctx *m)
         int16_t c[16];
         avila_h264_fdct4x4(c, src, m->ss, best_pred, 4);
         m->r.nz[r] = (uint8_t)avila_h264_quant4x4(c, m->qp, true, 0);
-        scan_levels(m->lv->luma[blk], c, 0);
+        scan_levels(m->lv->luma[blk], c);
         copy_block(dst, m->rs, best_pred, 4, 4, 4);
         if (m->r.nz[r]) {
             avila_h264_dequant4x4(c, m->qp, 0);

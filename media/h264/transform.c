@@ -2,7 +2,7 @@
  * media/h264/transform.c - H.264 4x4 transform, quantisation and scaling
  * (ITU-T H.264 (08/2021) 8.5.6, 8.5.8-8.5.12); the contract is in
  * media/h264/transform.h. Portable C, and the run-time choice between it and
- * the x86 variants of the four 4x4 kernels (media/h264/transform_x86.c),
+ * the x86 variants of the 4x4 and batched kernels (media/h264/transform_x86.c),
  * made once per process. Pure.
  */
 #include "media/h264/transform.h"
@@ -63,8 +63,8 @@ int avila_h264_chroma_qp(int qp, int chroma_qp_index_offset)
     return qpi < 30 ? qpi : qpc_high[qpi - 30];
 }
 
-static void fdct4x4_portable(int16_t c[16], const uint8_t *src, ptrdiff_t src_stride,
-                             const uint8_t *pred, ptrdiff_t pred_stride)
+static inline void fdct4x4_portable(int16_t c[16], const uint8_t *src, ptrdiff_t src_stride,
+                                    const uint8_t *pred, ptrdiff_t pred_stride)
 {
     int32_t t[16];
     /* Rows: horizontal 1-D transform of each residual row. */
@@ -89,7 +89,9 @@ static void fdct4x4_portable(int16_t c[16], const uint8_t *src, ptrdiff_t src_st
     }
 }
 
-static void idct4x4_add_portable(uint8_t *dst, ptrdiff_t stride, int16_t c[16])
+/* idct4x4_add with the prediction read from pred: dst = Clip1(pred + residual); pred may be dst. */
+static inline void idct4x4_pred_portable(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *pred,
+                                         ptrdiff_t pred_stride, int16_t c[16])
 {
     int32_t f[16];
     /* 8.5.12.2: each (horizontal) row first, equations 8-338..8-345. */
@@ -110,13 +112,17 @@ static void idct4x4_add_portable(uint8_t *dst, ptrdiff_t stride, int16_t c[16])
         int32_t g1 = f[j] - f[8 + j];
         int32_t g2 = (f[4 + j] >> 1) - f[12 + j];
         int32_t g3 = f[4 + j] + (f[12 + j] >> 1);
-        dst[j] = clip_pixel(dst[j] + ((g0 + g3 + 32) >> 6));
-        dst[stride + j] = clip_pixel(dst[stride + j] + ((g1 + g2 + 32) >> 6));
-        dst[2 * stride + j] = clip_pixel(dst[2 * stride + j] + ((g1 - g2 + 32) >> 6));
-        dst[3 * stride + j] = clip_pixel(dst[3 * stride + j] + ((g0 - g3 + 32) >> 6));
+        int32_t r[4] = {g0 + g3, g1 + g2, g1 - g2, g0 - g3};
+        for (int i = 0; i < 4; i++)
+            dst[i * dst_stride + j] = clip_pixel(pred[i * pred_stride + j] + ((r[i] + 32) >> 6));
     }
     for (int k = 0; k < 16; k++)
         c[k] = (int16_t)clamp_i16(f[k]);
+}
+
+static void idct4x4_add_portable(uint8_t *dst, ptrdiff_t stride, int16_t c[16])
+{
+    idct4x4_pred_portable(dst, stride, dst, stride, c);
 }
 
 /* One dead-zone quantisation: sign(x) * min(LEVEL_MAX, (|x| * mf + f) >> shift). */
@@ -129,7 +135,7 @@ static inline int32_t quant1(int32_t x, int32_t mf, int32_t f, int shift)
     return x < 0 ? -l : l;
 }
 
-static int quant4x4_portable(int16_t c[16], int qp, bool intra, int first)
+static inline int quant4x4_portable(int16_t c[16], int qp, bool intra, int first)
 {
     const uint16_t *mf = avila_h264_quant_mf[qp % 6];
     int shift = 15 + qp / 6;
@@ -143,7 +149,7 @@ static int quant4x4_portable(int16_t c[16], int qp, bool intra, int first)
     return nz;
 }
 
-static void dequant4x4_portable(int16_t c[16], int qp, int first)
+static inline void dequant4x4_portable(int16_t c[16], int qp, int first)
 {
     const uint8_t *v = avila_h264_norm_adjust[qp % 6];
     int q6 = qp / 6;
@@ -155,11 +161,62 @@ static void dequant4x4_portable(int16_t c[16], int qp, int first)
         c[k] = (int16_t)clamp_i16((int32_t)(c[k] * v[k]) * (1 << q6));
 }
 
+static void fdct8x8_portable(int16_t c[4][16], const uint8_t *src, ptrdiff_t src_stride,
+                             const uint8_t *pred, ptrdiff_t pred_stride)
+{
+    for (unsigned b = 0; b < 4; b++) {
+        ptrdiff_t ox = (ptrdiff_t)(b & 1) * 4, oy = (ptrdiff_t)(b >> 1) * 4;
+        fdct4x4_portable(c[b], src + oy * src_stride + ox, src_stride, pred + oy * pred_stride + ox,
+                         pred_stride);
+    }
+}
+
+static uint32_t quant_blocks_portable(int16_t (*c)[16], unsigned n, int qp, bool intra, int first,
+                                      uint8_t *nz)
+{
+    return avila_h264_quant_blocks_with(quant4x4_portable, c, n, qp, intra, first, nz);
+}
+
+static void scan_blocks_portable(int16_t *out, size_t out_stride, const int16_t (*c)[16],
+                                 unsigned n, uint32_t mask, int first)
+{
+    for (unsigned b = 0; b < n; b++)
+        if (mask >> b & 1)
+            for (int k = first; k < 16; k++)
+                out[b * out_stride + (size_t)(k - first)] = c[b][avila_h264_zigzag4x4[k]];
+}
+
+static void recon8x8_portable(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *pred,
+                              ptrdiff_t pred_stride, int16_t c[4][16], uint32_t mask, int qp,
+                              int first)
+{
+    /* A quadrant without residual (common in inter pictures): eight row copies. */
+    if (!(mask & 15)) {
+        avila_h264_copy_rows(dst, dst_stride, pred, pred_stride, 8, 8);
+        return;
+    }
+    for (unsigned b = 0; b < 4; b++) {
+        ptrdiff_t ox = (ptrdiff_t)(b & 1) * 4, oy = (ptrdiff_t)(b >> 1) * 4;
+        uint8_t *d = dst + oy * dst_stride + ox;
+        const uint8_t *p = pred + oy * pred_stride + ox;
+        if (mask >> b & 1) {
+            dequant4x4_portable(c[b], qp, first);
+            idct4x4_pred_portable(d, dst_stride, p, pred_stride, c[b]);
+        } else {
+            avila_h264_copy_rows(d, dst_stride, p, pred_stride, 4, 4);
+        }
+    }
+}
+
 const avila_h264_transform_ops avila_h264_transform_portable = {
     .fdct4x4 = fdct4x4_portable,
     .idct4x4_add = idct4x4_add_portable,
     .quant4x4 = quant4x4_portable,
     .dequant4x4 = dequant4x4_portable,
+    .fdct8x8 = fdct8x8_portable,
+    .quant_blocks = quant_blocks_portable,
+    .scan_blocks = scan_blocks_portable,
+    .recon8x8 = recon8x8_portable,
 };
 
 /* The chosen variant, NULL until the first call of avila_h264_transform_best. */
@@ -206,6 +263,53 @@ int avila_h264_quant4x4(int16_t c[16], int qp, bool intra, int first)
 void avila_h264_dequant4x4(int16_t c[16], int qp, int first)
 {
     avila_h264_transform_best()->dequant4x4(c, qp, first);
+}
+
+void avila_h264_fdct8x8(int16_t c[4][16], const uint8_t *src, ptrdiff_t src_stride,
+                        const uint8_t *pred, ptrdiff_t pred_stride)
+{
+    avila_h264_transform_best()->fdct8x8(c, src, src_stride, pred, pred_stride);
+}
+
+void avila_h264_fdct16x16(int16_t c[16][16], const uint8_t *src, ptrdiff_t src_stride,
+                          const uint8_t *pred, ptrdiff_t pred_stride)
+{
+    const avila_h264_transform_ops *ops = avila_h264_transform_best();
+    for (size_t q = 0; q < 4; q++) {
+        ptrdiff_t ox = (ptrdiff_t)(q & 1) * 8, oy = (ptrdiff_t)(q >> 1) * 8;
+        ops->fdct8x8(c + 4 * q, src + oy * src_stride + ox, src_stride,
+                     pred + oy * pred_stride + ox, pred_stride);
+    }
+}
+
+uint32_t avila_h264_quant_blocks(int16_t (*c)[16], unsigned n, int qp, bool intra, int first,
+                                 uint8_t *nz)
+{
+    return avila_h264_transform_best()->quant_blocks(c, n, qp, intra, first, nz);
+}
+
+void avila_h264_scan_blocks(int16_t *out, size_t out_stride, const int16_t (*c)[16], unsigned n,
+                            uint32_t mask, int first)
+{
+    avila_h264_transform_best()->scan_blocks(out, out_stride, c, n, mask, first);
+}
+
+void avila_h264_recon8x8(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *pred,
+                         ptrdiff_t pred_stride, int16_t c[4][16], uint32_t mask, int qp, int first)
+{
+    avila_h264_transform_best()->recon8x8(dst, dst_stride, pred, pred_stride, c, mask, qp, first);
+}
+
+void avila_h264_recon16x16(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *pred,
+                           ptrdiff_t pred_stride, int16_t c[16][16], uint32_t mask, int qp,
+                           int first)
+{
+    const avila_h264_transform_ops *ops = avila_h264_transform_best();
+    for (size_t q = 0; q < 4; q++) {
+        ptrdiff_t ox = (ptrdiff_t)(q & 1) * 8, oy = (ptrdiff_t)(q >> 1) * 8;
+        ops->recon8x8(dst + oy * dst_stride + ox, dst_stride, pred + oy * pred_stride + ox,
+                      pred_stride, c + 4 * q, mask >> (4 * q), qp, first);
+    }
 }
 
 /* The 4x4 Hadamard of 8.5.10 (rows of the matrix in frequency order), in

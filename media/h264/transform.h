@@ -80,6 +80,63 @@ int avila_h264_quant4x4(int16_t c[16], int qp, bool intra, int first);
 void avila_h264_dequant4x4(int16_t c[16], int qp, int first);
 
 /*
+ * Batched kernels for a whole macroblock's residual: the 4x4 functions
+ * above applied to many blocks with one dispatch, with the same results
+ * bit for bit.
+ *
+ * Block order: the four 4x4 blocks of an 8x8 area are c[by*2 + bx] (raster,
+ * which is also the decoding order within an 8x8 quadrant and
+ * chroma4x4BlkIdx); the sixteen of a 16x16 area are c[luma4x4BlkIdx]
+ * (6.4.3: 8x8 quadrants in raster order, raster within each), so a
+ * quadrant's blocks are c[4q .. 4q+3] and a mask's bits 4q .. 4q+3.
+ */
+
+/*
+ * avila_h264_fdct4x4 of each 4x4 block of the 8x8 (16x16) residual
+ * src - pred into c, in the block order above. src and pred are only read.
+ */
+void avila_h264_fdct8x8(int16_t c[4][16], const uint8_t *src, ptrdiff_t src_stride,
+                        const uint8_t *pred, ptrdiff_t pred_stride);
+void avila_h264_fdct16x16(int16_t c[16][16], const uint8_t *src, ptrdiff_t src_stride,
+                          const uint8_t *pred, ptrdiff_t pred_stride);
+
+/*
+ * avila_h264_quant4x4(c[b], qp, intra, first) for b = 0..n-1, n 1..32:
+ * stores its nonzero count in nz[b] (nz holds n bytes) and returns the mask
+ * of the blocks with a nonzero level (bit b: nz[b] != 0).
+ */
+uint32_t avila_h264_quant_blocks(int16_t (*c)[16], unsigned n, int qp, bool intra, int first,
+                                 uint8_t *nz);
+
+/*
+ * The levels of the blocks b < n (n 1..32) whose bit is set in mask, in
+ * scan order (Table 8-13): out[b * out_stride + k - first] =
+ * c[b][avila_h264_zigzag4x4[k]] for k = first..15, so first = 1 (AC
+ * blocks) writes 15 values a block and out_stride may be 15. The other
+ * values of out are left alone; out holds n * out_stride values and MUST
+ * NOT overlap c.
+ */
+void avila_h264_scan_blocks(int16_t *out, size_t out_stride, const int16_t (*c)[16], unsigned n,
+                            uint32_t mask, int first);
+
+/*
+ * Reconstructs the 8x8 (16x16) area dst from its prediction pred and the
+ * levels c (block order above): a block whose bit is set in mask is
+ * dequantised as avila_h264_dequant4x4(c[b], qp, first) (first = 1: c[b][0]
+ * already holds the dequantised DC) and its inverse transform added to the
+ * prediction as avila_h264_idct4x4_add, which also clobbers c[b] the same
+ * way; any other block is the prediction copied and c[b] left alone, which
+ * is what the inverse transform gives for all-zero coefficients (the
+ * caller's mask must not leave out a block that has any). dst and pred
+ * MUST NOT overlap; qp 0..51, first 0 or 1.
+ */
+void avila_h264_recon8x8(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *pred,
+                         ptrdiff_t pred_stride, int16_t c[4][16], uint32_t mask, int qp, int first);
+void avila_h264_recon16x16(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *pred,
+                           ptrdiff_t pred_stride, int16_t c[16][16], uint32_t mask, int qp,
+                           int first);
+
+/*
  * Intra16x16 luma DC (8.5.10), three steps.
  *
  * avila_h264_luma_dc_forward: in, dc[by*4 + bx] = c[0] of the 16 4x4 blocks

@@ -1,11 +1,10 @@
 /*
- * media/h264/transform_int.h - the variants behind the dispatchers of
- * avila_h264_fdct4x4, avila_h264_idct4x4_add, avila_h264_quant4x4 and
- * avila_h264_dequant4x4 (media/h264/transform.h), exposed so tests and
- * benchmarks can run and compare each one, and the tables they share. Not
- * installed. Every variant has the contract of the public function of the
- * same name and gives bit-identical results (outputs and the clobbered
- * coefficients alike). Pure.
+ * media/h264/transform_int.h - the variants behind the dispatchers of the
+ * 4x4 kernels and the batched ones of media/h264/transform.h, exposed so
+ * tests and benchmarks can run and compare each one, and the tables and
+ * loop bodies they share. Not installed. Every variant has the contract
+ * of the public function of the same name and gives bit-identical results
+ * (outputs and the clobbered coefficients alike). Pure.
  */
 #ifndef AVILA_MEDIA_H264_TRANSFORM_INT_H
 #define AVILA_MEDIA_H264_TRANSFORM_INT_H
@@ -34,14 +33,52 @@ static inline int32_t avila_h264_quant_rounding(int shift, int qp, bool intra)
     return intra || qp < 36 ? ((int32_t)1 << shift) / 3 : ((int32_t)1 << shift) / 4;
 }
 
-/* One set of the four 4x4 kernels. */
+/* The types of the quantiser and the scaling of one 4x4 block. */
+typedef int avila_h264_quant4x4_fn(int16_t c[16], int qp, bool intra, int first);
+typedef void avila_h264_dequant4x4_fn(int16_t c[16], int qp, int first);
+
+/* One set of the kernels: the four 4x4 ones and the batched ones. */
 typedef struct avila_h264_transform_ops {
     void (*fdct4x4)(int16_t c[16], const uint8_t *src, ptrdiff_t src_stride, const uint8_t *pred,
                     ptrdiff_t pred_stride);
     void (*idct4x4_add)(uint8_t *dst, ptrdiff_t stride, int16_t c[16]);
-    int (*quant4x4)(int16_t c[16], int qp, bool intra, int first);
-    void (*dequant4x4)(int16_t c[16], int qp, int first);
+    avila_h264_quant4x4_fn *quant4x4;
+    avila_h264_dequant4x4_fn *dequant4x4;
+    void (*fdct8x8)(int16_t c[4][16], const uint8_t *src, ptrdiff_t src_stride, const uint8_t *pred,
+                    ptrdiff_t pred_stride);
+    uint32_t (*quant_blocks)(int16_t (*c)[16], unsigned n, int qp, bool intra, int first,
+                             uint8_t *nz);
+    void (*scan_blocks)(int16_t *out, size_t out_stride, const int16_t (*c)[16], unsigned n,
+                        uint32_t mask, int first);
+    void (*recon8x8)(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *pred, ptrdiff_t pred_stride,
+                     int16_t c[4][16], uint32_t mask, int qp, int first);
 } avila_h264_transform_ops;
+
+/*
+ * The body of the batched quantiser, shared by every variant: each calls it
+ * with its own avila_h264_quant4x4 (a constant, so the compiler inlines it
+ * into one loop) and gets the contract of avila_h264_quant_blocks.
+ */
+static inline uint32_t avila_h264_quant_blocks_with(avila_h264_quant4x4_fn *quant, int16_t (*c)[16],
+                                                    unsigned n, int qp, bool intra, int first,
+                                                    uint8_t *nz)
+{
+    uint32_t mask = 0;
+    for (unsigned b = 0; b < n; b++) {
+        int count = quant(c[b], qp, intra, first);
+        nz[b] = (uint8_t)count;
+        mask |= (uint32_t)(count != 0) << b;
+    }
+    return mask;
+}
+
+/* Copies h rows of w samples: the blocks a reconstruction takes from the prediction. */
+static inline void avila_h264_copy_rows(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src,
+                                        ptrdiff_t src_stride, unsigned w, unsigned h)
+{
+    for (unsigned y = 0; y < h; y++)
+        memcpy(dst + (ptrdiff_t)y * dst_stride, src + (ptrdiff_t)y * src_stride, w);
+}
 
 /* Portable C. */
 extern const avila_h264_transform_ops avila_h264_transform_portable;

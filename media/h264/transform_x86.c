@@ -19,8 +19,13 @@
  *   conforming stream's range give the same result; Clip1 by saturating
  *   packs.
  *
+ * - the batched kernels: the forward transform of two blocks side by side
+ *   in each vector (a pass down the columns, a transpose, a pass along the
+ *   rows, a transpose back); the quantiser and the reconstruction as loops
+ *   over the 4x4 kernels; the zig-zag scan by byte shuffles.
+ *
  * The AVX2 set quantises and scales all 16 coefficients in one register and
- * shares the transforms with the SSE set. Pure.
+ * shares the transforms and the scan with the SSE set. Pure.
  */
 #include "media/h264/transform_int.h"
 
@@ -122,13 +127,22 @@ static inline SSE void inverse_pass16(__m128i *a, __m128i *b)
     *b = _mm_unpacklo_epi64(_mm_sub_epi16(q, qs), _mm_sub_epi16(p, ps)); /* e1 - e2 | e0 - e3 */
 }
 
+/* Stores the four 32-bit lanes of px (a 4x4 block of samples) as four rows. */
+static inline SSE void store_rows4(uint8_t *dst, ptrdiff_t stride, __m128i px)
+{
+    store32(dst, _mm_cvtsi128_si32(px));
+    store32(dst + stride, _mm_extract_epi32(px, 1));
+    store32(dst + 2 * stride, _mm_extract_epi32(px, 2));
+    store32(dst + 3 * stride, _mm_extract_epi32(px, 3));
+}
+
 /*
  * The inverse transform and reconstruction in 16-bit lanes, exact when every
  * |c| <= 2048: then |f| <= 3.5 * 2048 + 1 after the rows and
  * |r| + 32 <= 3.5 * 7169 + 33 < 2^15 after the columns.
  */
-static inline SSE void idct_add16(uint8_t *dst, ptrdiff_t stride, int16_t c[16], __m128i a,
-                                  __m128i b)
+static inline SSE void idct_add16(uint8_t *dst, ptrdiff_t ds, const uint8_t *pred, ptrdiff_t ps,
+                                  int16_t c[16], __m128i a, __m128i b)
 {
     transpose16(&a, &b); /* column 0 | column 1, column 2 | column 3 */
     inverse_pass16(&a, &b);
@@ -140,25 +154,30 @@ static inline SSE void idct_add16(uint8_t *dst, ptrdiff_t stride, int16_t c[16],
     a = _mm_srai_epi16(_mm_add_epi16(a, rnd), 6);
     b = _mm_srai_epi16(_mm_add_epi16(b, rnd), 6);
     __m128i z = _mm_setzero_si128();
-    __m128i p01 = _mm_unpacklo_epi32(load32(dst), load32(dst + stride));
-    __m128i p23 = _mm_unpacklo_epi32(load32(dst + 2 * stride), load32(dst + 3 * stride));
+    __m128i p01 = _mm_unpacklo_epi32(load32(pred), load32(pred + ps));
+    __m128i p23 = _mm_unpacklo_epi32(load32(pred + 2 * ps), load32(pred + 3 * ps));
     a = _mm_add_epi16(a, _mm_unpacklo_epi8(p01, z));
     b = _mm_add_epi16(b, _mm_unpacklo_epi8(p23, z));
-    __m128i px = _mm_packus_epi16(a, b); /* Clip1 */
-    store32(dst, _mm_cvtsi128_si32(px));
-    store32(dst + stride, _mm_extract_epi32(px, 1));
-    store32(dst + 2 * stride, _mm_extract_epi32(px, 2));
-    store32(dst + 3 * stride, _mm_extract_epi32(px, 3));
+    store_rows4(dst, ds, _mm_packus_epi16(a, b)); /* Clip1 */
 }
 
-static SSE void sse_idct4x4_add(uint8_t *dst, ptrdiff_t stride, int16_t c[16])
+/* True when every coefficient of the block held in a and b is within -2048..2047 (idct_add16). */
+static inline SSE bool fits16(__m128i a, __m128i b)
 {
-    __m128i a = loadu128(c), b = loadu128(c + 8);
     /* c ^ (c >> 15) is c for c >= 0 and -c - 1 below: all in 0..2047 iff every c in -2048..2047. */
     __m128i m = _mm_or_si128(_mm_xor_si128(a, _mm_srai_epi16(a, 15)),
                              _mm_xor_si128(b, _mm_srai_epi16(b, 15)));
-    if (AVILA_LIKELY(_mm_testz_si128(m, _mm_set1_epi16((int16_t)0xF800)))) {
-        idct_add16(dst, stride, c, a, b);
+    return _mm_testz_si128(m, _mm_set1_epi16((int16_t)0xF800));
+}
+
+/* sse_idct4x4_add with the prediction read from pred: dst = Clip1(pred + residual); pred may be
+ * dst. */
+static inline SSE void sse_idct4x4_pred(uint8_t *dst, ptrdiff_t ds, const uint8_t *pred,
+                                        ptrdiff_t ps, int16_t c[16])
+{
+    __m128i a = loadu128(c), b = loadu128(c + 8);
+    if (AVILA_LIKELY(fits16(a, b))) {
+        idct_add16(dst, ds, pred, ps, c, a, b);
         return;
     }
     /* Larger coefficients (high QPs, strong residuals): 32-bit lanes. */
@@ -179,13 +198,15 @@ static SSE void sse_idct4x4_add(uint8_t *dst, ptrdiff_t stride, int16_t c[16])
     __m128i o[4];
     for (int i = 0; i < 4; i++)
         o[i] = _mm_add_epi32(_mm_srai_epi32(_mm_add_epi32(x[i], rnd), 6),
-                             _mm_cvtepu8_epi32(load32(dst + i * stride)));
+                             _mm_cvtepu8_epi32(load32(pred + i * ps)));
     /* Both packs saturate, which is Clip1 (the sums are within int32). */
-    __m128i px = _mm_packus_epi16(_mm_packs_epi32(o[0], o[1]), _mm_packs_epi32(o[2], o[3]));
-    store32(dst, _mm_cvtsi128_si32(px));
-    store32(dst + stride, _mm_extract_epi32(px, 1));
-    store32(dst + 2 * stride, _mm_extract_epi32(px, 2));
-    store32(dst + 3 * stride, _mm_extract_epi32(px, 3));
+    store_rows4(dst, ds,
+                _mm_packus_epi16(_mm_packs_epi32(o[0], o[1]), _mm_packs_epi32(o[2], o[3])));
+}
+
+static SSE void sse_idct4x4_add(uint8_t *dst, ptrdiff_t stride, int16_t c[16])
+{
+    sse_idct4x4_pred(dst, stride, dst, stride, c);
 }
 
 /*
@@ -210,7 +231,7 @@ static inline SSE __m128i first_mask(int first)
     return _mm_cvtsi32_si128(first ? 0xFFFF : 0);
 }
 
-static SSE int sse_quant4x4(int16_t c[16], int qp, bool intra, int first)
+static inline SSE int sse_quant4x4(int16_t c[16], int qp, bool intra, int first)
 {
     const uint16_t *mft = avila_h264_quant_mf[qp % 6];
     int shift = 15 + qp / 6;
@@ -238,7 +259,7 @@ static inline SSE __m128i dequant8(__m128i x, __m128i v, __m128i sh)
     return _mm_packs_epi32(p0, p1);
 }
 
-static SSE void sse_dequant4x4(int16_t c[16], int qp, int first)
+static inline SSE void sse_dequant4x4(int16_t c[16], int qp, int first)
 {
     const uint8_t *v = avila_h264_norm_adjust[qp % 6];
     __m128i sh = _mm_cvtsi32_si128(qp / 6);
@@ -249,11 +270,203 @@ static SSE void sse_dequant4x4(int16_t c[16], int qp, int first)
     storeu128(c + 8, dequant8(x1, v1, sh));
 }
 
+/* The 1-D forward core transform Cf across x[0..3] (element k in x[k], lanes side by side). */
+static inline SSE void forward_pass4(__m128i x[4])
+{
+    __m128i s03 = _mm_add_epi16(x[0], x[3]), s12 = _mm_add_epi16(x[1], x[2]);
+    __m128i d03 = _mm_sub_epi16(x[0], x[3]), d12 = _mm_sub_epi16(x[1], x[2]);
+    x[0] = _mm_add_epi16(s03, s12);
+    x[1] = _mm_add_epi16(_mm_add_epi16(d03, d03), d12);
+    x[2] = _mm_sub_epi16(s03, s12);
+    x[3] = _mm_sub_epi16(d03, _mm_add_epi16(d12, d12));
+}
+
+/*
+ * Transposes two 4x4 blocks A and B of 16-bit values held side by side,
+ * x[i] = row i of A | row i of B, into u[0] = column 0 | column 1 of A,
+ * u[1] = columns 2 | 3 of A, u[2], u[3] the same of B.
+ */
+static inline SSE void transpose_pair(const __m128i x[4], __m128i u[4])
+{
+    __m128i t0 = _mm_unpacklo_epi16(x[0], x[1]), t1 = _mm_unpackhi_epi16(x[0], x[1]);
+    __m128i t2 = _mm_unpacklo_epi16(x[2], x[3]), t3 = _mm_unpackhi_epi16(x[2], x[3]);
+    u[0] = _mm_unpacklo_epi32(t0, t2);
+    u[1] = _mm_unpackhi_epi32(t0, t2);
+    u[2] = _mm_unpacklo_epi32(t1, t3);
+    u[3] = _mm_unpackhi_epi32(t1, t3);
+}
+
+/*
+ * From u as transpose_pair leaves it, x[k] = column k of A | column k of B
+ * (applied to blocks held as rows 0 | 1, rows 2 | 3: row k of A | of B).
+ */
+static inline SSE void join_pair(const __m128i u[4], __m128i x[4])
+{
+    x[0] = _mm_unpacklo_epi64(u[0], u[2]);
+    x[1] = _mm_unpackhi_epi64(u[0], u[2]);
+    x[2] = _mm_unpacklo_epi64(u[1], u[3]);
+    x[3] = _mm_unpackhi_epi64(u[1], u[3]);
+}
+
+/*
+ * The forward transforms of the two 4x4 blocks side by side at src / pred
+ * into c[0] (left) and c[1]: both blocks in each vector, a pass down the
+ * columns, a transpose, a pass along the rows, a transpose back; exact in
+ * 16 bits as sse_fdct4x4.
+ */
+static inline SSE void fdct_pair(int16_t c[2][16], const uint8_t *src, ptrdiff_t src_stride,
+                                 const uint8_t *pred, ptrdiff_t pred_stride)
+{
+    __m128i x[4], u[4];
+    for (int i = 0; i < 4; i++)
+        x[i] = _mm_sub_epi16(_mm_cvtepu8_epi16(load64(src + i * src_stride)),
+                             _mm_cvtepu8_epi16(load64(pred + i * pred_stride)));
+    forward_pass4(x); /* x[v]: vertical frequency v of each column */
+    transpose_pair(x, u);
+    join_pair(u, x);      /* x[j]: column j of A | column j of B */
+    forward_pass4(x);     /* x[h] lane v = c[v*4 + h] */
+    transpose_pair(x, u); /* u: rows 0 | 1, rows 2 | 3 of each block */
+    storeu128(c[0], u[0]);
+    storeu128(c[0] + 8, u[1]);
+    storeu128(c[1], u[2]);
+    storeu128(c[1] + 8, u[3]);
+}
+
+static SSE void sse_fdct8x8(int16_t c[4][16], const uint8_t *src, ptrdiff_t src_stride,
+                            const uint8_t *pred, ptrdiff_t pred_stride)
+{
+    fdct_pair(c, src, src_stride, pred, pred_stride);
+    fdct_pair(c + 2, src + 4 * src_stride, src_stride, pred + 4 * pred_stride, pred_stride);
+}
+
+static SSE uint32_t sse_quant_blocks(int16_t (*c)[16], unsigned n, int qp, bool intra, int first,
+                                     uint8_t *nz)
+{
+    return avila_h264_quant_blocks_with(sse_quant4x4, c, n, qp, intra, first, nz);
+}
+
+/*
+ * The zig-zag scan by byte shuffles: scan positions 0..7 take raster 0..7
+ * but 8 (position 3), positions 8..15 raster 8..15 but 7 (position 12).
+ */
+static SSE void sse_scan_blocks(int16_t *out, size_t out_stride, const int16_t (*c)[16], unsigned n,
+                                uint32_t mask, int first)
+{
+    const __m128i lo_a = _mm_setr_epi8(0, 1, 2, 3, 8, 9, -1, -1, 10, 11, 4, 5, 6, 7, 12, 13);
+    const __m128i lo_b =
+        _mm_setr_epi8(-1, -1, -1, -1, -1, -1, 0, 1, -1, -1, -1, -1, -1, -1, -1, -1);
+    const __m128i hi_a =
+        _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, 14, 15, -1, -1, -1, -1, -1, -1);
+    const __m128i hi_b = _mm_setr_epi8(2, 3, 8, 9, 10, 11, 4, 5, -1, -1, 6, 7, 12, 13, 14, 15);
+    for (unsigned b = 0; b < n; b++) {
+        if (!(mask >> b & 1))
+            continue;
+        __m128i x0 = loadu128(c[b]), x1 = loadu128(c[b] + 8);
+        __m128i lo = _mm_or_si128(_mm_shuffle_epi8(x0, lo_a), _mm_shuffle_epi8(x1, lo_b));
+        __m128i hi = _mm_or_si128(_mm_shuffle_epi8(x0, hi_a), _mm_shuffle_epi8(x1, hi_b));
+        int16_t *o = out + b * out_stride;
+        /* first = 1: scan positions 1..8, then 8..15 over the last one (15 values). */
+        storeu128(o, first ? _mm_alignr_epi8(hi, lo, 2) : lo);
+        storeu128(o + 8 - first, hi);
+    }
+}
+
+/* The 1-D inverse transform of 8.5.12.2 across x[0..3] in 16-bit lanes (inverse_pass16's). */
+static inline SSE void inverse_pass4(__m128i x[4])
+{
+    __m128i e0 = _mm_add_epi16(x[0], x[2]), e1 = _mm_sub_epi16(x[0], x[2]);
+    __m128i e2 = _mm_sub_epi16(_mm_srai_epi16(x[1], 1), x[3]);
+    __m128i e3 = _mm_add_epi16(x[1], _mm_srai_epi16(x[3], 1));
+    x[0] = _mm_add_epi16(e0, e3);
+    x[1] = _mm_add_epi16(e1, e2);
+    x[2] = _mm_sub_epi16(e1, e2);
+    x[3] = _mm_sub_epi16(e0, e3);
+}
+
+/*
+ * sse_idct4x4_pred of the two blocks side by side, c[0] left and c[1], at
+ * once (rows of 8 samples), when fits16 holds for both: the same 16-bit
+ * arithmetic as idct_add16, both blocks in each vector.
+ */
+static inline SSE void idct_pair16(uint8_t *dst, ptrdiff_t ds, const uint8_t *pred, ptrdiff_t ps,
+                                   int16_t c[2][16])
+{
+    __m128i u[4] = {loadu128(c[0]), loadu128(c[0] + 8), loadu128(c[1]), loadu128(c[1] + 8)};
+    __m128i x[4];
+    transpose16(&u[0], &u[1]);
+    transpose16(&u[2], &u[3]);
+    join_pair(u, x);      /* x[j]: coefficient column j of A | of B */
+    inverse_pass4(x);     /* the row transforms: x[j] lane i = f[i*4 + j] */
+    transpose_pair(x, u); /* rows 0 | 1, rows 2 | 3 of f, for A then B */
+    storeu128(c[0], u[0]);
+    storeu128(c[0] + 8, u[1]);
+    storeu128(c[1], u[2]);
+    storeu128(c[1] + 8, u[3]);
+    join_pair(u, x);  /* x[i]: row i of f, A | B */
+    inverse_pass4(x); /* the column transforms: x[i] = row i of r */
+    const __m128i rnd = _mm_set1_epi16(32);
+    for (int i = 0; i < 4; i += 2) {
+        __m128i r0 = _mm_srai_epi16(_mm_add_epi16(x[i], rnd), 6);
+        __m128i r1 = _mm_srai_epi16(_mm_add_epi16(x[i + 1], rnd), 6);
+        r0 = _mm_add_epi16(r0, _mm_cvtepu8_epi16(load64(pred + i * ps)));
+        r1 = _mm_add_epi16(r1, _mm_cvtepu8_epi16(load64(pred + (i + 1) * ps)));
+        __m128i px = _mm_packus_epi16(r0, r1); /* Clip1 */
+        _mm_storel_epi64((__m128i *)(void *)(dst + i * ds), px);
+        _mm_storel_epi64((__m128i *)(void *)(dst + (i + 1) * ds), _mm_unpackhi_epi64(px, px));
+    }
+}
+
+/*
+ * recon8x8 with the dequantiser dequant: a quadrant without residual is
+ * copied whole; a row of two blocks that both have residual goes through
+ * idct_pair16 when their coefficients allow, otherwise block by block.
+ */
+static inline SSE void recon8x8_x86(avila_h264_dequant4x4_fn *dequant, uint8_t *dst, ptrdiff_t ds,
+                                    const uint8_t *pred, ptrdiff_t ps, int16_t c[4][16],
+                                    uint32_t mask, int qp, int first)
+{
+    if (!(mask & 15)) {
+        avila_h264_copy_rows(dst, ds, pred, ps, 8, 8);
+        return;
+    }
+    for (ptrdiff_t row = 0; row < 2; row++) {
+        int16_t(*cr)[16] = c + 2 * row;
+        uint8_t *d = dst + row * 4 * ds;
+        const uint8_t *p = pred + row * 4 * ps;
+        unsigned bits = mask >> (2 * row) & 3;
+        for (int h = 0; h < 2; h++)
+            if (bits >> h & 1)
+                dequant(cr[h], qp, first);
+        if (bits == 3 && fits16(loadu128(cr[0]), loadu128(cr[0] + 8)) &&
+            fits16(loadu128(cr[1]), loadu128(cr[1] + 8))) {
+            idct_pair16(d, ds, p, ps, cr);
+            continue;
+        }
+        for (ptrdiff_t h = 0; h < 2; h++) {
+            if (bits >> h & 1)
+                sse_idct4x4_pred(d + 4 * h, ds, p + 4 * h, ps, cr[h]);
+            else
+                avila_h264_copy_rows(d + 4 * h, ds, p + 4 * h, ps, 4, 4);
+        }
+    }
+}
+
+static SSE void sse_recon8x8(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *pred,
+                             ptrdiff_t pred_stride, int16_t c[4][16], uint32_t mask, int qp,
+                             int first)
+{
+    recon8x8_x86(sse_dequant4x4, dst, dst_stride, pred, pred_stride, c, mask, qp, first);
+}
+
 const avila_h264_transform_ops avila_h264_transform_sse4 = {
     .fdct4x4 = sse_fdct4x4,
     .idct4x4_add = sse_idct4x4_add,
     .quant4x4 = sse_quant4x4,
     .dequant4x4 = sse_dequant4x4,
+    .fdct8x8 = sse_fdct8x8,
+    .quant_blocks = sse_quant_blocks,
+    .scan_blocks = sse_scan_blocks,
+    .recon8x8 = sse_recon8x8,
 };
 
 /* ---------------------------------------------------------------- AVX2 */
@@ -286,7 +499,7 @@ static inline AVX2 __m256i first_mask256(int first)
     return _mm256_setr_epi32(first ? 0xFFFF : 0, 0, 0, 0, 0, 0, 0, 0);
 }
 
-static AVX2 int avx2_quant4x4(int16_t c[16], int qp, bool intra, int first)
+static inline AVX2 int avx2_quant4x4(int16_t c[16], int qp, bool intra, int first)
 {
     const uint16_t *mft = avila_h264_quant_mf[qp % 6];
     int shift = 15 + qp / 6;
@@ -307,7 +520,7 @@ static AVX2 int avx2_quant4x4(int16_t c[16], int qp, bool intra, int first)
     return 16 - __builtin_popcount(zeros | (first ? 3u : 0u)) / 2;
 }
 
-static AVX2 void avx2_dequant4x4(int16_t c[16], int qp, int first)
+static inline AVX2 void avx2_dequant4x4(int16_t c[16], int qp, int first)
 {
     __m128i sh = _mm_cvtsi32_si128(qp / 6);
     __m256i x = load_coefs(c);
@@ -319,11 +532,28 @@ static AVX2 void avx2_dequant4x4(int16_t c[16], int qp, int first)
     store_coefs(c, d);
 }
 
+static AVX2 uint32_t avx2_quant_blocks(int16_t (*c)[16], unsigned n, int qp, bool intra, int first,
+                                       uint8_t *nz)
+{
+    return avila_h264_quant_blocks_with(avx2_quant4x4, c, n, qp, intra, first, nz);
+}
+
+static AVX2 void avx2_recon8x8(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *pred,
+                               ptrdiff_t pred_stride, int16_t c[4][16], uint32_t mask, int qp,
+                               int first)
+{
+    recon8x8_x86(avx2_dequant4x4, dst, dst_stride, pred, pred_stride, c, mask, qp, first);
+}
+
 const avila_h264_transform_ops avila_h264_transform_avx2 = {
     .fdct4x4 = sse_fdct4x4,
     .idct4x4_add = sse_idct4x4_add,
     .quant4x4 = avx2_quant4x4,
     .dequant4x4 = avx2_dequant4x4,
+    .fdct8x8 = sse_fdct8x8,
+    .quant_blocks = avx2_quant_blocks,
+    .scan_blocks = sse_scan_blocks,
+    .recon8x8 = avx2_recon8x8,
 };
 
 #endif

@@ -8,6 +8,10 @@
  */
 #include "media/h264/cavlc.h"
 
+#if AVILA_X86_64
+#include <emmintrin.h>
+#endif
+
 /* One variable-length code: its length in bits and its value. */
 struct vlc {
     uint8_t len;
@@ -195,8 +199,9 @@ static const struct vlc total_zeros_cdc[3][4] = {
     {{1, 0x1}, {1, 0x0}},
 };
 
-/* run_before (Table 9-10): [min(zerosLeft, 7) - 1][run_before]. */
-static const struct vlc run_before_tab[7][15] = {
+/* run_before (Table 9-10): [min(zerosLeft, 7)][run_before]; zerosLeft 0 codes nothing. */
+static const struct vlc run_before_tab[8][15] = {
+    {{0, 0}},
     {{1, 0x1}, {1, 0x0}},
     {{1, 0x1}, {2, 0x1}, {2, 0x0}},
     {{2, 0x3}, {2, 0x2}, {2, 0x1}, {2, 0x0}},
@@ -245,146 +250,214 @@ int avila_h264_cavlc_nc(int na, int nb)
 }
 
 /*
- * Codes gather in a local 64-bit word (fewer than 32 bits pending between
- * codes, each code at most 28 bits) and reach the writer 32 bits at a time.
+ * Bit i set when coeffs[i] != 0, for i < max_coeff. On x86-64 the levels
+ * are packed to bytes with signed saturation (a non-zero level stays
+ * non-zero) and compared with zero in one vector; SSE2 is part of the
+ * x86-64 baseline, so no target attribute or run-time choice is needed.
+ * Only coeffs[0..max_coeff-1] is read: 15 levels load as 0..7 and 7..14.
+ */
+static inline unsigned nonzero_mask(const int16_t *coeffs, int max_coeff)
+{
+#if AVILA_X86_64
+    const __m128i zero = _mm_setzero_si128();
+    if (max_coeff == 16 || max_coeff == 15) {
+        __m128i lo = _mm_loadu_si128((const __m128i *)(const void *)coeffs);
+        __m128i hi = _mm_loadu_si128((const __m128i *)(const void *)(coeffs + max_coeff - 8));
+        __m128i z = _mm_cmpeq_epi8(_mm_packs_epi16(lo, hi), zero);
+        unsigned m = ~(unsigned)_mm_movemask_epi8(z) & 0xffff;
+        return max_coeff == 16 ? m : (m & 0x7f) | (m >> 8) << 7;
+    }
+    if (max_coeff == 4) {
+        __m128i v = _mm_loadl_epi64((const __m128i *)(const void *)coeffs);
+        __m128i z = _mm_cmpeq_epi8(_mm_packs_epi16(v, zero), zero);
+        return ~(unsigned)_mm_movemask_epi8(z) & 0xf;
+    }
+#endif
+    unsigned m = 0;
+    for (int i = 0; i < max_coeff; i++)
+        m |= (unsigned)(coeffs[i] != 0) << i;
+    return m;
+}
+
+/* The number of set bits of m (m < 2^16). */
+static inline int popcount16(unsigned m)
+{
+    m -= (m >> 1) & 0x5555;
+    m = (m & 0x3333) + ((m >> 2) & 0x3333);
+    m = (m + (m >> 4)) & 0x0f0f;
+    return (int)((m + (m >> 8)) & 0x1f);
+}
+
+/* The highest set bit of m (m != 0). */
+static inline int top_bit(unsigned m)
+{
+    return 31 - __builtin_clz(m);
+}
+
+/*
+ * A block's codes gather in a local 64-bit word and reach the writer when
+ * it would overflow and at the end: most blocks take one or two puts.
  */
 struct acc {
     uint64_t bits;
     unsigned n;
 };
 
-/* Appends a code when writing; always returns its length. */
+/* Hands the pending bits to the writer (one or two puts) and empties a. */
+static inline void spill(avila_h264_bits *b, struct acc *a)
+{
+    if (a->n > 32)
+        avila_h264_bits_put(b, a->n - 32, (uint32_t)(a->bits >> 32));
+    avila_h264_bits_put(b, a->n < 32 ? a->n : 32, (uint32_t)a->bits);
+    a->bits = 0;
+    a->n = 0;
+}
+
+/* Appends a code of up to 32 bits when writing; always returns its length. */
 static inline int emit(avila_h264_bits *b, bool write, struct acc *a, unsigned len, uint32_t code)
 {
     if (write) {
+        if (AVILA_UNLIKELY(a->n + len > 64))
+            spill(b, a);
         a->bits = a->bits << len | code;
         a->n += len;
-        if (a->n >= 32) {
-            a->n -= 32;
-            avila_h264_bits_put(b, 32, (uint32_t)(a->bits >> a->n));
-        }
     }
     return (int)len;
 }
 
-/* Hands the last pending bits to the writer. */
-static inline void emit_flush(avila_h264_bits *b, bool write, const struct acc *a)
-{
-    if (write && a->n > 0)
-        avila_h264_bits_put(b, a->n, (uint32_t)(a->bits & (((uint64_t)1 << a->n) - 1)));
-}
+/*
+ * levelCode below short_code_end[suffixLength] is level_prefix
+ * levelCode >> suffixLength then a suffixLength-bit level_suffix; the rest
+ * take level_prefix 14 (suffixLength 0) or 15 (9.2.2.1).
+ */
+static const int short_code_end[7] = {14, 15 << 1, 15 << 2, 15 << 3, 15 << 4, 15 << 5, 15 << 6};
 
-/* The largest levelCode the level_prefix 15 escape carries (12-bit level_suffix). */
-static inline int escape_max(int suffix_len)
+/* suffixLength grows past a |level| above this (9.2.2.1); 6 is the largest. */
+static const int suffix_grow_above[7] = {3, 3, 6, 12, 24, 48, INT32_MAX};
+
+/*
+ * A levelCode of level_prefix 14 at suffixLength 0 (4-bit level_suffix)
+ * or of the escape level_prefix 15 (12-bit level_suffix), clamped to the
+ * largest the escape carries. Returns the code; *len gets its length.
+ */
+static uint32_t long_level(int code, int suffix_len, unsigned *len)
 {
-    return (15 << suffix_len) + (suffix_len == 0 ? 15 : 0) + 4095;
+    if (suffix_len == 0 && code < 30) {
+        *len = 15 + 4;
+        return 1u << 4 | (uint32_t)(code - 14);
+    }
+    int base = (15 << suffix_len) + (suffix_len == 0 ? 15 : 0);
+    int esc_max = base + 4095;
+    if (code > esc_max)
+        code = esc_max - ((esc_max - code) & 1); /* keep the sign (parity) */
+    *len = 16 + 12;
+    return 1u << 12 | (uint32_t)(code - base);
 }
 
 /*
- * Codes one block (9.2 read backwards): coeff_token, trailing-one signs,
- * the remaining levels with the adaptive suffix length, total_zeros and
- * the run_before values. Returns the bits; *total gets TotalCoeff.
+ * coeff_token (9.2.1, Table 9-5) for TotalCoeff n and TrailingOnes t1 in
+ * nC class ct_class: 0..2 the classes of coeff_token_tab, 3 chroma DC
+ * (nC -1), 4 the 6-bit code of 8 <= nC (TotalCoeff - 1 then
+ * TrailingOnes, or 3 for no level).
  */
-static inline int code_block(avila_h264_bits *b, bool write, const int16_t *coeffs, int max_coeff,
-                             int nC, int *total)
+static inline struct vlc coeff_token(int ct_class, int n, int t1)
 {
-    int lv[16];      /* non-zero levels, highest frequency first */
-    uint8_t run[16]; /* zeros between lv[k] and the next lower non-zero level */
+    if (ct_class == 4)
+        return (struct vlc){6, (uint16_t)(n == 0 ? 3 : (n - 1) << 2 | t1)};
+    if (ct_class == 3)
+        return coeff_token_cdc[n > 4 ? 4 : n][t1];
+    return coeff_token_tab[ct_class][n][t1];
+}
+
+/*
+ * Codes one block (9.2 read backwards): coeff_token with the trailing-one
+ * signs, the remaining levels with the adaptive suffix length,
+ * total_zeros and the run_before values. The non-zero levels are found
+ * from a bit map, highest frequency first, without a test per
+ * coefficient. Returns the bits; *total gets TotalCoeff. Always inlined,
+ * so that each instance is compiled for its constant write.
+ */
+static inline __attribute__((always_inline)) int
+code_block(avila_h264_bits *b, bool write, const int16_t *coeffs, int max_coeff, int nC, int *total)
+{
     if (max_coeff < 1 || max_coeff > 16)
         max_coeff = 16; /* outside the contract: stay inside the tables */
-    int last = max_coeff - 1;
-    while (last >= 0 && coeffs[last] == 0)
-        last--;
-    int n = 0, zeros = 0;
-    for (int i = last; i >= 0; i--) {
-        int c = coeffs[i];
-        if (c != 0) {
-            if (n > 0)
-                run[n - 1] = (uint8_t)zeros;
-            lv[n++] = c;
-            zeros = 0;
-        } else {
-            zeros++;
-        }
+    unsigned rest = nonzero_mask(coeffs, max_coeff);
+    struct acc a = {0, 0};
+    int ct_class = nC < 0 ? 3 : nC < 2 ? 0 : nC < 4 ? 1 : nC < 8 ? 2 : 4;
+    if (rest == 0) {
+        *total = 0;
+        struct vlc ct = coeff_token(ct_class, 0, 0);
+        if (write)
+            avila_h264_bits_put(b, ct.len, ct.code);
+        return ct.len;
+    }
+
+    int last = top_bit(rest);
+    int total_zeros = last + 1 - popcount16(rest);
+
+    /* The walk gathers the levels and codes the run_before values (Table
+     * 9-10, none for the lowest-frequency level) in tail, written after the
+     * levels behind total_zeros (Tables 9-7, 9-8; 9-9 a for chroma DC); tail
+     * holds at most 30 bits (the most over every non-zero map). */
+    uint32_t tail = 0;
+    unsigned tail_len = 0;
+    int lv[16]; /* non-zero levels, highest frequency first */
+    int n = 0, left = total_zeros;
+    for (int pos = last;;) {
+        lv[n++] = coeffs[pos];
+        rest ^= 1u << pos;
+        if (rest == 0)
+            break;
+        int next = top_bit(rest);
+        int run = pos - next - 1;
+        const struct vlc *rb = &run_before_tab[left > 7 ? 7 : left][run];
+        tail = tail << rb->len | rb->code;
+        tail_len += rb->len;
+        left -= run;
+        pos = next;
     }
     *total = n;
-    int t1 = 0;
-    while (t1 < n && t1 < 3 && (lv[t1] == 1 || lv[t1] == -1))
-        t1++;
-
-    /* coeff_token (9.2.1, Table 9-5); 8 <= nC is xxxxyy: TotalCoeff - 1, TrailingOnes. */
-    struct acc a = {0, 0};
-    int bits;
-    if (nC >= 8) {
-        bits = emit(b, write, &a, 6, n == 0 ? 3 : (uint32_t)((n - 1) << 2 | t1));
-    } else {
-        const struct vlc *ct = nC < 0 ? &coeff_token_cdc[n > 4 ? 4 : n][t1]
-                                      : &coeff_token_tab[nC < 2   ? 0
-                                                         : nC < 4 ? 1
-                                                                  : 2][n][t1];
-        bits = emit(b, write, &a, ct->len, ct->code);
-    }
-    if (n == 0) {
-        emit_flush(b, write, &a);
-        return bits;
-    }
-
-    /* trailing_ones_sign_flag: 1 for a negative level. */
-    uint32_t signs = 0;
-    for (int k = 0; k < t1; k++)
-        signs = signs << 1 | (lv[k] < 0);
-    bits += emit(b, write, &a, (unsigned)t1, signs);
-
-    /* level_prefix and level_suffix (9.2.2.1, read as an encoder). */
-    int suffix_len = n > 10 && t1 < 3 ? 1 : 0;
-    for (int k = t1; k < n; k++) {
-        int level = lv[k];
-        int mag = level < 0 ? -level : level;
-        int code = level > 0 ? 2 * level - 2 : -2 * level - 1;
-        if (k == t1 && t1 < 3)
-            code -= 2; /* the first level after fewer than 3 trailing ones is not +-1 */
-        unsigned len;
-        uint32_t word;
-        if (suffix_len == 0 && code < 14) {
-            len = (unsigned)code + 1; /* level_prefix alone */
-            word = 1;
-        } else if (suffix_len == 0 && code < 30) {
-            len = 15 + 4; /* level_prefix 14, 4-bit level_suffix */
-            word = 1u << 4 | (uint32_t)(code - 14);
-        } else if (suffix_len > 0 && code < 15 << suffix_len) {
-            len = (unsigned)(code >> suffix_len) + 1 + (unsigned)suffix_len;
-            word = 1u << suffix_len | (uint32_t)(code & ((1 << suffix_len) - 1));
-        } else {
-            /* level_prefix 15, 12-bit level_suffix; too large a level is clamped. */
-            int esc_max = escape_max(suffix_len);
-            if (code > esc_max)
-                code = esc_max - ((esc_max - code) & 1); /* keep the sign (parity) */
-            len = 16 + 12;
-            word = 1u << 12 | (uint32_t)(code - (15 << suffix_len) - (suffix_len == 0 ? 15 : 0));
-        }
-        bits += emit(b, write, &a, len, word);
-        if (suffix_len == 0)
-            suffix_len = 1;
-        if (mag > 3 << (suffix_len - 1) && suffix_len < 6)
-            suffix_len++;
-    }
-
-    /* total_zeros (Tables 9-7, 9-8; 9-9 a for chroma DC). */
-    int total_zeros = last + 1 - n;
     if (n < max_coeff) {
         const struct vlc *tz = max_coeff == 4 ? &total_zeros_cdc[n - 1][total_zeros]
                                               : &total_zeros_tab[n - 1][total_zeros];
-        bits += emit(b, write, &a, tz->len, tz->code);
+        tail |= (uint32_t)tz->code << tail_len;
+        tail_len += tz->len;
+    }
+    int t1 = 0;
+    uint32_t signs = 0; /* trailing_ones_sign_flag: 1 for a negative level */
+    while (t1 < n && t1 < 3 && (lv[t1] == 1 || lv[t1] == -1))
+        signs = signs << 1 | (lv[t1++] < 0);
+
+    /* coeff_token and the trailing-one signs as one code. */
+    struct vlc ct = coeff_token(ct_class, n, t1);
+    int bits = emit(b, write, &a, ct.len + (unsigned)t1, (uint32_t)ct.code << t1 | signs);
+
+    /* level_prefix and level_suffix (9.2.2.1, read as an encoder). */
+    int suffix_len = n > 10 && t1 < 3 ? 1 : 0;
+    /* The first level after fewer than 3 trailing ones is not +-1: its levelCode is 2 less. */
+    int first_adjust = t1 < 3 ? 2 : 0;
+    for (int k = t1; k < n; k++) {
+        int level = lv[k];
+        int mag = level < 0 ? -level : level;
+        int code = 2 * mag - (level > 0 ? 2 : 1) - first_adjust;
+        first_adjust = 0;
+        unsigned len;
+        uint32_t word;
+        if (AVILA_LIKELY(code < short_code_end[suffix_len])) {
+            len = (unsigned)(code >> suffix_len) + 1 + (unsigned)suffix_len;
+            word = 1u << suffix_len | (uint32_t)(code & ((1 << suffix_len) - 1));
+        } else {
+            word = long_level(code, suffix_len, &len);
+        }
+        bits += emit(b, write, &a, len, word);
+        int grow = mag > suffix_grow_above[suffix_len];
+        suffix_len = (suffix_len == 0 ? 1 : suffix_len) + grow;
     }
 
-    /* run_before (Table 9-10), none for the lowest-frequency level. */
-    int left = total_zeros;
-    for (int k = 0; k < n - 1 && left > 0; k++) {
-        const struct vlc *rb = &run_before_tab[(left > 7 ? 7 : left) - 1][run[k]];
-        bits += emit(b, write, &a, rb->len, rb->code);
-        left -= run[k];
-    }
-    emit_flush(b, write, &a);
+    bits += emit(b, write, &a, tail_len, tail);
+    if (write)
+        spill(b, &a);
     return bits;
 }
 
@@ -398,7 +471,5 @@ int avila_h264_cavlc_block(avila_h264_bits *b, const int16_t *coeffs, int max_co
 int avila_h264_cavlc_block_bits(const int16_t *coeffs, int max_coeff, int nC)
 {
     int total;
-    avila_h264_bits none; /* never written: write is false */
-    avila_h264_bits_init(&none, NULL, 0);
-    return code_block(&none, false, coeffs, max_coeff, nC, &total);
+    return code_block(NULL, false, coeffs, max_coeff, nC, &total); /* NULL: never written */
 }

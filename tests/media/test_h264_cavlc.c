@@ -8,7 +8,11 @@
  * parsing process of 9.2 (coeff_token, level_prefix/level_suffix with
  * suffixLength adaptation, total_zeros, run_before) with its own copy of
  * the tables as bit strings, run over 100,000 random blocks for every
- * maxNumCoeff and nC class; the counted bits equal the written bits.
+ * maxNumCoeff and nC class; the counted bits equal the written bits; and
+ * the writer against a plain encoder written here from the same bit
+ * strings, bit for bit over 2.7 million random blocks (levels up to
+ * +-32767, past the clamp) at every writer alignment and over every map
+ * of non-zero positions.
  */
 #include "tests/support/unit.h"
 
@@ -625,6 +629,240 @@ static void random_round_trip(void **state)
     free(nc);
 }
 
+/* Appends the n low bits of v to the string at *at as '0'/'1' characters. */
+static void ref_bits(char **at, unsigned n, uint32_t v)
+{
+    while (n-- > 0)
+        *(*at)++ = (char)('0' + ((v >> n) & 1));
+    **at = 0;
+}
+
+/* Appends a codeword of the tables above. */
+static void ref_code(char **at, const char *code)
+{
+    assert_non_null(code);
+    size_t n = strlen(code);
+    memcpy(*at, code, n + 1);
+    *at += n;
+}
+
+/*
+ * One level (9.2.2.1 read as an encoder): levelCode, then the level_prefix
+ * and level_suffix that the parsing process turns back into it; an escape
+ * level_suffix beyond 12 bits is clamped to the largest of the same parity
+ * (the same sign).
+ */
+static void ref_level(char **at, int level, int suffix_len, bool after_few_ones)
+{
+    int code = level > 0 ? 2 * level - 2 : -2 * level - 1;
+    if (after_few_ones)
+        code -= 2;
+    int prefix, size, suffix;
+    if (suffix_len == 0 && code < 14) {
+        prefix = code;
+        size = 0;
+        suffix = 0;
+    } else if (suffix_len == 0 && code < 30) {
+        prefix = 14;
+        size = 4;
+        suffix = code - 14;
+    } else if (suffix_len > 0 && code < (15 << suffix_len)) {
+        prefix = code >> suffix_len;
+        size = suffix_len;
+        suffix = code - (prefix << suffix_len);
+    } else {
+        prefix = 15;
+        size = 12;
+        suffix = code - (15 << suffix_len) - (suffix_len == 0 ? 15 : 0);
+        if (suffix > 4095)
+            suffix = 4095 - ((suffix - 4095) & 1);
+    }
+    for (int i = 0; i < prefix; i++)
+        ref_bits(at, 1, 0);
+    ref_bits(at, 1, 1);
+    ref_bits(at, (unsigned)size, (uint32_t)suffix);
+}
+
+/*
+ * residual_block_cavlc (7.3.5.3.2) written the plain way from the bit
+ * strings of Tables 9-5 to 9-10: the levels collected one coefficient at a
+ * time from the highest frequency down. Appends to *at; returns TotalCoeff.
+ */
+static int ref_block(char **at, const int16_t *c, int max_coeff, int nC)
+{
+    int level[16], run[16], total = 0, zeros = 0, seen = 0;
+    for (int i = max_coeff - 1; i >= 0; i--) {
+        if (c[i] == 0) {
+            zeros += seen; /* zeros above the last level are not coded */
+            continue;
+        }
+        if (total > 0)
+            run[total - 1] = zeros;
+        level[total++] = c[i];
+        zeros = 0;
+        seen = 1;
+    }
+    int total_zeros = 0;
+    for (int k = 0; k < total - 1; k++)
+        total_zeros += run[k];
+    total_zeros += zeros;
+    int t1 = 0;
+    while (t1 < total && t1 < 3 && abs(level[t1]) == 1)
+        t1++;
+    if (nC >= 8) {
+        ref_bits(at, 6, total == 0 ? 3 : (uint32_t)((total - 1) << 2 | t1));
+    } else {
+        const char *const(*tab)[4] = nC < 0 ? ctm1 : nC < 2 ? ct0 : nC < 4 ? ct1 : ct2;
+        ref_code(at, tab[total][t1]);
+    }
+    if (total == 0)
+        return 0;
+    for (int k = 0; k < t1; k++)
+        ref_bits(at, 1, level[k] < 0);
+    int suffix_len = total > 10 && t1 < 3 ? 1 : 0;
+    for (int k = t1; k < total; k++) {
+        ref_level(at, level[k], suffix_len, k == t1 && t1 < 3);
+        if (suffix_len == 0)
+            suffix_len = 1;
+        if (abs(level[k]) > (3 << (suffix_len - 1)) && suffix_len < 6)
+            suffix_len++;
+    }
+    if (total < max_coeff)
+        ref_code(at, max_coeff == 4 ? tzc[total - 1][total_zeros] : tz4[total - 1][total_zeros]);
+    int left = total_zeros;
+    for (int k = 0; k < total - 1 && left > 0; k++) {
+        ref_code(at, rbt[left > 7 ? 6 : left - 1][run[k]]);
+        left -= run[k];
+    }
+    return total;
+}
+
+/* A random level for the differential test: mostly small, some escapes, some past the clamp. */
+static int16_t diff_level(uint64_t *rng)
+{
+    uint64_t r = unit_rand(rng);
+    int mag;
+    switch (r % 16) {
+    case 0:
+        mag = 1 + (int)((r >> 8) % 32768); /* anything, often past AVILA_H264_LEVEL_MAX */
+        break;
+    case 1:
+        mag = AVILA_H264_LEVEL_MAX - 8 + (int)((r >> 8) % 16); /* around the clamp */
+        break;
+    case 2:
+    case 3:
+        mag = 1 + (int)((r >> 8) % 64); /* prefix 14 and suffixLength growth */
+        break;
+    default:
+        mag = 1 + (int)((r >> 8) % 4);
+        break;
+    }
+    if ((r >> 40) & 1)
+        return (int16_t)(mag == 32768 ? -32768 : -mag);
+    return (int16_t)(mag > 32767 ? 32767 : mag);
+}
+
+/*
+ * Writes c after lead bits of lead_bits, so any alignment of the writer can
+ * be tried, and checks the bits, TotalCoeff and the counted length against
+ * ref_block.
+ */
+static void expect_reference(const int16_t *c, int max_coeff, int nC, unsigned lead,
+                             uint32_t lead_bits)
+{
+    char want[1024], *at = want;
+    ref_bits(&at, lead, lead_bits);
+    int want_total = ref_block(&at, c, max_coeff, nC);
+
+    uint8_t buf[128];
+    avila_h264_bits b;
+    avila_h264_bits_init(&b, buf, sizeof(buf));
+    avila_h264_bits_put(&b, lead, lead_bits);
+    int total = avila_h264_cavlc_block(&b, c, max_coeff, nC);
+    size_t n = avila_h264_bits_count(&b);
+    assert_true(avila_h264_bits_finish(&b) >= 0);
+    char got[1024];
+    for (size_t i = 0; i < n; i++)
+        got[i] = (char)('0' + ((buf[i / 8] >> (7 - i % 8)) & 1));
+    got[n] = 0;
+    assert_string_equal(got, want);
+    assert_int_equal(total, want_total);
+    assert_int_equal(avila_h264_cavlc_block_bits(c, max_coeff, nC), n - lead);
+}
+
+/*
+ * The writer against ref_block over 2.7 million random blocks, each
+ * written after 0..31 random bits so every alignment of the writer is
+ * crossed.
+ */
+static void differential_vs_reference(void **state)
+{
+    (void)state;
+    enum { BLOCKS = 300000 };
+    static const int nc_of_class[5][4] = {
+        {0, 1, 1, 0}, {2, 3, 3, 2}, {4, 5, 6, 7}, {8, 9, 16, 12}, {-1, -1, -1, -1}};
+    static const int max_of_class[3] = {16, 15, 4};
+    uint64_t rng = 0xd1ff;
+    for (int mc = 0; mc < 3; mc++) {
+        int max_coeff = max_of_class[mc];
+        for (int cls = 0; cls < 5; cls++) {
+            if ((max_coeff == 4) != (cls == 4))
+                continue;
+            for (int done = 0; done < BLOCKS; done++) {
+                uint64_t r = unit_rand(&rng);
+                unsigned chance = (unsigned)(r >> 8) % 9; /* of a level per position, in 8ths */
+                int16_t c[16] = {0};
+                for (int i = 0; i < max_coeff; i++)
+                    if (unit_rand(&rng) % 8 < chance)
+                        c[i] = diff_level(&rng);
+                unsigned lead = (unsigned)(r >> 16) % 32;
+                expect_reference(c, max_coeff, nc_of_class[cls][r % 4], lead,
+                                 (uint32_t)(r >> 32) & ((1u << lead) - 1));
+            }
+        }
+    }
+}
+
+/*
+ * Every map of non-zero positions of every maxNumCoeff (the runs and
+ * total_zeros of each), with random small levels and nC, against ref_block.
+ */
+static void every_nonzero_map(void **state)
+{
+    (void)state;
+    static const int max_of_class[3] = {16, 15, 4};
+    static const int nc_any[8] = {0, 1, 2, 3, 4, 7, 8, 13};
+    uint64_t rng = 0x3a9;
+    for (int mc = 0; mc < 3; mc++) {
+        int max_coeff = max_of_class[mc];
+        for (unsigned map = 0; map < 1u << max_coeff; map++) {
+            uint64_t r = unit_rand(&rng);
+            int16_t c[16] = {0};
+            for (int i = 0; i < max_coeff; i++)
+                if (map >> i & 1)
+                    c[i] = (int16_t)((r >> (2 * i) & 3) == 0 ? -1 - (int)(r >> 40 & 7) : 1);
+            expect_reference(c, max_coeff, max_coeff == 4 ? -1 : nc_any[r >> 60 & 7],
+                             (unsigned)(r >> 32) % 32, 0);
+        }
+    }
+}
+
+/* Only coeffs[0..max_coeff-1] is read: each block ends at a guard page. */
+static void reads_only_max_coeff(void **state)
+{
+    (void)state;
+    static const int max_of_class[3] = {16, 15, 4};
+    for (int mc = 0; mc < 3; mc++) {
+        int max_coeff = max_of_class[mc];
+        size_t size = sizeof(int16_t) * (size_t)max_coeff;
+        int16_t *c = unit_guarded_alloc(size);
+        for (int i = 0; i < max_coeff; i++)
+            c[i] = (int16_t)(i % 3 == 0 ? 0 : i - 7);
+        expect_reference(c, max_coeff, max_coeff == 4 ? -1 : 2, 5, 0x11);
+        unit_guarded_free(c, size);
+    }
+}
+
 /* Levels beyond the limit are clamped, keep their sign, and the stream stays in step. */
 static void clamped_levels(void **state)
 {
@@ -660,8 +898,13 @@ static void clamped_levels(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(hand_worked),    cmocka_unit_test(coeff_token_codewords),
-        cmocka_unit_test(cbp_and_nc),     cmocka_unit_test(random_round_trip),
+        cmocka_unit_test(hand_worked),
+        cmocka_unit_test(coeff_token_codewords),
+        cmocka_unit_test(cbp_and_nc),
+        cmocka_unit_test(random_round_trip),
+        cmocka_unit_test(differential_vs_reference),
+        cmocka_unit_test(every_nonzero_map),
+        cmocka_unit_test(reads_only_max_coeff),
         cmocka_unit_test(clamped_levels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -186,7 +186,10 @@ unsigned avila_h264_pred4x4_all(uint8_t pred[9][16], const uint8_t *rec, ptrdiff
 
 /* Plane prediction shared by 16x16 (8.3.3.4) and 4:2:0 chroma (8.3.4.4):
  * n = 16 or 8, top[-1..n-1] and left[-1..n-1] with index -1 the corner. */
-static void pred_plane(uint8_t *o, ptrdiff_t os, const uint8_t *top, const uint8_t *left, int n)
+/* Always inlined: n is a constant at each call, so the row loop becomes vector code. */
+static inline __attribute__((always_inline)) void pred_plane(uint8_t *o, ptrdiff_t os,
+                                                             const uint8_t *top,
+                                                             const uint8_t *left, int n)
 {
     int half = n / 2, h = 0, v = 0;
     for (int k = 0; k < half; k++) {
@@ -205,8 +208,10 @@ static void pred_plane(uint8_t *o, ptrdiff_t os, const uint8_t *top, const uint8
     int c0 = half - 1;
     for (int y = 0; y < n; y++) {
         int base = a + c * (y - c0) - b * c0 + 16;
-        for (int x = 0; x < n; x++)
-            o[y * os + x] = clip_pixel((base + b * x) >> 5);
+        for (int x = 0; x < n; x++) {
+            int s = (base + b * x) >> 5;
+            o[y * os + x] = (uint8_t)(s < 0 ? 0 : s > 255 ? 255 : s);
+        }
     }
 }
 

@@ -187,9 +187,8 @@ unsigned avila_h264_pred4x4_all(uint8_t pred[9][16], const uint8_t *rec, ptrdiff
 /* Plane prediction shared by 16x16 (8.3.3.4) and 4:2:0 chroma (8.3.4.4):
  * n = 16 or 8, top[-1..n-1] and left[-1..n-1] with index -1 the corner. */
 /* Always inlined: n is a constant at each call, so the row loop becomes vector code. */
-static inline __attribute__((always_inline)) void pred_plane(uint8_t *o, ptrdiff_t os,
-                                                             const uint8_t *top,
-                                                             const uint8_t *left, int n)
+static inline __attribute__((always_inline)) void
+pred_plane(uint8_t *o, ptrdiff_t os, const uint8_t *top, const uint8_t *left, int n)
 {
     int half = n / 2, h = 0, v = 0;
     for (int k = 0; k < half; k++) {

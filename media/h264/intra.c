@@ -207,10 +207,8 @@ pred_plane(uint8_t *o, ptrdiff_t os, const uint8_t *top, const uint8_t *left, in
     int c0 = half - 1;
     for (int y = 0; y < n; y++) {
         int base = a + c * (y - c0) - b * c0 + 16;
-        for (int x = 0; x < n; x++) {
-            int s = (base + b * x) >> 5;
-            o[y * os + x] = (uint8_t)(s < 0 ? 0 : s > 255 ? 255 : s);
-        }
+        for (int x = 0; x < n; x++)
+            o[y * os + x] = clip_pixel((base + b * x) >> 5);
     }
 }
 

@@ -9,6 +9,7 @@
  */
 #include <getopt.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,7 +201,14 @@ static void run_threads(void *ctx, void (*job)(void *arg, unsigned index), void 
     }
 }
 
-static const struct avila_h264_parallel posix_threads = {run_threads, NULL};
+/* A job waiting for another's progress gives its core away (the other may be descheduled). */
+static void yield_core(void *ctx)
+{
+    (void)ctx;
+    sched_yield();
+}
+
+static const struct avila_h264_parallel posix_threads = {run_threads, NULL, yield_core};
 
 /* Names the format of --user-data's payload (plain text from this tool): a random UUID. */
 static const uint8_t user_data_uuid[16] = {0x27, 0x89, 0xdd, 0x68, 0x98, 0x9a, 0x4e, 0x1c,

@@ -39,12 +39,17 @@ enum avila_h264_preset {
 
 /*
  * How the encoder uses threads while staying pure: run calls job(arg, 0)
- * .. job(arg, n - 1), concurrently where it can, and returns when every
- * one has returned (the jobs share nothing but read-only state).
+ * .. job(arg, n - 1), concurrently where it can (one after another is
+ * correct too), and returns when every one has returned. A job may wait
+ * for the progress of another that has started (the deblocking wavefront
+ * does): it spins a little, then calls wait, if set, between looks, so
+ * that on a busy machine it gives its core to the job it waits for (a
+ * sched_yield, say).
  */
 struct avila_h264_parallel {
     void (*run)(void *ctx, void (*job)(void *arg, unsigned index), void *arg, unsigned n);
     void *ctx;
+    void (*wait)(void *ctx); /* optional */
 };
 
 /* Rate control. */

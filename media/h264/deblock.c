@@ -9,7 +9,9 @@
  * sample. Edges whose alpha' or beta' is 0 (low QP) are skipped whole, since
  * no sample can pass the |p0 - q0| < alpha test then. The edge filters are
  * the portable ones here or vector ones (deblock_int.h), whichever the CPU
- * allows. Pure.
+ * allows. The wavefront (deblock.h) runs the same per-macroblock filter,
+ * row by row, each macroblock after the ones above it that share samples.
+ * Pure.
  */
 #include "media/h264/deblock_int.h"
 
@@ -282,4 +284,75 @@ void avila_h264_deblock_rows(uint8_t *y, ptrdiff_t y_stride, uint8_t *u, uint8_t
     for (unsigned my = row0; my < row1; my++)
         for (unsigned mx = 0; mx < p->mb_width; mx++)
             deblock_mb(y, y_stride, u, v, c_stride, mbs, p, mx, my, ops);
+}
+
+void avila_h264_deblock_wave_init(avila_h264_deblock_wave *w, avila_h264_deblock_row *rows,
+                                  unsigned mb_height, void (*wait)(void *ctx), void *wait_ctx)
+{
+    atomic_store_explicit(&w->next_row, 0, memory_order_relaxed);
+    w->rows = rows;
+    w->mb_height = mb_height;
+    w->wait = wait;
+    w->wait_ctx = wait_ctx;
+    for (unsigned r = 0; r < mb_height; r++)
+        atomic_store_explicit(&rows[r].done, 0, memory_order_relaxed);
+}
+
+unsigned avila_h264_deblock_wave_claim(avila_h264_deblock_wave *w)
+{
+    /* The counter's one order is the claim order the wavefront's liveness rests on; the
+     * samples themselves are ordered by the rows' progress. */
+    unsigned r = atomic_fetch_add_explicit(&w->next_row, 1, memory_order_relaxed);
+    return r < w->mb_height ? r : w->mb_height;
+}
+
+/* Tells the CPU it is in a spin-wait loop, which frees the core for its sibling thread. */
+static inline void spin_pause(void)
+{
+#if AVILA_X86_64
+    __builtin_ia32_pause();
+#endif
+}
+
+/*
+ * Spins before the wavefront's wait hook is called: about a macroblock's
+ * filtering, the usual lag between neighbouring rows on an idle machine.
+ */
+#define WAVE_SPINS 256
+
+/*
+ * Waits until *done reaches need (its writer is a running job); returns
+ * what it saw. After WAVE_SPINS looks it calls w's wait hook between looks:
+ * a descheduled writer gets the core instead of a spinning reader.
+ */
+static unsigned wait_progress(const avila_h264_deblock_wave *w, const atomic_uint *done,
+                              unsigned need)
+{
+    unsigned seen, spins = 0;
+    while ((seen = atomic_load_explicit(done, memory_order_acquire)) < need) {
+        if (w->wait && ++spins > WAVE_SPINS)
+            w->wait(w->wait_ctx);
+        else
+            spin_pause();
+    }
+    return seen;
+}
+
+void avila_h264_deblock_wave_row(avila_h264_deblock_wave *w, uint8_t *y, ptrdiff_t y_stride,
+                                 uint8_t *u, uint8_t *v, ptrdiff_t c_stride,
+                                 const avila_h264_mb_deblock *mbs,
+                                 const avila_h264_deblock_params *p, unsigned row)
+{
+    if (row >= w->mb_height)
+        return; /* not a row: nothing waits for it */
+    const avila_h264_deblock_ops *ops = avila_h264_deblock_best();
+    unsigned width = p->mb_width, above = row ? 0 : width; /* row - 1's progress seen */
+    for (unsigned mx = 0; mx < width; mx++) {
+        /* Row - 1 through mx + 1, whose left edge changes the samples mx's top edge uses. */
+        unsigned need = mx + 2 < width ? mx + 2 : width;
+        if (above < need)
+            above = wait_progress(w, &w->rows[row - 1].done, need);
+        deblock_mb(y, y_stride, u, v, c_stride, mbs, p, mx, row, ops);
+        atomic_store_explicit(&w->rows[row].done, mx + 1, memory_order_release);
+    }
 }

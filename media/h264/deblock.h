@@ -10,10 +10,16 @@
  * edge and chroma qPav from the QPc of each side (8.7.2.2 with
  * chromaEdgeFlag 1).
  *
- * Pure: no allocation, no libc.
+ * The rows may also be filtered as a wavefront, several jobs at once
+ * (avila_h264_deblock_wave), with the same result.
+ *
+ * Pure: no allocation, no libc (C11 atomics from the freestanding
+ * <stdatomic.h>).
  */
 #ifndef AVILA_MEDIA_H264_DEBLOCK_H
 #define AVILA_MEDIA_H264_DEBLOCK_H
+
+#include <stdatomic.h>
 
 #include "core/platform.h"
 
@@ -59,5 +65,53 @@ void avila_h264_deblock_rows(uint8_t *y, ptrdiff_t y_stride, uint8_t *u, uint8_t
  */
 int avila_h264_deblock_bs(uint8_t bs[2][4][4], const avila_h264_mb_deblock *mbs,
                           const avila_h264_deblock_params *p, unsigned mb_x, unsigned mb_y);
+
+/*
+ * A row wavefront: jobs (threads) claim macroblock rows in order and filter
+ * them side by side, each macroblock x of row r once row r - 1 is filtered
+ * through macroblock x + 1 (whose left edge changes the samples above x
+ * that row r's top edge reads and writes). A job waits only for the row
+ * claimed just before its own, by a job that is running or done: so the
+ * wavefront never deadlocks, even when the jobs run one after another.
+ * Fields private.
+ */
+typedef struct avila_h264_deblock_row {
+    /* On a cache line of its own: the job of the next row polls it. */
+    _Alignas(64) atomic_uint done; /* macroblocks filtered */
+} avila_h264_deblock_row;
+
+typedef struct avila_h264_deblock_wave {
+    atomic_uint next_row; /* the next row to claim */
+    avila_h264_deblock_row *rows;
+    unsigned mb_height;
+    void (*wait)(void *ctx);
+    void *wait_ctx;
+} avila_h264_deblock_wave;
+
+/*
+ * Starts a wavefront over mb_height rows: rows (mb_height entries, owned by
+ * the caller, in use until the last job returns) are reset. A job that has
+ * to wait spins a little, then calls wait(wait_ctx) between looks if wait
+ * is not NULL (struct avila_h264_parallel's wait). Call it before any job
+ * starts; the runner's start and join order the rest.
+ */
+void avila_h264_deblock_wave_init(avila_h264_deblock_wave *w, avila_h264_deblock_row *rows,
+                                  unsigned mb_height, void (*wait)(void *ctx), void *wait_ctx);
+
+/* Claims the next row for the calling job: returns it, or mb_height when every row is
+ * claimed. A job MUST filter each row it claims (avila_h264_deblock_wave_row). */
+unsigned avila_h264_deblock_wave_claim(avila_h264_deblock_wave *w);
+
+/*
+ * Filters the claimed row `row` as avila_h264_deblock_rows(.., row, row + 1)
+ * does (same arguments), publishing its progress per macroblock and, before
+ * each macroblock, spinning until row - 1 is filtered far enough. Once it
+ * returns, row - 1 is final (and row too if it is the last). p->mb_height
+ * MUST be the wavefront's.
+ */
+void avila_h264_deblock_wave_row(avila_h264_deblock_wave *w, uint8_t *y, ptrdiff_t y_stride,
+                                 uint8_t *u, uint8_t *v, ptrdiff_t c_stride,
+                                 const avila_h264_mb_deblock *mbs,
+                                 const avila_h264_deblock_params *p, unsigned row);
 
 #endif

@@ -125,12 +125,13 @@ static void plan(const avila_h264_encoder *e, struct layout *l)
     size_t scroll = 2 * sig + e->scroll_hash_size * (sizeof(uint32_t) + sizeof(int32_t)) +
                     (2 * AVILA_H264I_SCROLL_MAX + 1) * sizeof(unsigned) +
                     e->scroll_bands * sizeof(int16_t);
-    /* Then the source planes, changed, rec, rec_ref, dbk, rbsp, jobs and the six scrolling
-     * arrays, each rounded up to 64. */
+    /* Then the source planes, changed, rec, rec_ref, dbk, wave_rows, job_ssd, rbsp, jobs and
+     * the six scrolling arrays, each rounded up to 64. */
     l->total = 2 * picture + l->src_y + 2 * l->src_c + mbs + 2 * mbs * sizeof(struct mb_record) +
-               mbs * sizeof(avila_h264_mb_deblock) + e->slices * e->rbsp_cap +
+               mbs * sizeof(avila_h264_mb_deblock) + e->mb_h * sizeof(avila_h264_deblock_row) +
+               e->cfg.threads * sizeof(struct job_ssd) + e->slices * e->rbsp_cap +
                e->slices * sizeof(struct slice_ctx) + (e->slices + 1) * sizeof(unsigned) +
-               e->mb_h * sizeof(uint32_t) + scroll + (size_t)17 * 64;
+               e->mb_h * sizeof(uint32_t) + scroll + (size_t)19 * 64;
 }
 
 static void setup_picture(struct enc_picture *p, uint8_t **mem, const struct layout *l)
@@ -215,6 +216,8 @@ int avila_h264_encoder_create(avila_h264_encoder **out, const struct avila_h264_
     e->rec = carve(&mem, e->mbs * sizeof(struct mb_record));
     e->rec_ref = carve(&mem, e->mbs * sizeof(struct mb_record));
     e->dbk = carve(&mem, e->mbs * sizeof(avila_h264_mb_deblock));
+    e->wave_rows = carve(&mem, e->mb_h * sizeof(avila_h264_deblock_row));
+    e->job_ssd = carve(&mem, e->cfg.threads * sizeof(struct job_ssd));
     e->rbsp = carve(&mem, e->slices * e->rbsp_cap);
     e->jobs = carve(&mem, e->slices * sizeof(struct slice_ctx));
     e->slice_row = carve(&mem, (e->slices + 1) * sizeof(unsigned));
@@ -540,6 +543,76 @@ static int choose_qp(const avila_h264_encoder *e, bool idr)
     return e->cfg.rc == AVILA_H264_RC_CBR || rc > qp ? rc : qp;
 }
 
+/* Runs job(e, 0 .. n - 1): on the caller's runner, or one after another without one. */
+static void run_jobs(avila_h264_encoder *e, void (*job)(void *arg, unsigned index), unsigned n)
+{
+    if (e->cfg.parallel && n > 1)
+        e->cfg.parallel->run(e->cfg.parallel->ctx, job, e, n);
+    else
+        for (unsigned i = 0; i < n; i++)
+            job(e, i);
+}
+
+/* Adds the squared errors of lines [y0, y1) of a w x h plane (clipped to h) to *ssd. */
+static void add_ssd(const avila_h264_pixel_ops *px, const uint8_t *src, ptrdiff_t ss,
+                    const uint8_t *rec, ptrdiff_t rs, unsigned w, unsigned h, unsigned y0,
+                    unsigned y1, uint64_t *ssd)
+{
+    y1 = y1 < h ? y1 : h;
+    if (y0 < y1)
+        *ssd += px->ssd(src + (ptrdiff_t)y0 * ss, ss, rec + (ptrdiff_t)y0 * rs, rs, w, y1 - y0);
+}
+
+/* Pads macroblock row `row` of the picture just coded, final by now, and adds its squared
+ * errors against the source (the cropped picture's) to ssd. */
+static void finish_row(avila_h264_encoder *e, unsigned row, uint64_t ssd[3])
+{
+    struct enc_picture *p = &e->pic[e->cur];
+    unsigned w = e->mb_w * 16, h = e->mb_h * 16, y0 = 16 * row, c0 = 8 * row;
+    avila_h264_pad_rows(p->y, p->y_stride, w, h, AVILA_H264_PAD_LUMA, y0, y0 + 16);
+    avila_h264_pad_rows(p->u, p->c_stride, w / 2, h / 2, AVILA_H264_PAD_CHROMA, c0, c0 + 8);
+    avila_h264_pad_rows(p->v, p->c_stride, w / 2, h / 2, AVILA_H264_PAD_CHROMA, c0, c0 + 8);
+    unsigned cw = e->cfg.width, ch = e->cfg.height;
+    add_ssd(e->px, e->src_y, e->src_y_stride, p->y, p->y_stride, cw, ch, y0, y0 + 16, &ssd[0]);
+    add_ssd(e->px, e->src_u, e->src_c_stride, p->u, p->c_stride, cw / 2, ch / 2, c0, c0 + 8,
+            &ssd[1]);
+    add_ssd(e->px, e->src_v, e->src_c_stride, p->v, p->c_stride, cw / 2, ch / 2, c0, c0 + 8,
+            &ssd[2]);
+}
+
+/*
+ * Job t of finishing the picture just coded: claims macroblock rows in
+ * order, deblocks each (a wavefront with the other jobs), then pads and
+ * measures the row that made final: the one above, whose bottom lines its
+ * top edge filtered (and itself if it is the last). Without deblocking a
+ * row is final as it is claimed.
+ */
+static void finish_job(void *arg, unsigned t)
+{
+    avila_h264_encoder *e = arg;
+    struct enc_picture *p = &e->pic[e->cur];
+    const avila_h264_deblock_params dp = {
+        .mb_width = e->mb_w,
+        .mb_height = e->mb_h,
+        .chroma_qp_index_offset = e->cfg.chroma_qp_offset,
+    };
+    uint64_t ssd[3] = {0, 0, 0};
+    unsigned row;
+    while ((row = avila_h264_deblock_wave_claim(&e->wave)) < e->mb_h) {
+        if (!e->deblock) {
+            finish_row(e, row, ssd);
+            continue;
+        }
+        avila_h264_deblock_wave_row(&e->wave, p->y, p->y_stride, p->u, p->v, p->c_stride, e->dbk,
+                                    &dp, row);
+        if (row > 0)
+            finish_row(e, row - 1, ssd);
+        if (row == e->mb_h - 1)
+            finish_row(e, row, ssd);
+    }
+    memcpy(e->job_ssd[t].ssd, ssd, sizeof ssd);
+}
+
 /* Band `band` of the half-sample planes of the picture just coded, of e->cfg.threads bands. */
 static void hpel_job(void *arg, unsigned band)
 {
@@ -551,43 +624,27 @@ static void hpel_job(void *arg, unsigned band)
 
 /*
  * Deblocks, pads and interpolates the picture just coded, so it can be the
- * next reference; the interpolation in bands on the slice threads.
+ * next reference, and puts its squared errors into st; on the slice
+ * threads: deblocking, padding and squared errors row by row in one pass,
+ * then the interpolation in bands.
  */
-static void finish_picture(avila_h264_encoder *e)
+static void finish_picture(avila_h264_encoder *e, struct avila_h264_frame_stats *st)
 {
-    struct enc_picture *p = &e->pic[e->cur];
-    unsigned w = e->mb_w * 16, h = e->mb_h * 16;
-    if (e->deblock) {
-        avila_h264_deblock_params dp = {
-            .mb_width = e->mb_w,
-            .mb_height = e->mb_h,
-            .chroma_qp_index_offset = e->cfg.chroma_qp_offset,
-        };
-        avila_h264_deblock_rows(p->y, p->y_stride, p->u, p->v, p->c_stride, e->dbk, &dp, 0,
-                                e->mb_h);
+    const struct avila_h264_parallel *par = e->cfg.parallel;
+    avila_h264_deblock_wave_init(&e->wave, e->wave_rows, e->mb_h, par ? par->wait : NULL,
+                                 par ? par->ctx : NULL);
+    run_jobs(e, finish_job, e->cfg.threads);
+    for (unsigned i = 0; i < 3; i++) {
+        st->ssd[i] = 0;
+        for (unsigned t = 0; t < e->cfg.threads; t++)
+            st->ssd[i] += e->job_ssd[t].ssd[i];
     }
-    avila_h264_pad_plane(p->y, p->y_stride, w, h, AVILA_H264_PAD_LUMA);
-    avila_h264_pad_plane(p->u, p->c_stride, w / 2, h / 2, AVILA_H264_PAD_CHROMA);
-    avila_h264_pad_plane(p->v, p->c_stride, w / 2, h / 2, AVILA_H264_PAD_CHROMA);
-    /* Full-sample motion only (the fastest preset): nothing reads the half-sample planes. */
-    if (e->me_subpel == 0)
-        return;
-    if (e->cfg.parallel && e->cfg.threads > 1)
-        e->cfg.parallel->run(e->cfg.parallel->ctx, hpel_job, e, e->cfg.threads);
-    else
-        avila_h264_mc_hpel(p->hpel[0], p->hpel[1], p->hpel[2], p->y, p->y_stride, w, h,
-                           AVILA_H264_PAD_LUMA);
-}
-
-static void measure(const avila_h264_encoder *e, struct avila_h264_frame_stats *st)
-{
-    const struct enc_picture *p = &e->pic[e->cur];
     unsigned w = e->cfg.width, h = e->cfg.height;
-    st->ssd[0] = e->px->ssd(e->src_y, e->src_y_stride, p->y, p->y_stride, w, h);
-    st->ssd[1] = e->px->ssd(e->src_u, e->src_c_stride, p->u, p->c_stride, w / 2, h / 2);
-    st->ssd[2] = e->px->ssd(e->src_v, e->src_c_stride, p->v, p->c_stride, w / 2, h / 2);
     st->samples[0] = (uint64_t)w * h;
     st->samples[1] = st->samples[2] = (uint64_t)(w / 2) * (h / 2);
+    /* Full-sample motion only (the fastest preset): nothing reads the half-sample planes. */
+    if (e->me_subpel != 0)
+        run_jobs(e, hpel_job, e->cfg.threads);
 }
 
 int avila_h264_encode(avila_h264_encoder *e, const struct avila_h264_picture *pic, uint8_t *out,
@@ -635,8 +692,7 @@ int avila_h264_encode(avila_h264_encoder *e, const struct avila_h264_picture *pi
             break;
         }
     }
-    finish_picture(e);
-    measure(e, st);
+    finish_picture(e, st);
     st->bytes = pos;
     /* The picture becomes the reference; frame_num counts reference pictures (7.4.3). */
     e->cur ^= 1;

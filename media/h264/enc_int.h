@@ -83,6 +83,11 @@ struct avila_h264_encoder {
      * (whose motion vectors seed the search); swapped when a picture is done. */
     struct mb_record *rec, *rec_ref;
     avila_h264_mb_deblock *dbk;
+    /* Finishing the picture on the slice threads (finish_picture): the deblocking
+     * wavefront over its rows (wave_rows: mb_h of them), and each job's squared errors. */
+    avila_h264_deblock_wave wave;
+    avila_h264_deblock_row *wave_rows;
+    struct job_ssd *job_ssd; /* cfg.threads of them */
 
     unsigned slices;        /* per picture: the configured count, raised to threads */
     struct slice_ctx *jobs; /* one per slice */
@@ -127,6 +132,11 @@ struct avila_h264_encoder {
  * once the picture is coded.
  */
 void avila_h264i_scroll_detect(avila_h264_encoder *e, bool have_prev);
+
+/* One job's sums of squared errors, Y, U, V, on a cache line of its own. */
+struct job_ssd {
+    _Alignas(64) uint64_t ssd[3];
+};
 
 /* The state of one slice being coded. */
 struct slice_ctx {

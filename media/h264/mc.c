@@ -7,9 +7,10 @@
 #include "core/cpu.h"
 #include "media/h264/mc_int.h"
 
-void avila_h264_pad_plane(uint8_t *p, ptrdiff_t stride, unsigned w, unsigned h, unsigned pad)
+void avila_h264_pad_rows(uint8_t *p, ptrdiff_t stride, unsigned w, unsigned h, unsigned pad,
+                         unsigned y0, unsigned y1)
 {
-    for (unsigned y = 0; y < h; y++) {
+    for (unsigned y = y0; y < y1; y++) {
         uint8_t *row = p + (ptrdiff_t)y * stride;
         memset(row - pad, row[0], pad);
         memset(row + w, row[w - 1], pad);
@@ -17,9 +18,16 @@ void avila_h264_pad_plane(uint8_t *p, ptrdiff_t stride, unsigned w, unsigned h, 
     size_t len = (size_t)w + 2 * (size_t)pad;
     const uint8_t *top = p - pad, *bottom = p + (ptrdiff_t)(h - 1) * stride - pad;
     for (unsigned i = 1; i <= pad; i++) {
-        memcpy(p - (ptrdiff_t)i * stride - pad, top, len);
-        memcpy(p + (ptrdiff_t)(h - 1 + i) * stride - pad, bottom, len);
+        if (y0 == 0)
+            memcpy(p - (ptrdiff_t)i * stride - pad, top, len);
+        if (y1 == h)
+            memcpy(p + (ptrdiff_t)(h - 1 + i) * stride - pad, bottom, len);
     }
+}
+
+void avila_h264_pad_plane(uint8_t *p, ptrdiff_t stride, unsigned w, unsigned h, unsigned pad)
+{
+    avila_h264_pad_rows(p, stride, w, h, pad, 0, h);
 }
 
 void avila_h264_mc_hpel_portable(uint8_t *h, uint8_t *v, uint8_t *c, const uint8_t *full,

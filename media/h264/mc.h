@@ -31,6 +31,15 @@
 void avila_h264_pad_plane(uint8_t *p, ptrdiff_t stride, unsigned w, unsigned h, unsigned pad);
 
 /*
+ * avila_h264_pad_plane for rows [y0, y1) of the picture only (y0 < y1 <= h):
+ * their side borders, and the top border if y0 is 0, the bottom one if y1
+ * is h. Bands of rows may be padded apart, each once it is final; together
+ * they write what one avila_h264_pad_plane call does.
+ */
+void avila_h264_pad_rows(uint8_t *p, ptrdiff_t stride, unsigned w, unsigned h, unsigned pad,
+                         unsigned y0, unsigned y1);
+
+/*
  * Computes the three half-sample planes of a padded full-sample plane
  * (8.4.2.2.1): h gets b (horizontal half, Clip1((b1 + 16) >> 5)), v gets h
  * (vertical half), c gets j (centre, from the unrounded intermediates:

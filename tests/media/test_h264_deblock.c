@@ -2,18 +2,23 @@
  * tests/media/test_h264_deblock.c - H.264 deblocking (ITU-T H.264 (08/2021)
  * 8.7): boundary strengths of 8.7.2.1, edges whose filtered samples are
  * worked out by hand from 8.7.2.3 / 8.7.2.4 with Tables 8-16 and 8-17, and
- * properties (row splits, flat pictures).
+ * properties (row splits, flat pictures), and the row wavefront against
+ * the plain filter, its jobs run one after another and on threads.
  */
 #include "tests/support/unit.h"
 
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
 
 #include "media/h264/deblock.h"
 
-/* A picture of 2x1 or more macroblocks, luma and 4:2:0 chroma. */
-#define MAXW 4
-#define MAXH 3
+/* A picture of up to MAXW x MAXH macroblocks, luma and 4:2:0 chroma; rows wide
+ * enough for the wavefront's jobs to overlap. */
+#define MAXW 24
+#define MAXH 12
 #define YROW ((ptrdiff_t)MAXW * 16) /* row strides */
 #define CROW ((ptrdiff_t)MAXW * 8)
 struct pic {
@@ -439,6 +444,104 @@ static void stays_inside_the_planes(void **state)
     }
 }
 
+/* One job of a wavefront over pc: filters the rows it claims; returns how many. */
+static unsigned wave_job(struct pic *pc, avila_h264_deblock_wave *w)
+{
+    unsigned row, rows = 0;
+    while ((row = avila_h264_deblock_wave_claim(w)) < pc->p.mb_height) {
+        avila_h264_deblock_wave_row(w, &pc->y[0][0], YROW, &pc->u[0][0], &pc->v[0][0], CROW, pc->mb,
+                                    &pc->p, row);
+        rows++;
+    }
+    return rows;
+}
+
+/* A job on a thread of its own, started with the others at once. */
+struct wave_thread {
+    pthread_t id;
+    struct pic *pc;
+    avila_h264_deblock_wave *w;
+    atomic_uint *waiting; /* jobs not yet at the start line */
+    unsigned rows;
+};
+
+static void *wave_thread_main(void *arg)
+{
+    struct wave_thread *t = arg;
+    atomic_fetch_sub(t->waiting, 1);
+    while (atomic_load(t->waiting) > 0) {
+    }
+    t->rows = wave_job(t->pc, t->w);
+    return NULL;
+}
+
+/* The wavefront's wait hook on threads: gives the core away, as the CLI's does. */
+static void yield_core(void *ctx)
+{
+    (void)ctx;
+    sched_yield();
+}
+
+/* Filters pc with a wavefront of `jobs` jobs, one after another or on threads (with a wait
+ * hook). */
+static void wave_filter(struct pic *pc, unsigned jobs, bool threads)
+{
+    static avila_h264_deblock_row rows[MAXH];
+    avila_h264_deblock_wave w;
+    avila_h264_deblock_wave_init(&w, rows, pc->p.mb_height, threads ? yield_core : NULL, NULL);
+    if (!threads) {
+        unsigned done = 0;
+        for (unsigned j = 0; j < jobs; j++)
+            done += wave_job(pc, &w);
+        assert_int_equal(done, pc->p.mb_height);
+        return;
+    }
+    struct wave_thread t[3];
+    atomic_uint waiting = jobs;
+    for (unsigned j = 0; j < jobs; j++) {
+        t[j] = (struct wave_thread){.pc = pc, .w = &w, .waiting = &waiting};
+        assert_int_equal(pthread_create(&t[j].id, NULL, wave_thread_main, &t[j]), 0);
+    }
+    unsigned done = 0;
+    for (unsigned j = 0; j < jobs; j++) {
+        assert_int_equal(pthread_join(t[j].id, NULL), 0);
+        done += t[j].rows;
+    }
+    assert_int_equal(done, pc->p.mb_height);
+}
+
+/* 1, 2 and 3 jobs give the picture avila_h264_deblock_rows gives, on random pictures of
+ * random sizes. */
+static void wavefront_equals_rows(bool threads, int iterations)
+{
+    uint64_t s = 59;
+    static struct pic a, ref, b;
+    for (int it = 0; it < iterations; it++) {
+        random_pic(&a, &s, (unsigned)rnd(&s, 1, MAXW), (unsigned)rnd(&s, 1, MAXH), false);
+        ref = a;
+        run(&ref);
+        for (unsigned jobs = 1; jobs <= 3; jobs++) {
+            b = a;
+            wave_filter(&b, jobs, threads);
+            assert_memory_equal(ref.y, b.y, sizeof b.y);
+            assert_memory_equal(ref.u, b.u, sizeof b.u);
+            assert_memory_equal(ref.v, b.v, sizeof b.v);
+        }
+    }
+}
+
+static void wavefront_jobs_one_after_another(void **state)
+{
+    (void)state;
+    wavefront_equals_rows(false, 200);
+}
+
+static void wavefront_jobs_on_threads(void **state)
+{
+    (void)state;
+    wavefront_equals_rows(true, 200);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -451,6 +554,8 @@ int main(void)
         cmocka_unit_test(flat_picture_stays_flat),
         cmocka_unit_test(still_inter_picture_is_untouched),
         cmocka_unit_test(stays_inside_the_planes),
+        cmocka_unit_test(wavefront_jobs_one_after_another),
+        cmocka_unit_test(wavefront_jobs_on_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -596,13 +596,32 @@ static void run_backwards(void *ctx, void (*job)(void *arg, unsigned index), voi
         job(arg, i);
 }
 
-/* Threads give the same stream as that many slices coded one after another. */
+/* The squared errors of e's reconstruction of its last picture against f, sample by sample. */
+static void recon_ssd(const avila_h264_encoder *e, const struct frame *f, uint64_t ssd[3])
+{
+    const uint8_t *plane[3], *src[3] = {f->y, f->u, f->v};
+    ptrdiff_t stride[3];
+    assert_int_equal(avila_h264_recon(e, plane, stride), 0);
+    for (unsigned i = 0; i < 3; i++) {
+        unsigned w = i ? f->w / 2 : f->w, h = i ? f->h / 2 : f->h;
+        ssd[i] = 0;
+        for (unsigned y = 0; y < h; y++)
+            for (unsigned x = 0; x < w; x++) {
+                int d = plane[i][(ptrdiff_t)y * stride[i] + x] - src[i][y * w + x];
+                ssd[i] += (uint64_t)(d * d);
+            }
+    }
+}
+
+/* Threads give the same stream as that many slices coded one after another, and the
+ * squared errors of the reconstruction (a picture cropped both ways). */
 static void threads_equal_slices(void **state)
 {
     (void)state;
-    static const struct avila_h264_parallel backwards = {run_backwards, NULL};
+    static const struct avila_h264_parallel backwards = {run_backwards, NULL, NULL};
+    enum { W = 90, H = 84 };
     struct avila_h264_config a, b;
-    avila_h264_config_default(&a, 96, 96);
+    avila_h264_config_default(&a, W, H);
     a.slices = 3;
     b = a;
     b.slices = 1;
@@ -611,17 +630,25 @@ static void threads_equal_slices(void **state)
     avila_h264_encoder *ea = make(&a), *eb = make(&b);
     for (unsigned t = 0; t < 4; t++) {
         struct frame f;
-        frame_make(&f, 96, 96, t * 5);
+        frame_make(&f, W, H, t * 5);
         uint8_t *x, *y;
-        size_t nx = encode(ea, &f, &x, NULL), ny = encode(eb, &f, &y, NULL);
+        struct avila_h264_frame_stats sx, sy;
+        size_t nx = encode(ea, &f, &x, &sx), ny = encode(eb, &f, &y, &sy);
         assert_int_equal(nx, ny);
         assert_memory_equal(x, y, nx);
+        uint64_t ssd[3];
+        recon_ssd(eb, &f, ssd);
+        for (unsigned i = 0; i < 3; i++) {
+            assert_int_equal(sx.ssd[i], ssd[i]);
+            assert_int_equal(sy.ssd[i], ssd[i]);
+        }
         free(x);
         free(y);
         frame_free(&f);
     }
-    /* Per picture: its slices, then the bands of its half-sample planes. */
-    assert_int_equal(backwards_calls, 8);
+    /* Per picture: its slices, its rows' deblocking, padding and squared errors, then the
+     * bands of its half-sample planes. */
+    assert_int_equal(backwards_calls, 12);
     avila_h264_encoder_destroy(ea);
     avila_h264_encoder_destroy(eb);
     avila_h264_encoder *e = NULL;

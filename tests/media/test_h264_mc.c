@@ -244,14 +244,19 @@ static void frame_free(struct ref_frame *f)
 
 /* ---------------------------------------------------------------- tests */
 
+/* The border replicates the edges, padded at once or band by band. */
 static void pad_replicates_edges(void **state)
 {
     (void)state;
     const int sizes[][2] = {{1, 1}, {5, 3}, {16, 16}, {37, 29}};
     const int pads[] = {1, 4, 16, 32};
-    for (size_t i = 0; i < AVILA_ARRAY_LEN(sizes); i++)
+    /* Band: 0 the whole plane at once; else avila_h264_pad_rows in bands of that many rows,
+     * the last band first. */
+    const int bands[] = {0, 1, 3};
+    for (size_t i = 0; i < AVILA_ARRAY_LEN(sizes) * AVILA_ARRAY_LEN(bands); i++)
         for (size_t k = 0; k < AVILA_ARRAY_LEN(pads); k++) {
-            int w = sizes[i][0], h = sizes[i][1], pad = pads[k];
+            size_t nb = AVILA_ARRAY_LEN(bands);
+            int w = sizes[i / nb][0], h = sizes[i / nb][1], pad = pads[k], band = bands[i % nb];
             struct plane pl;
             plane_alloc(&pl, w, h, pad, 0xAA);
             uint64_t rng = i * 10 + k + 1;
@@ -260,12 +265,17 @@ static void pad_replicates_edges(void **state)
             unit_rand_fill(&rng, pic, (size_t)w * (size_t)h);
             for (int y = 0; y < h; y++)
                 memcpy(pl.p + y * pl.stride, pic + (ptrdiff_t)y * w, (size_t)w);
-            avila_h264_pad_plane(pl.p, pl.stride, (unsigned)w, (unsigned)h, (unsigned)pad);
+            if (band == 0)
+                avila_h264_pad_plane(pl.p, pl.stride, (unsigned)w, (unsigned)h, (unsigned)pad);
+            else
+                for (int y0 = (h - 1) / band * band; y0 >= 0; y0 -= band)
+                    avila_h264_pad_rows(pl.p, pl.stride, (unsigned)w, (unsigned)h, (unsigned)pad,
+                                        (unsigned)y0, (unsigned)(y0 + band < h ? y0 + band : h));
             struct pic p = {pic, w, h};
             for (int y = -pad; y < h + pad; y++)
                 for (int x = -pad; x < w + pad; x++)
                     if (pl.p[y * pl.stride + x] != full_at(&p, x, y))
-                        fail_msg("%dx%d pad %d: sample (%d, %d)", w, h, pad, x, y);
+                        fail_msg("%dx%d pad %d band %d: sample (%d, %d)", w, h, pad, band, x, y);
             /* The stride's slack past the border is untouched. */
             for (int y = -pad; y < h + pad; y++)
                 for (int x = w + pad; x < pl.stride - pad; x++)

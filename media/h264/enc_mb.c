@@ -206,13 +206,6 @@ static void scan_levels(int16_t out[16], const int16_t c[16])
     avila_h264_scan_blocks(out, 16, (const int16_t(*)[16])c, 1, 1, 0);
 }
 
-static void copy_block(uint8_t *dst, ptrdiff_t ds, const uint8_t *src, ptrdiff_t ss, unsigned w,
-                       unsigned h)
-{
-    for (unsigned y = 0; y < h; y++)
-        memcpy(dst + (ptrdiff_t)y * ds, src + (ptrdiff_t)y * ss, w);
-}
-
 /*
  * Transforms, quantises and reconstructs both chroma components against
  * their predictions (8x8 each, stride 8): fills the levels, cbp_chroma and
@@ -405,7 +398,7 @@ static int code_i4(struct mb_ctx *m)
         avila_h264_fdct4x4(c, src, m->ss, best_pred, 4);
         m->r.nz[r] = (uint8_t)avila_h264_quant4x4(c, m->qp, true, 0);
         scan_levels(m->lv->luma[blk], c);
-        copy_block(dst, m->rs, best_pred, 4, 4, 4);
+        avila_h264_copy_block(dst, m->rs, best_pred, 4, 4, 4);
         if (m->r.nz[r]) {
             avila_h264_dequant4x4(c, m->qp, 0);
             avila_h264_idct4x4_add(dst, m->rs, c);
@@ -517,9 +510,9 @@ static void code_inter(struct mb_ctx *m, const int16_t mv[2], const int16_t skip
 static void take_prediction(struct mb_ctx *m, const int16_t mv[2], const uint8_t *luma,
                             const uint8_t chroma[2][64])
 {
-    copy_block(m->rec_y, m->rs, luma, 16, 16, 16);
-    copy_block(m->rec_u, m->cs, chroma[0], 8, 8, 8);
-    copy_block(m->rec_v, m->cs, chroma[1], 8, 8, 8);
+    avila_h264_copy_block(m->rec_y, m->rs, luma, 16, 16, 16);
+    avila_h264_copy_block(m->rec_u, m->cs, chroma[0], 8, 8, 8);
+    avila_h264_copy_block(m->rec_v, m->cs, chroma[1], 8, 8, 8);
     memset(m->r.nz, 0, sizeof m->r.nz);
     memset(m->r.nz_chroma, 0, sizeof m->r.nz_chroma);
     m->cbp_luma = m->cbp_chroma = 0;
@@ -999,9 +992,9 @@ static void write_pcm(struct mb_ctx *m)
             for (unsigned x = 0; x < 8; x++)
                 avila_h264_bits_put(b, 8, src[y * m->cs_src + x]);
     }
-    copy_block(m->rec_y, m->rs, m->src_y, m->ss, 16, 16);
-    copy_block(m->rec_u, m->cs, m->src_u, m->cs_src, 8, 8);
-    copy_block(m->rec_v, m->cs, m->src_v, m->cs_src, 8, 8);
+    avila_h264_copy_block(m->rec_y, m->rs, m->src_y, m->ss, 16, 16);
+    avila_h264_copy_block(m->rec_u, m->cs, m->src_u, m->cs_src, 8, 8);
+    avila_h264_copy_block(m->rec_v, m->cs, m->src_v, m->cs_src, 8, 8);
     m->r.kind = MB_PCM;
     memset(m->r.nz, 16, sizeof m->r.nz);
     memset(m->r.nz_chroma, 16, sizeof m->r.nz_chroma);

@@ -6,6 +6,7 @@
 
 #include "core/cpu.h"
 #include "media/h264/mc_int.h"
+#include "media/h264/pixel.h"
 
 void avila_h264_pad_rows(uint8_t *p, ptrdiff_t stride, unsigned w, unsigned h, unsigned pad,
                          unsigned y0, unsigned y1)
@@ -100,21 +101,6 @@ static void avg2(uint8_t *dst, ptrdiff_t ds, const uint8_t *p, const uint8_t *q,
         avg2_w(dst, ds, p, q, s, w, h);
 }
 
-/* Copies rows of w = 4, 8 or 16 samples: constant-size copies, which compile to plain
- * loads and stores instead of a library call per row. */
-static void copy_block(uint8_t *dst, ptrdiff_t ds, const uint8_t *p, ptrdiff_t s, unsigned w,
-                       unsigned h)
-{
-    for (unsigned y = 0; y < h; y++, dst += ds, p += s) {
-        if (w == 16)
-            memcpy(dst, p, 16);
-        else if (w == 8)
-            memcpy(dst, p, 8);
-        else
-            memcpy(dst, p, w);
-    }
-}
-
 /*
  * For each fractional position (yFrac * 4 + xFrac), the two samples averaged
  * (8.4.2.2.1, Figure 8-4 names): plane (0 full G, 1 b, 2 h, 3 j) and offset
@@ -150,7 +136,7 @@ void avila_h264_mc_luma(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *const
     const uint8_t *p =
         planes[qpel_src[frac].p0] + base + qpel_src[frac].dy0 * stride + qpel_src[frac].dx0;
     if (frac == 0 || frac == 2 || frac == 8 || frac == 10) {
-        copy_block(dst, dst_stride, p, stride, w, h);
+        avila_h264_copy_block(dst, dst_stride, p, stride, w, h);
         return;
     }
     const uint8_t *q =

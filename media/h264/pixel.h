@@ -1,6 +1,7 @@
 /*
  * media/h264/pixel.h - block distortion metrics for the H.264 encoder: SAD,
- * SATD (4x4 Hadamard), SSD, and a 4-candidate 16x16 SAD for motion search.
+ * SATD (4x4 Hadamard), SSD, and a 4-candidate 16x16 SAD for motion search;
+ * and the block copy the other parts share.
  *
  * Not part of ITU-T H.264 itself (an encoder's choice of metrics); the SATD
  * uses the 4x4 Hadamard matrix the standard uses for Intra_16x16 and chroma
@@ -13,6 +14,24 @@
 #define AVILA_MEDIA_H264_PIXEL_H
 
 #include "core/platform.h"
+
+/*
+ * Copies h rows of w samples from src to dst (not overlapping). Widths 16
+ * and 8 (and any constant width once inlined) are constant-size copies,
+ * which compile to plain loads and stores instead of a library call per row.
+ */
+static inline void avila_h264_copy_block(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src,
+                                         ptrdiff_t src_stride, unsigned w, unsigned h)
+{
+    for (unsigned y = 0; y < h; y++, dst += dst_stride, src += src_stride) {
+        if (w == 16)
+            memcpy(dst, src, 16);
+        else if (w == 8)
+            memcpy(dst, src, 8);
+        else
+            memcpy(dst, src, w);
+    }
+}
 
 /*
  * Compares the block at a with the block at b (same size, fixed by the

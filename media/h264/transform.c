@@ -192,7 +192,7 @@ static void recon8x8_portable(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t 
 {
     /* A quadrant without residual (common in inter pictures): eight row copies. */
     if (!(mask & 15)) {
-        avila_h264_copy_rows(dst, dst_stride, pred, pred_stride, 8, 8);
+        avila_h264_copy_block(dst, dst_stride, pred, pred_stride, 8, 8);
         return;
     }
     for (unsigned b = 0; b < 4; b++) {
@@ -203,7 +203,7 @@ static void recon8x8_portable(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t 
             dequant4x4_portable(c[b], qp, first);
             idct4x4_pred_portable(d, dst_stride, p, pred_stride, c[b]);
         } else {
-            avila_h264_copy_rows(d, dst_stride, p, pred_stride, 4, 4);
+            avila_h264_copy_block(d, dst_stride, p, pred_stride, 4, 4);
         }
     }
 }

@@ -11,6 +11,8 @@
 
 #include "media/h264/transform.h"
 
+#include "media/h264/pixel.h"
+
 /* normAdjust4x4(qp % 6, i, j) of 8.5.9 in raster order (see transform.c). */
 extern const uint8_t avila_h264_norm_adjust[6][16];
 
@@ -70,14 +72,6 @@ static inline uint32_t avila_h264_quant_blocks_with(avila_h264_quant4x4_fn *quan
         mask |= (uint32_t)(count != 0) << b;
     }
     return mask;
-}
-
-/* Copies h rows of w samples: the blocks a reconstruction takes from the prediction. */
-static inline void avila_h264_copy_rows(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src,
-                                        ptrdiff_t src_stride, unsigned w, unsigned h)
-{
-    for (unsigned y = 0; y < h; y++)
-        memcpy(dst + (ptrdiff_t)y * dst_stride, src + (ptrdiff_t)y * src_stride, w);
 }
 
 /* Portable C. */

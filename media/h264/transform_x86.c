@@ -426,7 +426,7 @@ static inline SSE void recon8x8_x86(avila_h264_dequant4x4_fn *dequant, uint8_t *
                                     uint32_t mask, int qp, int first)
 {
     if (!(mask & 15)) {
-        avila_h264_copy_rows(dst, ds, pred, ps, 8, 8);
+        avila_h264_copy_block(dst, ds, pred, ps, 8, 8);
         return;
     }
     for (ptrdiff_t row = 0; row < 2; row++) {
@@ -446,7 +446,7 @@ static inline SSE void recon8x8_x86(avila_h264_dequant4x4_fn *dequant, uint8_t *
             if (bits >> h & 1)
                 sse_idct4x4_pred(d + 4 * h, ds, p + 4 * h, ps, cr[h]);
             else
-                avila_h264_copy_rows(d + 4 * h, ds, p + 4 * h, ps, 4, 4);
+                avila_h264_copy_block(d + 4 * h, ds, p + 4 * h, ps, 4, 4);
         }
     }
 }

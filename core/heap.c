@@ -245,6 +245,7 @@ static void maintenance(struct heap_thread *h, uint64_t now)
         cache_release_locked(now, 0);
         unlock();
     }
+    avila_heapi_large_release(now, 0);
 }
 
 /* A new or cached segment for h; NULL if the OS refuses. */
@@ -957,12 +958,12 @@ void *avila_heap_calloc(size_t count, size_t size)
             memset(q, 0, n);
         return q;
     }
+    if (n > HEAP_SPAN_MAX)
+        return avila_heapi_large_alloc(n, 16, 1);
     void *p = avila_heap_malloc(n);
     if (p == NULL)
         return NULL;
     struct heap_segment *seg = avila_heapi_segment_of(p);
-    if (!avila_heapi_map_is_segment(seg))
-        return p; /* large blocks are fresh mappings */
     if (page_of(seg, p)->fresh)
         ((struct heap_block *)p)->next = NULL;
     else
@@ -1063,9 +1064,11 @@ size_t avila_heap_usable_size(const void *p)
 
 /*
  * The new home of a block of old usable bytes that realloc moves to hold
- * size bytes. A growing block gets room for half as much again, so a
- * buffer grown step by step skips classes; past HEAP_GROW_SPAN_MIN it moves
- * to a span with room, where it grows on in place.
+ * size bytes. A growing block gets room for as much again, so a buffer
+ * grown step by step by half (or doubled) moves at most every other step,
+ * at a cost of at most HEAP_GROW_SPAN_MIN unused bytes; past
+ * HEAP_GROW_SPAN_MIN it moves to a span with room, where it grows on in
+ * place.
  */
 static void *realloc_target(size_t old, size_t size)
 {
@@ -1075,7 +1078,7 @@ static void *realloc_target(size_t old, size_t size)
         struct heap_thread *h = heap_get();
         return h != NULL ? span_alloc(h, size, 1) : NULL;
     }
-    size_t room = size + size / 2;
+    size_t room = size * 2;
     return avila_heap_malloc(room < HEAP_GROW_SPAN_MIN ? room : size);
 }
 
@@ -1119,6 +1122,11 @@ void *avila_heap_realloc(void *p, size_t size)
 void avila_heap_set_decay_ms(unsigned ms)
 {
     atomic_store(&g_decay_ms, ms);
+}
+
+unsigned avila_heapi_decay_ms(void)
+{
+    return atomic_load_explicit(&g_decay_ms, memory_order_relaxed);
 }
 
 /* Collects and releases what the segments on a list (abandoned) hold free. g_lock held. */
@@ -1171,6 +1179,7 @@ void avila_heap_trim(void)
     trim_abandoned_locked(now);
     cache_release_locked(now, 1);
     unlock();
+    avila_heapi_large_release(now, 1);
 }
 
 /* Collects the calling thread's remote frees (for exact statistics). */

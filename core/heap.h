@@ -1,7 +1,8 @@
 /*
  * core/heap.h - the general-purpose heap (OS): thread-caching, size-class
  * segregated allocation from 4 MiB mmap'd segments, large blocks straight
- * from mmap, memory returned to the OS after a decay delay.
+ * from mmap (a freed one's mapping reused by the next that fits, within the
+ * decay delay), memory returned to the OS after a decay delay.
  *
  * Every function here is thread-safe. Blocks may be freed by any thread.
  * Small requests (<= AVILA_HEAP_MAX_SMALL bytes) are served from per-thread
@@ -70,9 +71,10 @@ size_t avila_heap_usable_size(const void *p);
 
 /*
  * Returns to the OS what can be returned now: the calling thread's empty
- * pages and unused slices, abandoned segments that became empty, and the
- * cache of free segments. Other threads' free pages go after the decay
- * delay, when those threads next allocate.
+ * pages and unused slices, abandoned segments that became empty, the
+ * cache of free segments and the freed large blocks' mappings kept for
+ * reuse. Other threads' free pages go after the decay delay, when those
+ * threads next allocate.
  */
 void avila_heap_trim(void);
 
@@ -156,8 +158,9 @@ struct avila_heap_stats {
     size_t segments_cached;    /* free, waiting for the decay delay */
     size_t segments_abandoned; /* left by exited threads, not yet adopted */
     size_t large_blocks;
-    size_t large_bytes; /* usable bytes of large blocks */
-    int hardened;       /* avila_heap_hardened() */
+    size_t large_bytes;  /* usable bytes of large blocks */
+    size_t large_cached; /* bytes of freed large mappings kept for reuse (decay delay) */
+    int hardened;        /* avila_heap_hardened() */
     struct avila_heap_class_stats classes[AVILA_HEAP_CLASSES];
 };
 

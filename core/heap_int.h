@@ -294,6 +294,8 @@ void avila_heapi_os_unmap(void *p, size_t size);
 /* Gives pages back (they read as zero afterwards). */
 void avila_heapi_os_purge(void *p, size_t size);
 uint64_t avila_heapi_now_ms(void);
+/* The decay delay in milliseconds (avila_heap_set_decay_ms); in core/heap.c. */
+unsigned avila_heapi_decay_ms(void);
 
 /*
  * The chunk map: one bit per 4 MiB chunk of the 47-bit address space (4 MiB
@@ -332,6 +334,15 @@ void avila_heapi_large_free(void *p);
 void *avila_heapi_large_realloc(void *p, size_t size);
 size_t avila_heapi_large_usable(const void *p);
 void avila_heapi_large_stats(struct avila_heap_stats *st);
+/*
+ * Unmaps the cached freed mappings older than the decay delay (all with
+ * force); core/heap.c calls it where segments are released too.
+ */
+void avila_heapi_large_release(uint64_t now, int force);
+
+/* Freed large mappings kept for reuse: at most this many, of at most this many bytes in all. */
+#define HEAP_LARGE_CACHE_SLOTS 8
+#define HEAP_LARGE_CACHE_BYTES ((size_t)64 << 20)
 /* The hardened registry's lock around fork(), called by core/heap.c's fork handlers. */
 void avila_heapi_large_fork_prepare(void);
 void avila_heapi_large_fork_parent(void);

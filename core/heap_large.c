@@ -5,6 +5,11 @@
  * copy, when the alignment is at most a page. Fresh mappings read as zero,
  * so calloc never clears them.
  *
+ * A freed mapping is kept a while (the decay delay, avila_heap_set_decay_ms)
+ * in a small cache, up to HEAP_LARGE_CACHE_BYTES, and the next large block
+ * that fits takes it over: a program that allocates and frees a big buffer
+ * again and again pays the mmap, munmap and page faults once, not each time.
+ *
  * In hardened mode the block ends against a PROT_NONE guard page at the end
  * of its mapping, the header's magic is XORed with the key and the block
  * address, and it keeps the requested size and the call site (for the leak
@@ -16,6 +21,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "core/heap_int.h"
@@ -41,6 +47,120 @@ static uint64_t magic_of(const void *p)
     if (avila_heapi_hardened)
         return LARGE_MAGIC ^ avila_heapi_key[1] ^ (uint64_t)(uintptr_t)p;
     return LARGE_MAGIC;
+}
+
+/* ------------------------------------------------------------ cache of freed mappings */
+
+struct cached_map {
+    uint8_t *base;
+    size_t len;
+    uint64_t freed_ms;
+};
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct cached_map cache[HEAP_LARGE_CACHE_SLOTS];
+static size_t cache_n, cache_bytes;     /* entries in use (cache[0..cache_n)), their bytes */
+static _Atomic size_t cache_bytes_seen; /* cache_bytes, for the statistics */
+
+/* Removes cache[i], moving the last entry into its place. cache_lock held. */
+static struct cached_map cache_take_locked(size_t i)
+{
+    struct cached_map m = cache[i];
+    cache[i] = cache[--cache_n];
+    cache_bytes -= m.len;
+    atomic_store_explicit(&cache_bytes_seen, cache_bytes, memory_order_relaxed);
+    return m;
+}
+
+/*
+ * Moves the entries older than the decay delay (all of them with force)
+ * to out (HEAP_LARGE_CACHE_SLOTS room), for the caller to unmap once the
+ * lock is dropped. Returns how many. cache_lock held.
+ */
+static size_t cache_expire_locked(uint64_t now, int force, struct cached_map *out)
+{
+    unsigned decay = avila_heapi_decay_ms();
+    size_t n = 0;
+    for (size_t i = 0; i < cache_n;) {
+        if (force || now - cache[i].freed_ms >= decay)
+            out[n++] = cache_take_locked(i);
+        else
+            i++;
+    }
+    return n;
+}
+
+static void unmap_all(const struct cached_map *m, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        munmap(m[i].base, m[i].len);
+}
+
+/*
+ * The smallest cached mapping of at least len bytes, taken out of the
+ * cache; its tail beyond len is unmapped when it is more than a quarter of
+ * len (the pages already touched at its head are what the reuse saves).
+ * Returns its base and sets *got to its length, or NULL.
+ */
+static uint8_t *cache_get(size_t len, size_t *got)
+{
+    if (atomic_load_explicit(&cache_bytes_seen, memory_order_relaxed) < len)
+        return NULL;
+    pthread_mutex_lock(&cache_lock);
+    size_t best = cache_n;
+    for (size_t i = 0; i < cache_n; i++)
+        if (cache[i].len >= len && (best == cache_n || cache[i].len < cache[best].len))
+            best = i;
+    struct cached_map m = {NULL, 0, 0};
+    if (best < cache_n)
+        m = cache_take_locked(best);
+    pthread_mutex_unlock(&cache_lock);
+    if (m.base != NULL && m.len - len > len / 4) {
+        munmap(m.base + len, m.len - len);
+        m.len = len;
+    }
+    *got = m.len;
+    return m.base;
+}
+
+/*
+ * Keeps the freed mapping base[0..len) for reuse, expiring what is due and
+ * making room by dropping the oldest entries; unmaps it instead when the
+ * decay delay is 0 or it is larger than the whole cache.
+ */
+static void cache_put(uint8_t *base, size_t len)
+{
+    struct cached_map drop[HEAP_LARGE_CACHE_SLOTS + 1];
+    if (len > HEAP_LARGE_CACHE_BYTES || avila_heapi_decay_ms() == 0) {
+        munmap(base, len);
+        return;
+    }
+    uint64_t now = avila_heapi_now_ms();
+    pthread_mutex_lock(&cache_lock);
+    size_t n = cache_expire_locked(now, 0, drop);
+    while (cache_n == HEAP_LARGE_CACHE_SLOTS || cache_bytes + len > HEAP_LARGE_CACHE_BYTES) {
+        size_t oldest = 0;
+        for (size_t i = 1; i < cache_n; i++)
+            if (cache[i].freed_ms < cache[oldest].freed_ms)
+                oldest = i;
+        drop[n++] = cache_take_locked(oldest);
+    }
+    cache[cache_n++] = (struct cached_map){base, len, now};
+    cache_bytes += len;
+    atomic_store_explicit(&cache_bytes_seen, cache_bytes, memory_order_relaxed);
+    pthread_mutex_unlock(&cache_lock);
+    unmap_all(drop, n);
+}
+
+void avila_heapi_large_release(uint64_t now, int force)
+{
+    struct cached_map drop[HEAP_LARGE_CACHE_SLOTS];
+    if (atomic_load_explicit(&cache_bytes_seen, memory_order_relaxed) == 0)
+        return;
+    pthread_mutex_lock(&cache_lock);
+    size_t n = cache_expire_locked(now, force, drop);
+    pthread_mutex_unlock(&cache_lock);
+    unmap_all(drop, n);
 }
 
 /* ------------------------------------------------------------ hardened registry
@@ -130,15 +250,18 @@ static int reg_lookup(const void *p, int release)
 void avila_heapi_large_fork_prepare(void)
 {
     pthread_mutex_lock(&reg_lock);
+    pthread_mutex_lock(&cache_lock);
 }
 
 void avila_heapi_large_fork_parent(void)
 {
+    pthread_mutex_unlock(&cache_lock);
     pthread_mutex_unlock(&reg_lock);
 }
 
 void avila_heapi_large_fork_child(void)
 {
+    pthread_mutex_init(&cache_lock, NULL);
     pthread_mutex_init(&reg_lock, NULL);
 }
 
@@ -214,7 +337,6 @@ static void account(size_t usable, size_t mapped, int sign)
 
 void *avila_heapi_large_alloc(size_t size, size_t align, int zero)
 {
-    (void)zero; /* fresh mappings are zero */
     /* The block must lie inside the mapping, also at size 0: free finds its chunk from it. */
     if (size == 0)
         size = 1;
@@ -229,10 +351,18 @@ void *avila_heapi_large_alloc(size_t size, size_t align, int zero)
     if (align <= HEAP_OS_PAGE) {
         off = align;
         len = page_round(off + size);
-        base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (base == MAP_FAILED) {
-            errno = ENOMEM;
-            return NULL;
+        size_t got;
+        base = cache_get(len, &got);
+        if (base != NULL) {
+            len = got;
+            if (zero)
+                memset(base + off, 0, size); /* fresh mappings are zero, reused ones not */
+        } else {
+            base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (base == MAP_FAILED) {
+                errno = ENOMEM;
+                return NULL;
+            }
         }
     } else {
         len = page_round(size + align);
@@ -312,7 +442,7 @@ void avila_heapi_large_free(void *p)
     }
     account(len - h->offset, len, -1);
     h->magic = 0;
-    munmap(base, len);
+    cache_put(base, len);
 }
 
 size_t avila_heapi_large_usable(const void *p)
@@ -359,4 +489,8 @@ void avila_heapi_large_stats(struct avila_heap_stats *st)
     st->active += m;
     st->resident += m;
     st->mapped += m;
+    size_t cached = atomic_load_explicit(&cache_bytes_seen, memory_order_relaxed);
+    st->large_cached += cached;
+    st->resident += cached;
+    st->mapped += cached;
 }

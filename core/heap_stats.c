@@ -96,6 +96,7 @@ void avila_heap_stats_write(const struct avila_heap_stats *st,
         {" abandoned ", st->segments_abandoned},
         {" large_blocks ", st->large_blocks},
         {" large_bytes ", st->large_bytes},
+        {" large_cached ", st->large_cached},
         {" hardened ", (size_t)st->hardened},
     };
     for (size_t i = 0; i < AVILA_ARRAY_LEN(f); i++) {

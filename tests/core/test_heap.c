@@ -318,15 +318,22 @@ static void realloc_grows_in_place(void **state)
     (void)state;
     if (hardened)
         return; /* hardened realloc always moves */
-    size_t n = 16;
+    size_t n = 16, steps = 0, moves = 0;
     uint8_t *p = avila_heap_malloc(n);
     fill(p, n, 7);
     while (n < HEAP_GROW_SPAN_MIN) {
-        n += n / 2;
-        p = avila_heap_realloc(p, n);
-        assert_true(check(p, n * 2 / 3, 7));
-        fill(p, n, 7);
+        size_t m = n + n / 2 + 8;
+        uint8_t *q = avila_heap_realloc(p, m);
+        moves += q != p;
+        steps++;
+        p = q;
+        assert_true(check(p, n, 7));
+        fill(p, m, 7);
+        n = m;
     }
+    /* Below the spans a moved block gets room for as much again: every other step stays (the move
+     * into a span included). */
+    assert_true(moves <= (steps + 1) / 2);
     uint8_t *span = p;
     for (; n <= HEAP_SPAN_MAX; n += n / 2 + 1000) {
         assert_ptr_equal(avila_heap_realloc(p, n), span);
@@ -764,6 +771,83 @@ static void segment_cache_is_bounded(void **state)
     assert_true(peak - after > ((size_t)100 << 20));
 }
 
+static size_t large_cached(void)
+{
+    struct avila_heap_stats st;
+    avila_heap_stats(&st);
+    return st.large_cached;
+}
+
+/*
+ * A freed large block's mapping waits for the next large block that fits
+ * (calloc still gets zeros), within HEAP_LARGE_CACHE_SLOTS and
+ * HEAP_LARGE_CACHE_BYTES; it goes after the decay delay, at a trim, or at
+ * once with a zero delay. Hardened mode never reuses (freed large blocks
+ * must fault).
+ */
+static void large_mappings_are_reused(void **state)
+{
+    (void)state;
+    const size_t mb = (size_t)1 << 20;
+    avila_heap_set_decay_ms(1000000);
+    avila_heap_trim();
+    assert_int_equal(large_cached(), 0);
+    uint8_t *a = avila_heap_malloc(8 * mb);
+    memset(a, 0xAA, 8 * mb);
+    avila_heap_free(a);
+    if (hardened) {
+        assert_int_equal(large_cached(), 0);
+        avila_heap_set_decay_ms(AVILA_HEAP_DEFAULT_DECAY_MS);
+        return;
+    }
+    assert_true(large_cached() >= 8 * mb);
+    /* Taken by a slightly smaller calloc, zeroed. */
+    uint8_t *b = avila_heap_calloc(1, 8 * mb - 10000);
+    assert_ptr_equal(b, a);
+    assert_int_equal(large_cached(), 0);
+    for (size_t i = 0; i < 8 * mb - 10000; i += 4093)
+        assert_int_equal(b[i], 0);
+    assert_int_equal(b[8 * mb - 10001], 0);
+    avila_heap_free(b);
+    /* A much smaller block takes it too, and the tail beyond a quarter more goes back. */
+    uint8_t *c = avila_heap_malloc(3 * mb);
+    assert_ptr_equal(c, a);
+    assert_true(avila_heap_usable_size(c) < 3 * mb + HEAP_OS_PAGE);
+    avila_heap_free(c);
+    /* A larger one does not. */
+    uint8_t *d = avila_heap_malloc(4 * mb);
+    assert_ptr_not_equal(d, a);
+    avila_heap_free(d);
+    /* Bounded: slots and bytes. */
+    uint8_t *many[HEAP_LARGE_CACHE_SLOTS + 4];
+    for (size_t i = 0; i < AVILA_ARRAY_LEN(many); i++)
+        many[i] = avila_heap_malloc(3 * mb + i * (size_t)HEAP_OS_PAGE);
+    for (size_t i = 0; i < AVILA_ARRAY_LEN(many); i++)
+        avila_heap_free(many[i]);
+    assert_true(large_cached() <= HEAP_LARGE_CACHE_SLOTS * (3 * mb + (size_t)16 * HEAP_OS_PAGE));
+    assert_true(large_cached() >= 3 * mb);
+    uint8_t *huge = avila_heap_malloc(HEAP_LARGE_CACHE_BYTES + mb);
+    avila_heap_free(huge);
+    assert_true(large_cached() <= HEAP_LARGE_CACHE_BYTES);
+    /* Trim empties the cache; so does the decay delay, at the next free. */
+    avila_heap_trim();
+    assert_int_equal(large_cached(), 0);
+    avila_heap_set_decay_ms(20);
+    avila_heap_free(avila_heap_malloc(4 * mb));
+    size_t one = large_cached();
+    assert_true(one >= 4 * mb);
+    usleep(40000);
+    avila_heap_free(avila_heap_malloc(5 * mb));
+    assert_true(large_cached() >= 5 * mb && large_cached() < one + 5 * mb);
+    avila_heap_set_decay_ms(0);
+    avila_heap_free(avila_heap_malloc(4 * mb));
+    avila_heap_trim();
+    assert_int_equal(large_cached(), 0);
+    avila_heap_free(avila_heap_malloc(4 * mb));
+    assert_int_equal(large_cached(), 0);
+    avila_heap_set_decay_ms(AVILA_HEAP_DEFAULT_DECAY_MS);
+}
+
 /* Decay: with a zero delay, freed pages go back to the OS without a trim. */
 static void decay_zero_returns_memory(void **state)
 {
@@ -1099,6 +1183,7 @@ int main(void)
         cmocka_unit_test(trim_lowers_resident),
         cmocka_unit_test(segment_cache_is_bounded),
         cmocka_unit_test(decay_zero_returns_memory),
+        cmocka_unit_test(large_mappings_are_reused),
     };
     const struct CMUnitTest hardened_only[] = {
         cmocka_unit_test(hardened_faults),

@@ -137,7 +137,6 @@ struct avila_arena {
     size_t end;                           /* size of the current region */
     uint8_t *buf;                         /* caller buffer (buffer mode), or NULL */
     size_t buf_size;
-    uint8_t *last;      /* the newest allocation, for free/realloc through the view */
     size_t held;        /* bytes held from the parent */
     size_t chunk_bytes; /* configuration */
     size_t max_chunk_bytes;
@@ -204,9 +203,11 @@ void avila_arena_release(struct avila_arena *ar);
 
 /*
  * An allocator view of ar (ar MUST outlive every use of the view). Its free
- * gives memory back only for the newest allocation, and its realloc grows or
- * shrinks the newest allocation in place when the current chunk has room;
- * otherwise free does nothing and realloc allocates anew and copies.
+ * gives memory back only for the block on top of the current chunk (the
+ * newest one, or the one below it once the newest is freed, padding
+ * permitting), and its realloc grows or shrinks that block in place when
+ * the chunk has room; otherwise free does nothing and realloc allocates
+ * anew and copies.
  */
 struct avila_allocator avila_arena_allocator(struct avila_arena *ar);
 

@@ -41,7 +41,6 @@ static void set_region(struct avila_arena *ar, struct avila_arena_chunk *c)
 static void init_common(struct avila_arena *ar)
 {
     ar->chunk = NULL;
-    ar->last = NULL;
     ar->held = 0;
     set_region(ar, NULL);
     ar->pos = 0;
@@ -152,8 +151,7 @@ void *avila_arena_alloc(struct avila_arena *ar, size_t size, size_t align)
             return NULL;
     }
     ar->pos = at + size;
-    ar->last = ar->base + at;
-    return ar->last;
+    return ar->base + at;
 }
 
 struct avila_arena_mark avila_arena_mark(const struct avila_arena *ar)
@@ -178,7 +176,6 @@ static void rewind_to(struct avila_arena *ar, struct avila_arena_chunk *c, size_
     free_chunks_until(ar, c);
     set_region(ar, c);
     ar->pos = pos;
-    ar->last = NULL;
 }
 
 void avila_arena_reset_to(struct avila_arena *ar, struct avila_arena_mark mark)
@@ -210,13 +207,18 @@ void avila_arena_release(struct avila_arena *ar)
 
 /* ------------------------------------------------------------- allocator view */
 
-/* 1 if p (of size bytes) is the newest allocation and nothing follows it. */
+/*
+ * 1 if the block p of size bytes lies in the current region and ends where
+ * the next allocation would start: it can grow or shrink in place, and
+ * freeing it gives its bytes back. (A block freed from the top leaves the
+ * one below it on top, so a shrinking stack of frees gives back them all.)
+ */
 static int is_last(const struct avila_arena *ar, const void *p, size_t size)
 {
-    if (p == NULL || p != ar->last)
+    if (p == NULL || ar->base == NULL)
         return 0;
-    size_t off = (size_t)((const uint8_t *)p - ar->base);
-    return off + (size ? size : 1) == ar->pos;
+    size_t off = (size_t)((uintptr_t)p - (uintptr_t)ar->base);
+    return off < ar->pos && off + (size ? size : 1) == ar->pos;
 }
 
 static void *view_alloc(void *ctx, size_t size, size_t align)
@@ -251,10 +253,8 @@ static void view_free(void *ctx, void *p, size_t size, size_t align)
 {
     struct avila_arena *ar = ctx;
     (void)align;
-    if (is_last(ar, p, size)) {
+    if (is_last(ar, p, size))
         ar->pos = (size_t)((uint8_t *)p - ar->base);
-        ar->last = NULL;
-    }
 }
 
 struct avila_allocator avila_arena_allocator(struct avila_arena *ar)

@@ -86,7 +86,7 @@ struct avila_json_index {
     uint64_t in_string;  /* all ones: pos is inside a string */
     uint64_t scalar;     /* 1: the byte before pos belongs to a scalar run */
     uint64_t *backslash; /* one bit per input byte, where it is a backslash */
-    size_t string_bytes; /* bytes indexed so far that lie inside strings */
+    size_t skip_bytes;   /* bytes indexed so far inside strings or whitespace outside them */
     bool high;           /* a byte of 0x80 or above was indexed (the caller clears it) */
     bool bad;            /* a control byte inside a string, or a string left open */
 };

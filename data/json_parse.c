@@ -1360,14 +1360,15 @@ static int try_indexed(struct parser *ps, enum avila_json_path path)
     tk.buf = (uint32_t *)(void *)(mem + words * 8 + frames);
     tk.chars = mem + words * 8 + frames + (INDEX_ROOM + AVILA_JSON_INDEX_SLACK) * 4;
     /*
-     * The first piece decides: indexing pays off over long strings (stage 2
-     * skips them whole), while the one-pass parser is faster over short
-     * tokens, numbers and indentation. Below 40% of string bytes, that one.
+     * The first piece decides: indexing pays off over long strings and
+     * whitespace (stage 2 never looks at them), while the one-pass parser
+     * is faster over text dense with numbers and short tokens. Below 40%
+     * of such bytes, that one.
      */
     tk.n =
         avila_json_index_fill_avx512(&tk.ix, tk.buf, tk.chars, INDEX_ROOM + AVILA_JSON_INDEX_SLACK);
     int rc = 1;
-    if (path == AVILA_JSON_PATH_INDEXED || tk.ix.string_bytes * 5 >= tk.ix.pos * 2) {
+    if (path == AVILA_JSON_PATH_INDEXED || tk.ix.skip_bytes * 5 >= tk.ix.pos * 2) {
         if (check_piece_utf8(&tk) != 0)
             tk.ix.bad = true;
         if (tk.n == 0 || tk.ix.bad)
@@ -1488,7 +1489,13 @@ int avila_json_parse_path(struct avila_json_doc *doc, const void *text, size_t l
         set_error(err, NULL, 0, "out of memory");
         return AVILA_ENOMEM;
     }
-    rc = grow_nodes(&ps, estimate_nodes(len));
+    /*
+     * The keys' first room before the nodes: in an arena the node array is
+     * then the newest block, which grows in place instead of being copied.
+     */
+    rc = len >= 4096 ? grow_members(&ps) : 0;
+    if (rc == 0)
+        rc = grow_nodes(&ps, estimate_nodes(len));
     if (rc == 0 && try_indexed(&ps, path) != 0)
         rc = parse(&ps);
     free_parser(&ps);

@@ -125,7 +125,7 @@ size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, 
     const __m128i ones = _mm_set1_epi8(-1);
     const uint8_t *text = ix->text;
     uint64_t *const bsmap = ix->backslash; /* (stores to out could alias ix) */
-    size_t len = ix->len, pos = ix->pos, n = 0, strbytes = 0;
+    size_t len = ix->len, pos = ix->pos, n = 0, skipped = 0;
     uint64_t escaped = ix->escaped, in_str = ix->in_string, scalar_prev = ix->scalar, bad = 0;
     __m512i seen = _mm512_setzero_si512();
     while (pos < len && room - n >= 64 + AVILA_JSON_INDEX_SLACK) {
@@ -154,7 +154,7 @@ size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, 
         uint64_t op = _mm512_test_epi8_mask(cls, op_bits);
         uint64_t ws = _mm512_test_epi8_mask(cls, ws_bits);
         bad |= _mm512_cmple_epu8_mask(v, ctl) & inside & valid;
-        strbytes += (size_t)__builtin_popcountll(inside & valid);
+        skipped += (size_t)__builtin_popcountll((inside | ws) & valid);
         uint64_t scalar = ~(op | ws | qt | inside) & valid;
         uint64_t starts = scalar & ~(scalar << 1 | scalar_prev);
         scalar_prev = scalar >> 63;
@@ -191,7 +191,7 @@ size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, 
     ix->escaped = escaped;
     ix->in_string = in_str;
     ix->scalar = scalar_prev;
-    ix->string_bytes += strbytes;
+    ix->skip_bytes += skipped;
     if (bad)
         ix->bad = true;
     if (_mm512_movepi8_mask(seen))

@@ -463,6 +463,13 @@ static void arena_view_frees_and_grows_the_last_block(void **state)
     uint8_t *w = avila_realloc(&a, NULL, 0, 4, 4);
     assert_true(aligned(w, 4));
     assert_true(w > (uint8_t *)z2 && w <= (uint8_t *)z2 + 4);
+    /* Once the newest block is freed, the one below it is on top: it grows in place. */
+    avila_arena_reset(&ar);
+    uint8_t *below = avila_alloc(&a, 64, 8), *top = avila_alloc(&a, 64, 8);
+    assert_ptr_equal(top, below + 64);
+    avila_free(&a, top, 64, 8);
+    assert_ptr_equal(avila_realloc(&a, below, 64, 1000, 8), below);
+    assert_ptr_equal(avila_alloc(&a, 1, 1), below + 1000);
 }
 
 static void arena_view_grows_into_a_new_chunk(void **state)

@@ -50,6 +50,27 @@ struct member {
     uint64_t a, b;
 };
 
+/*
+ * Key shapes: the key signatures of recent objects of 9..SHAPE_MAX members
+ * whose signatures were all distinct, one per member count, in a few
+ * slots taken in turn.
+ * Documents repeat objects with the same keys in the same order (records
+ * of one type); an object whose signatures equal a remembered shape, one
+ * by one, has distinct keys too, and skips the hash table.
+ */
+#define SHAPE_SLOTS 8
+#define SHAPE_MAX   64
+
+struct key_sig {
+    uint64_t a, b;
+    uint64_t len;
+};
+
+struct shape {
+    size_t m; /* members; 0: the slot is empty */
+    struct key_sig sig[SHAPE_MAX];
+};
+
 struct parser {
     const uint8_t *text, *end;
     struct avila_json_node *nodes;
@@ -64,6 +85,9 @@ struct parser {
     size_t scratch_cap;
     uint32_t *table; /* hash table of members, table_cap slots */
     size_t table_cap;
+    struct shape *shapes; /* SHAPE_SLOTS of them, or NULL */
+    size_t shape_next;    /* the slot a new member count takes */
+    bool shapes_failed;   /* their allocation failed: not tried again */
     const struct avila_allocator *a;
     avila_json_scan_fn scan;
     struct avila_json_options opt;
@@ -598,15 +622,68 @@ static int dups_by_sorting(struct parser *ps, size_t obj, struct member *e, size
     return 0;
 }
 
+/* The remembered shape of m members, or NULL. */
+static const struct shape *shape_for(const struct parser *ps, size_t m)
+{
+    for (size_t i = 0; i < SHAPE_SLOTS; i++)
+        if (ps->shapes[i].m == m)
+            return &ps->shapes[i];
+    return NULL;
+}
+
+/* Whether the m members' signatures equal those of the shape remembered for m members. */
+static bool known_shape(const struct parser *ps, const struct member *e, size_t m)
+{
+    if (!ps->shapes || m > SHAPE_MAX)
+        return false;
+    const struct shape *sh = shape_for(ps, m);
+    if (!sh)
+        return false;
+    for (size_t k = 0; k < m; k++)
+        if (((e[k].a ^ sh->sig[k].a) | (e[k].b ^ sh->sig[k].b) | (e[k].len ^ sh->sig[k].len)) != 0)
+            return false;
+    return true;
+}
+
+/*
+ * Remembers the signatures of m members (all distinct) as the shape for m
+ * members, in place of the one remembered for m, or else of the oldest.
+ */
+static void remember_shape(struct parser *ps, const struct member *e, size_t m)
+{
+    if (m > SHAPE_MAX || ps->shapes_failed)
+        return;
+    if (!ps->shapes) {
+        ps->shapes = avila_alloc(ps->a, SHAPE_SLOTS * sizeof(struct shape), _Alignof(struct shape));
+        if (!ps->shapes) {
+            ps->shapes_failed = true; /* only a shortcut lost */
+            return;
+        }
+        for (size_t i = 0; i < SHAPE_SLOTS; i++)
+            ps->shapes[i].m = 0;
+        ps->shape_next = 0;
+    }
+    struct shape *sh = (struct shape *)shape_for(ps, m);
+    if (!sh) {
+        sh = &ps->shapes[ps->shape_next];
+        ps->shape_next = (ps->shape_next + 1) % SHAPE_SLOTS;
+    }
+    sh->m = m;
+    for (size_t k = 0; k < m; k++)
+        sh->sig[k] = (struct key_sig){e[k].a, e[k].b, e[k].len};
+}
+
 /*
  * Applies the duplicate-key policy to the object at node index obj (closed,
  * at least 2 members): rejects (naming the earliest repeat in document
  * order), or turns the losing members' keys into JSON_K_DELETED and lowers
  * the member count. e[0..m) are its members in document order, with their
  * signatures, as push_member recorded them (e is not the scratch array,
- * which this may use). Up to 8 members are compared pairwise; more go
- * into a hash table on their key signature;
- * keys longer than 16 bytes with equal signatures are compared in full.
+ * which this may use). Up to 8 members are compared pairwise; more are
+ * done at once when their signatures match a remembered shape, else go
+ * into a hash table on their key signature (and a duplicate-free result
+ * becomes the shape for m members); keys longer than 16 bytes with equal
+ * signatures are compared in full.
  * Should probing or full comparisons run past a budget linear in m (keys
  * crafted to collide), the work so far is undone and the members sorted
  * instead, so the worst case is O(m log m) comparisons.
@@ -633,12 +710,15 @@ static int check_dups(struct parser *ps, size_t obj, struct member *e, size_t m)
         nodes[obj].n -= (uint32_t)dropped;
         return 0;
     }
+    if (known_shape(ps, e, m))
+        return 0;
     if (e != ps->scratch && scratch_for(ps, m) != 0)
         return fail(ps, ps->text + JSON_SRC_OFFSET(&nodes[obj]), AVILA_ENOMEM, "out of memory");
     unsigned bits = 4;
     while (((size_t)1 << bits) < 2 * m)
         bits++;
     size_t mask = ((size_t)1 << bits) - 1, budget = 4 * m + 16, dropped = 0;
+    bool distinct = true; /* no two signatures equal */
     uint32_t *table = ps->table;
     memset(table, 0, (mask + 1) * sizeof *table);
     for (size_t k = 0; k < m; k++) {
@@ -652,14 +732,16 @@ static int check_dups(struct parser *ps, size_t obj, struct member *e, size_t m)
                 break;
             }
             const struct member *y = &e[t - 1];
-            if (same_signature(x, y) &&
-                (x->len <= 16 || memcmp(x->key + 8, y->key + 8, x->len - 16) == 0)) {
-                if (ps->opt.dup_keys == AVILA_JSON_DUP_REJECT)
-                    return dup_error(ps, obj, k);
-                if (drop_one(ps, y, x))
-                    table[slot] = (uint32_t)k + 1;
-                dropped++;
-                break;
+            if (same_signature(x, y)) {
+                if (x->len <= 16 || memcmp(x->key + 8, y->key + 8, x->len - 16) == 0) {
+                    if (ps->opt.dup_keys == AVILA_JSON_DUP_REJECT)
+                        return dup_error(ps, obj, k);
+                    if (drop_one(ps, y, x))
+                        table[slot] = (uint32_t)k + 1;
+                    dropped++;
+                    break;
+                }
+                distinct = false;
             }
             if (budget-- == 0) {
                 for (size_t r = 0; r < m; r++)
@@ -673,6 +755,8 @@ static int check_dups(struct parser *ps, size_t obj, struct member *e, size_t m)
             slot = (slot + 1) & mask;
         }
     }
+    if (distinct && dropped == 0)
+        remember_shape(ps, e, m);
     nodes[obj].n -= (uint32_t)dropped;
     return 0;
 }
@@ -1447,6 +1531,7 @@ static void free_parser(struct parser *ps)
     avila_free(a, ps->scratch, 2 * ps->scratch_cap * sizeof(struct member),
                _Alignof(struct member));
     avila_free(a, ps->table, ps->table_cap * sizeof(uint32_t), _Alignof(uint32_t));
+    avila_free(a, ps->shapes, SHAPE_SLOTS * sizeof(struct shape), _Alignof(struct shape));
 }
 
 int avila_json_parse(struct avila_json_doc *doc, const void *text, size_t len,

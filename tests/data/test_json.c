@@ -1007,6 +1007,82 @@ static void duplicate_keys_colliding(void **state)
     free(s);
 }
 
+/* Parses s[0..n) by both parsers: accepted, or (bad != SIZE_MAX) a duplicate key at bad. */
+static void both_parsers(const char *s, size_t n, size_t bad)
+{
+    for (int path = AVILA_JSON_PATH_ONE_PASS; path <= AVILA_JSON_PATH_INDEXED; path++) {
+        struct avila_json_doc doc;
+        struct avila_json_error err = {0};
+        int rc = avila_json_parse_path(&doc, s, n, NULL, heap(), &err, (enum avila_json_path)path);
+        if (bad == SIZE_MAX) {
+            assert_int_equal(rc, 0);
+        } else {
+            assert_int_equal(rc, AVILA_EFORMAT);
+            assert_int_equal(err.offset, bad);
+            assert_string_equal(err.reason, "duplicate key in object");
+        }
+        avila_json_doc_release(&doc);
+    }
+}
+
+/* Appends an object of m members "k0".."k(m-1)" (member dup renamed to key "k<to>"). */
+static size_t put_object(char *s, size_t n, size_t m, size_t dup, size_t to, size_t *dup_at)
+{
+    s[n++] = '{';
+    for (size_t k = 0; k < m; k++) {
+        if (k)
+            s[n++] = ',';
+        if (k == dup)
+            *dup_at = n;
+        n += (size_t)sprintf(s + n, "\"k%zu\":%zu", k == dup ? to : k, k);
+    }
+    s[n++] = '}';
+    return n;
+}
+
+/*
+ * Objects repeating earlier objects' keys skip the hash table (known key
+ * shapes): a repeat of a shape's member count with a duplicate is still
+ * caught, with many member counts taking turns in the shapes' slots, and a
+ * shape whose long keys share their signature is never taken as proof.
+ */
+static void duplicate_keys_repeated_shapes(void **state)
+{
+    (void)state;
+    char *s = malloc(1 << 16);
+    assert_non_null(s);
+    for (size_t last = 9; last <= 30; last += 7) {
+        /* Objects of 9..last members, three rounds, then one with a duplicate. */
+        size_t n = 0, at = SIZE_MAX;
+        s[n++] = '[';
+        for (int round = 0; round < 3; round++)
+            for (size_t m = 9; m <= last; m++) {
+                n = put_object(s, n, m, SIZE_MAX, 0, &at);
+                s[n++] = ',';
+            }
+        n = put_object(s, n, last, last - 1, 4, &at);
+        s[n++] = ']';
+        both_parsers(s, n, at);
+        s[at + 2] = 'z'; /* "kz": no repeat */
+        both_parsers(s, n, SIZE_MAX);
+    }
+    /* Two long keys with one signature: distinct in the first objects, equal in the last. */
+    size_t n = 0, at = 0;
+    s[n++] = '[';
+    for (int i = 0; i < 3; i++) {
+        n += (size_t)sprintf(s + n, "%s{", i ? "," : "");
+        for (size_t k = 0; k < 8; k++)
+            n += (size_t)sprintf(s + n, "\"k%zu\":0,", k);
+        if (i == 2)
+            at = n + 27;
+        n += (size_t)sprintf(s + n, "\"aaaaaaaa000001bbbbbbbb\":1,\"aaaaaaaa00000%cbbbbbbbb\":2}",
+                             i == 2 ? '1' : '2');
+    }
+    s[n++] = ']';
+    both_parsers(s, n, at);
+    free(s);
+}
+
 /* Every policy on objects of 2 to 40 members with repeats at every position pair. */
 static void duplicate_keys_every_pair(void **state)
 {
@@ -2117,6 +2193,7 @@ int main(void)
         cmocka_unit_test(duplicate_keys_colliding),
         cmocka_unit_test(duplicate_keys_near_repeats),
         cmocka_unit_test(duplicate_keys_every_pair),
+        cmocka_unit_test(duplicate_keys_repeated_shapes),
         cmocka_unit_test(error_positions),
         cmocka_unit_test(every_prefix),
         cmocka_unit_test(access_and_iteration),

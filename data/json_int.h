@@ -72,7 +72,10 @@ avila_json_scan_fn avila_json_scan_pick(const char **name);
  * string, and of the first byte of every other run of non-whitespace bytes
  * outside strings (literals, numbers, and anything that is not JSON). A
  * quote preceded by an odd run of backslashes does not count; a string
- * runs from its opening quote to the next quote that counts. The index is
+ * runs from its opening quote to the next quote that counts. With each
+ * offset goes the byte there, except that a string's closing quote is
+ * listed with '\\' instead of '"' when the string holds a backslash (an
+ * escape to decode; stage 2 takes the others as they are). The index is
  * made a piece at a time (avila_json_index_fill_avx512) so its memory
  * stays small. It is trusted only for well-formed text: whatever it lists
  * for malformed text, stage 2 meets a token it does not expect at or
@@ -81,14 +84,14 @@ avila_json_scan_fn avila_json_scan_pick(const char **name);
 struct avila_json_index {
     const uint8_t *text;
     size_t len;
-    size_t pos;          /* next block starts here */
-    uint64_t escaped;    /* 1: the byte at pos is escaped by a backslash run */
-    uint64_t in_string;  /* all ones: pos is inside a string */
-    uint64_t scalar;     /* 1: the byte before pos belongs to a scalar run */
-    uint64_t *backslash; /* one bit per input byte, where it is a backslash */
-    size_t skip_bytes;   /* bytes indexed so far inside strings or whitespace outside them */
-    bool high;           /* a byte of 0x80 or above was indexed (the caller clears it) */
-    bool bad;            /* a control byte inside a string, or a string left open */
+    size_t pos;         /* next block starts here */
+    uint64_t escaped;   /* 1: the byte at pos is escaped by a backslash run */
+    uint64_t in_string; /* all ones: pos is inside a string */
+    uint64_t scalar;    /* 1: the byte before pos belongs to a scalar run */
+    uint64_t escapes;   /* 1: the string open at pos holds a backslash before pos */
+    size_t skip_bytes;  /* bytes indexed so far inside strings or whitespace outside them */
+    bool high;          /* a byte of 0x80 or above was indexed (the caller clears it) */
+    bool bad;           /* a control byte inside a string, or a string left open */
 };
 
 /* Room the output of one avila_json_index_fill call may use beyond `room`. */
@@ -96,13 +99,11 @@ struct avila_json_index {
 
 /*
  * Indexes blocks from ix->pos on, writing offsets to out and the bytes at
- * them to chars, until fewer than 64 + AVILA_JSON_INDEX_SLACK entries of
- * room are left or the text ends (ix->pos >= ix->len); out and chars must
- * hold room entries. Returns the entries written. Sets ix->high if a byte
- * of 0x80 or above was indexed. Sets ix->bad for a
- * control byte in a string or a string still open at the end. Needs
- * AVILA_CPU_AVX512BW, AVILA_CPU_AVX512VBMI2 and AVILA_CPU_PCLMUL; in
- * data/json_x86.c.
+ * them (or '\\' for the closing quote of a string with a backslash) to chars, until fewer than 64 +
+ * AVILA_JSON_INDEX_SLACK entries of room are left or the text ends (ix->pos >= ix->len); out and
+ * chars must hold room entries. Returns the entries written. Sets ix->high if a byte of 0x80 or
+ * above was indexed. Sets ix->bad for a control byte in a string or a string still open at the end.
+ * Needs AVILA_CPU_AVX512BW, AVILA_CPU_AVX512VBMI2 and AVILA_CPU_PCLMUL; in data/json_x86.c.
  */
 #if AVILA_X86_64
 size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, uint8_t *chars,

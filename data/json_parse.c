@@ -1151,35 +1151,6 @@ static __attribute__((noinline)) int next_piece(struct parser *ps, struct tokens
     return 0;
 }
 
-/* has_backslash over more than two words. */
-static __attribute__((noinline)) bool has_backslash_long(const uint64_t *bm, size_t from, size_t to)
-{
-    size_t wa = from >> 6, wb = (to - 1) >> 6;
-    if (bm[wa] >> (from & 63))
-        return true;
-    for (size_t w = wa + 1; w < wb; w++)
-        if (bm[w])
-            return true;
-    return (bm[wb] & (~(uint64_t)0 >> (63 - ((to - 1) & 63)))) != 0;
-}
-
-/* True if the backslash bitmap has a bit in [from, to), from <= to: one or two words inline. */
-static inline __attribute__((always_inline)) bool has_backslash(const uint64_t *bm, size_t from,
-                                                                size_t to)
-{
-    size_t n = to - from, sh = from & 63;
-    if (AVILA_LIKELY(n <= 64 - sh)) {
-        /* Within one word of the bitmap. */
-        return n != 0 && (bm[from >> 6] >> sh & ~(uint64_t)0 >> (64 - n)) != 0;
-    }
-    if (n <= 128 - sh) {
-        /* Across two words (strings of a tweet's length). */
-        size_t w = from >> 6;
-        return (bm[w] >> sh | (bm[w + 1] & ~(uint64_t)0 >> (128 - sh - n))) != 0;
-    }
-    return has_backslash_long(bm, from, to);
-}
-
 /* A string with escapes from text[open] to text[close]: parse_string decodes it. */
 static __attribute__((noinline)) int indexed_escaped(struct parser *ps, size_t open, size_t close,
                                                      size_t node)
@@ -1210,7 +1181,6 @@ static int parse_indexed(struct parser *ps, struct tokens *tk)
     const uint8_t *text = ps->text, *end = ps->end;
     const size_t len = (size_t)(end - text), max_depth = ps->opt.max_depth;
     const size_t max_string = ps->opt.max_string_len, max_number = ps->opt.max_number_len;
-    const uint64_t *bm = tk->ix.backslash;
     struct frame *const frames = tk->frames;
     struct avila_json_node *nodes;
     struct member *members;
@@ -1250,20 +1220,18 @@ static int parse_indexed(struct parser *ps, struct tokens *tk)
         }                                                                                          \
     } while (0)
 #define ENDS(at) ((at) >= len || delimiter[text[at]])
-/* The string whose opening quote is at t, into node idx. */
+/* The string whose opening quote is at t, into node idx ('\\' at the closing quote: escapes). */
 #define STRING(idx)                                                                                \
     do {                                                                                           \
         size_t open_ = t;                                                                          \
         NEXT();                                                                                    \
-        if (AVILA_UNLIKELY(c != '"'))                                                              \
-            return AVILA_EFORMAT;                                                                  \
-        if (AVILA_LIKELY(!has_backslash(bm, open_ + 1, t))) {                                      \
+        if (AVILA_LIKELY(c == '"')) {                                                              \
             if (AVILA_UNLIKELY(t - open_ - 1 > max_string))                                        \
                 return AVILA_ELIMIT;                                                               \
             nodes[idx].tag = JSON_K_STRING;                                                        \
             nodes[idx].n = (uint32_t)(t - open_ - 1);                                              \
             nodes[idx].v.s = text + open_ + 1;                                                     \
-        } else if (indexed_escaped(ps, open_, t, idx) != 0) {                                      \
+        } else if (c != '\\' || indexed_escaped(ps, open_, t, idx) != 0) {                         \
             return AVILA_EFORMAT;                                                                  \
         }                                                                                          \
     } while (0)
@@ -1430,8 +1398,8 @@ static int try_indexed(struct parser *ps, enum avila_json_path path)
     if ((f & need) != need || ps->opt.allow_comments || ps->opt.allow_trailing_commas || len == 0 ||
         (len >= 3 && ps->text[0] == 0xEF && ps->text[1] == 0xBB && ps->text[2] == 0xBF))
         return 1;
-    size_t words = len / 64 + 1, frames = ps->stack_cap * sizeof(struct frame);
-    size_t bytes = words * 8 + frames + (INDEX_ROOM + AVILA_JSON_INDEX_SLACK) * 5;
+    size_t frames = ps->stack_cap * sizeof(struct frame);
+    size_t bytes = frames + (INDEX_ROOM + AVILA_JSON_INDEX_SLACK) * 5;
     uint8_t *mem = avila_alloc(ps->a, bytes, 8);
     if (!mem)
         return 1;
@@ -1439,10 +1407,9 @@ static int try_indexed(struct parser *ps, enum avila_json_path path)
     memset(&tk, 0, sizeof tk);
     tk.ix.text = ps->text;
     tk.ix.len = len;
-    tk.ix.backslash = (uint64_t *)(void *)mem;
-    tk.frames = (struct frame *)(void *)(mem + words * 8);
-    tk.buf = (uint32_t *)(void *)(mem + words * 8 + frames);
-    tk.chars = mem + words * 8 + frames + (INDEX_ROOM + AVILA_JSON_INDEX_SLACK) * 4;
+    tk.frames = (struct frame *)(void *)mem;
+    tk.buf = (uint32_t *)(void *)(mem + frames);
+    tk.chars = mem + frames + (INDEX_ROOM + AVILA_JSON_INDEX_SLACK) * 4;
     /*
      * The first piece decides: indexing pays off over long strings and
      * whitespace (stage 2 never looks at them), while the one-pass parser

@@ -7,9 +7,9 @@
  * stage 1 of the indexed parser (avila_json_index_fill_avx512): per 64-byte
  * block, backslash and quote masks, the bytes escaped by odd backslash runs
  * (carry propagation by addition), the in-string mask as the prefix XOR of
- * the quotes (carry-less multiplication by all ones), byte classes by
- * nibble lookup, and the offsets of the structural bits compressed out
- * with VBMI2. Pure.
+ * the quotes (carry-less multiplication by all ones), the strings holding
+ * a backslash (addition again), byte classes by nibble lookup, and the
+ * offsets of the structural bits compressed out with VBMI2. Pure.
  */
 #include "data/json_int.h"
 
@@ -124,9 +124,9 @@ size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, 
         17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     const __m128i ones = _mm_set1_epi8(-1);
     const uint8_t *text = ix->text;
-    uint64_t *const bsmap = ix->backslash; /* (stores to out could alias ix) */
     size_t len = ix->len, pos = ix->pos, n = 0, skipped = 0;
     uint64_t escaped = ix->escaped, in_str = ix->in_string, scalar_prev = ix->scalar, bad = 0;
+    uint64_t escapes = ix->escapes;
     __m512i seen = _mm512_setzero_si512();
     while (pos < len && room - n >= 64 + AVILA_JSON_INDEX_SLACK) {
         uint64_t valid = ~(uint64_t)0;
@@ -140,7 +140,6 @@ size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, 
         seen = _mm512_or_si512(seen, v);
         uint64_t bs = _mm512_cmpeq_epi8_mask(v, bslash);
         uint64_t qt = _mm512_cmpeq_epi8_mask(v, quote);
-        bsmap[pos / 64] = bs;
         if (bs | escaped)
             qt &= ~escaped_bytes(bs, &escaped);
         /* Inside strings: from an opening quote up to its closing quote (excluded). */
@@ -148,6 +147,18 @@ size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, 
                               _mm_clmulepi64_si128(_mm_cvtsi64_si128((long long)qt), ones, 0)) ^
                           in_str;
         in_str = (uint64_t)0 - (inside >> 63);
+        /*
+         * Closing quotes of strings holding a backslash: a backslash added
+         * into a string's run of inside bits carries out of the run onto
+         * the closing quote just after it (the run, one or more such bits
+         * and the carry from the block before sum to less than twice the
+         * run), and out of the block when the string goes on.
+         */
+        uint64_t closes = qt & ~inside, with_bs;
+        bool c1 = __builtin_add_overflow(inside, bs & inside, &with_bs);
+        bool c2 = __builtin_add_overflow(with_bs, escapes, &with_bs);
+        escapes = (uint64_t)(c1 | c2);
+        with_bs &= closes;
         __m512i cls = _mm512_and_si512(
             _mm512_shuffle_epi8(lo_tab, _mm512_and_si512(v, low4)),
             _mm512_shuffle_epi8(hi_tab, _mm512_and_si512(_mm512_srli_epi16(v, 4), low4)));
@@ -166,7 +177,9 @@ size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, 
          */
         size_t cnt = (size_t)__builtin_popcountll(s);
         __m512i offs = _mm512_maskz_compress_epi8(s, iota);
-        _mm512_storeu_si512((void *)(chars + n), _mm512_maskz_compress_epi8(s, v));
+        _mm512_storeu_si512(
+            (void *)(chars + n),
+            _mm512_maskz_compress_epi8(s, _mm512_mask_blend_epi8(with_bs, v, bslash)));
         __m512i base = _mm512_set1_epi32((int)pos);
         uint32_t *o = out + n;
         _mm512_storeu_si512(
@@ -191,6 +204,7 @@ size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, 
     ix->escaped = escaped;
     ix->in_string = in_str;
     ix->scalar = scalar_prev;
+    ix->escapes = escapes;
     ix->skip_bytes += skipped;
     if (bad)
         ix->bad = true;

@@ -27,7 +27,8 @@
  * accepts; at the first token it does not expect it gives up, and the
  * one-pass parser runs from the start to report the error, so errors are
  * the one-pass parser's, byte for byte. Duplicate keys are checked in
- * both from signatures taken when each key is parsed (push_member).
+ * both when each object closes, from the keys' node indexes recorded as
+ * they are parsed (push_key).
  */
 #include "core/cpu.h"
 #include "core/endian.h"
@@ -38,13 +39,14 @@
 #include "data/json_int.h"
 
 /*
- * An object member, for the duplicate-key check: its key, and a signature
- * (len, a, b) that determines keys of up to 16 bytes exactly.
+ * An object member, for the duplicate-key check of an object that closes
+ * (check_dups): its key, and a signature (len, a, b) that determines keys
+ * of up to 16 bytes exactly.
  */
 struct member {
     const uint8_t *key;
     uint32_t len;
-    uint32_t ord;  /* position among the members, in document order */
+    uint32_t ord;  /* position among the members, in document order (when sorting) */
     uint32_t node; /* index of the key node */
     uint32_t pad;
     uint64_t a, b;
@@ -79,7 +81,7 @@ struct parser {
     size_t stack_cap;
     uint8_t *strings; /* decoded strings; reserved at the first escape */
     size_t strings_cap, strings_used;
-    struct member *members; /* the indexed parser's keys of open objects */
+    uint32_t *members; /* the keys (node indexes) of the open objects, innermost last */
     size_t members_cap;
     struct member *scratch; /* 2 * scratch_cap entries (merge sort) */
     size_t scratch_cap;
@@ -514,22 +516,30 @@ static const uint8_t *member_key_at(struct parser *ps, const uint8_t *open, size
  * the key on, shorter keys are read whole and masked (no branch on the
  * length, which varies from key to key).
  */
-static inline __attribute__((always_inline)) void key_signature(struct member *e,
-                                                                const uint8_t *limit)
+static inline __attribute__((always_inline)) void
+key_signature(const uint8_t *k, size_t n, const uint8_t *limit, uint64_t *a, uint64_t *b)
 {
-    const uint8_t *k = e->key;
-    size_t n = e->len;
     if (AVILA_LIKELY(limit - k >= 8)) {
         bool big = n >= 8;
         uint64_t keep = big ? ~(uint64_t)0 : ((uint64_t)1 << (8 * n & 63)) - 1;
-        e->a = avila_load_le64(k) & keep;
-        e->b = avila_load_le64(big ? k + n - 8 : k) & ((uint64_t)0 - (uint64_t)big);
+        *a = avila_load_le64(k) & keep;
+        *b = avila_load_le64(big ? k + n - 8 : k) & ((uint64_t)0 - (uint64_t)big);
         return;
     }
     uint8_t pad[8] = {0};
     memcpy(pad, k, n < 8 ? n : 8);
-    e->a = avila_load_le64(pad);
-    e->b = n >= 8 ? avila_load_le64(k + n - 8) : 0;
+    *a = avila_load_le64(pad);
+    *b = n >= 8 ? avila_load_le64(k + n - 8) : 0;
+}
+
+/* The signature of the key at node index key. */
+static inline __attribute__((always_inline)) void sign_key(const struct parser *ps, uint32_t key,
+                                                           uint64_t *a, uint64_t *b)
+{
+    const struct avila_json_node *nd = &ps->nodes[key];
+    /* Keys lie in the text or in the string buffer, each readable up to its end. */
+    bool in_text = (uintptr_t)nd->v.s - (uintptr_t)ps->text < (uintptr_t)(ps->end - ps->text);
+    key_signature(nd->v.s, nd->n, in_text ? ps->end : ps->strings + ps->strings_cap, a, b);
 }
 
 static inline bool same_signature(const struct member *x, const struct member *y)
@@ -631,17 +641,21 @@ static const struct shape *shape_for(const struct parser *ps, size_t m)
     return NULL;
 }
 
-/* Whether the m members' signatures equal those of the shape remembered for m members. */
-static bool known_shape(const struct parser *ps, const struct member *e, size_t m)
+/* Whether the signatures of the m keys (node indexes) equal the shape remembered for m members. */
+static bool known_shape(const struct parser *ps, const uint32_t *keys, size_t m)
 {
     if (!ps->shapes || m > SHAPE_MAX)
         return false;
     const struct shape *sh = shape_for(ps, m);
     if (!sh)
         return false;
-    for (size_t k = 0; k < m; k++)
-        if (((e[k].a ^ sh->sig[k].a) | (e[k].b ^ sh->sig[k].b) | (e[k].len ^ sh->sig[k].len)) != 0)
+    for (size_t k = 0; k < m; k++) {
+        uint64_t a, b;
+        sign_key(ps, keys[k], &a, &b);
+        if (((a ^ sh->sig[k].a) | (b ^ sh->sig[k].b) | (ps->nodes[keys[k]].n ^ sh->sig[k].len)) !=
+            0)
             return false;
+    }
     return true;
 }
 
@@ -677,9 +691,9 @@ static void remember_shape(struct parser *ps, const struct member *e, size_t m)
  * Applies the duplicate-key policy to the object at node index obj (closed,
  * at least 2 members): rejects (naming the earliest repeat in document
  * order), or turns the losing members' keys into JSON_K_DELETED and lowers
- * the member count. e[0..m) are its members in document order, with their
- * signatures, as push_member recorded them (e is not the scratch array,
- * which this may use). Up to 8 members are compared pairwise; more are
+ * the member count. keys[0..m) are its keys' node indexes in document
+ * order, as push_key recorded them; their signatures are taken here, on
+ * the stack or in the scratch array. Up to 8 members are compared pairwise; more are
  * done at once when their signatures match a remembered shape, else go
  * into a hash table on their key signature (and a duplicate-free result
  * becomes the shape for m members); keys longer than 16 bytes with equal
@@ -688,9 +702,25 @@ static void remember_shape(struct parser *ps, const struct member *e, size_t m)
  * crafted to collide), the work so far is undone and the members sorted
  * instead, so the worst case is O(m log m) comparisons.
  */
-static int check_dups(struct parser *ps, size_t obj, struct member *e, size_t m)
+static int check_dups(struct parser *ps, size_t obj, const uint32_t *keys, size_t m)
 {
     struct avila_json_node *nodes = ps->nodes;
+    if (m == 2 && nodes[keys[0]].n != nodes[keys[1]].n)
+        return 0; /* the most common object with two keys or more */
+    struct member few[8], *e = few;
+    if (m > 8) {
+        if (known_shape(ps, keys, m))
+            return 0;
+        if (scratch_for(ps, m) != 0)
+            return fail(ps, ps->text + JSON_SRC_OFFSET(&nodes[obj]), AVILA_ENOMEM, "out of memory");
+        e = ps->scratch;
+    }
+    for (size_t k = 0; k < m; k++) {
+        e[k].key = nodes[keys[k]].v.s;
+        e[k].len = nodes[keys[k]].n;
+        e[k].node = keys[k];
+        sign_key(ps, keys[k], &e[k].a, &e[k].b);
+    }
     if (m <= 8) {
         /* Few members: compare every pair, skipping members already dropped. */
         size_t dropped = 0;
@@ -710,10 +740,6 @@ static int check_dups(struct parser *ps, size_t obj, struct member *e, size_t m)
         nodes[obj].n -= (uint32_t)dropped;
         return 0;
     }
-    if (known_shape(ps, e, m))
-        return 0;
-    if (e != ps->scratch && scratch_for(ps, m) != 0)
-        return fail(ps, ps->text + JSON_SRC_OFFSET(&nodes[obj]), AVILA_ENOMEM, "out of memory");
     unsigned bits = 4;
     while (((size_t)1 << bits) < 2 * m)
         bits++;
@@ -746,10 +772,6 @@ static int check_dups(struct parser *ps, size_t obj, struct member *e, size_t m)
             if (budget-- == 0) {
                 for (size_t r = 0; r < m; r++)
                     nodes[e[r].node].tag = JSON_K_STRING;
-                if (e != ps->scratch) {
-                    memcpy(ps->scratch, e, m * sizeof *e);
-                    e = ps->scratch;
-                }
                 return dups_by_sorting(ps, obj, e, m);
             }
             slot = (slot + 1) & mask;
@@ -765,10 +787,10 @@ static int check_dups(struct parser *ps, size_t obj, struct member *e, size_t m)
 static int grow_members(struct parser *ps)
 {
     size_t cap = ps->members_cap ? 2 * ps->members_cap : 256, bytes;
-    if (avila_size_mul(cap, sizeof(struct member), &bytes) != 0)
+    if (avila_size_mul(cap, sizeof(uint32_t), &bytes) != 0)
         return AVILA_ENOMEM;
-    void *p = avila_realloc(ps->a, ps->members, ps->members_cap * sizeof(struct member), bytes,
-                            _Alignof(struct member));
+    void *p = avila_realloc(ps->a, ps->members, ps->members_cap * sizeof(uint32_t), bytes,
+                            _Alignof(uint32_t));
     if (!p)
         return AVILA_ENOMEM;
     ps->members = p;
@@ -778,24 +800,16 @@ static int grow_members(struct parser *ps)
 
 /*
  * Records the key at node index key of the innermost open object (node
- * obj) on the stack of open objects' keys, with its signature, for the
- * duplicate check when the object closes (the key's bytes are in cache
- * now, and the check needs no walk over the object's nodes then). Returns
- * 0 or AVILA_ENOMEM.
+ * obj) on the stack of open objects' keys, for the duplicate check when the
+ * object closes. Returns 0 or AVILA_ENOMEM.
  */
-static inline __attribute__((always_inline)) int
-push_member(struct parser *ps, size_t *mtop, struct avila_json_node *obj, size_t key)
+static inline __attribute__((always_inline)) int push_key(struct parser *ps, size_t *mtop,
+                                                          struct avila_json_node *obj, size_t key)
 {
     if (AVILA_UNLIKELY(*mtop == ps->members_cap) && grow_members(ps) != 0)
         return AVILA_ENOMEM;
-    struct member *e = &ps->members[(*mtop)++];
-    e->key = ps->nodes[key].v.s;
-    e->len = ps->nodes[key].n;
-    e->ord = obj->n++;
-    e->node = (uint32_t)key;
-    /* Keys lie in the text or in the string buffer, each readable up to its end. */
-    bool in_text = (uintptr_t)e->key - (uintptr_t)ps->text < (uintptr_t)(ps->end - ps->text);
-    key_signature(e, in_text ? ps->end : ps->strings + ps->strings_cap);
+    ps->members[(*mtop)++] = (uint32_t)key;
+    obj->n++;
     return 0;
 }
 
@@ -976,7 +990,7 @@ member:
                       PEEK() == '}' ? "trailing comma (not allowed)" : "expected string key");
     if (!(p = parse_string(ps, p + 1, &nodes[count])))
         return ps->rc;
-    if (push_member(ps, &mtop, &nodes[stack[depth - 1]], count) != 0)
+    if (push_key(ps, &mtop, &nodes[stack[depth - 1]], count) != 0)
         return fail(ps, p, AVILA_ENOMEM, "out of memory");
     count++;
     if (AVILA_LIKELY(p < end && *p == ':')) {
@@ -1159,12 +1173,6 @@ static __attribute__((noinline)) int indexed_escaped(struct parser *ps, size_t o
     return q == ps->text + close + 1 ? 0 : AVILA_EFORMAT;
 }
 
-/* Whether two keys may be equal (their signatures agree): check_dups then decides. */
-static inline bool maybe_same_key(const struct member *x, const struct member *y)
-{
-    return x->a == y->a && x->b == y->b && x->len == y->len;
-}
-
 /*
  * Stage 2: the grammar of parse() walked over the structural index instead
  * of the bytes (whitespace is never looked at). Makes the same nodes as
@@ -1183,7 +1191,7 @@ static int parse_indexed(struct parser *ps, struct tokens *tk)
     const size_t max_string = ps->opt.max_string_len, max_number = ps->opt.max_number_len;
     struct frame *const frames = tk->frames;
     struct avila_json_node *nodes;
-    struct member *members;
+    uint32_t *members;
     size_t count = 0, depth = 0, t, mtop = 0, node;
     /* The innermost open container: its node, members or elements so far, kind. */
     size_t top = 0, top_n = 0;
@@ -1242,7 +1250,7 @@ static int parse_indexed(struct parser *ps, struct tokens *tk)
         nodes[top].n = (uint32_t)top_n;                                                            \
         if (in_object) {                                                                           \
             mtop -= top_n;                                                                         \
-            if (top_n >= 2 && (top_n > 2 || maybe_same_key(&members[mtop], &members[mtop + 1]))) { \
+            if (top_n >= 2) {                                                                      \
                 ps->count = count;                                                                 \
                 if (check_dups(ps, top, members + mtop, top_n) != 0)                               \
                     return AVILA_EFORMAT;                                                          \
@@ -1329,17 +1337,8 @@ member:
         return AVILA_EFORMAT;
     node = count++;
     STRING(node);
-    {
-        /* The key, for the duplicate check when the object closes. */
-        struct member *e = &members[mtop++];
-        e->key = nodes[node].v.s;
-        e->len = nodes[node].n;
-        e->node = (uint32_t)node;
-        top_n++;
-        /* Keys lie in the text or in the string buffer, each readable up to its end. */
-        bool in_text = (uintptr_t)e->key - (uintptr_t)text < (uintptr_t)len;
-        key_signature(e, in_text ? end : ps->strings + ps->strings_cap);
-    }
+    members[mtop++] = (uint32_t)node; /* for the duplicate check when the object closes */
+    top_n++;
     NEXT();
     if (AVILA_UNLIKELY(c != ':'))
         return AVILA_EFORMAT;
@@ -1494,7 +1493,7 @@ static void free_parser(struct parser *ps)
 {
     const struct avila_allocator *a = ps->a;
     avila_free(a, ps->stack, ps->stack_cap * sizeof(uint32_t), _Alignof(uint32_t));
-    avila_free(a, ps->members, ps->members_cap * sizeof(struct member), _Alignof(struct member));
+    avila_free(a, ps->members, ps->members_cap * sizeof(uint32_t), _Alignof(uint32_t));
     avila_free(a, ps->scratch, 2 * ps->scratch_cap * sizeof(struct member),
                _Alignof(struct member));
     avila_free(a, ps->table, ps->table_cap * sizeof(uint32_t), _Alignof(uint32_t));

@@ -565,14 +565,12 @@ static void *alloc_slow(struct heap_thread *h, unsigned c)
     if (atomic_load_explicit(&h->full_dirty, memory_order_relaxed))
         collect_full(h);
     for (;;) {
-        struct heap_page *pg = h->pages[c];
+        /* Freed blocks first, on any page; fresh memory only when none is left. */
+        struct heap_page *pg = h->pages[c], *roomy = NULL;
         while (pg != NULL) {
             struct heap_page *next = pg->next;
             if (pg->free == NULL)
                 page_collect(pg);
-            if (pg->free == NULL &&
-                atomic_load_explicit(&pg->capacity, memory_order_relaxed) < pg->reserved)
-                page_extend(pg);
             if (pg->free != NULL) {
                 if (pg != h->pages[c]) {
                     list_remove(h, c, pg);
@@ -580,9 +578,21 @@ static void *alloc_slow(struct heap_thread *h, unsigned c)
                 }
                 return page_pop(pg);
             }
-            if (!page_to_full(h, pg))
+            if (atomic_load_explicit(&pg->capacity, memory_order_relaxed) < pg->reserved) {
+                if (roomy == NULL)
+                    roomy = pg;
+            } else if (!page_to_full(h, pg)) {
                 continue; /* a remote free arrived: collect it */
+            }
             pg = next;
+        }
+        if (roomy != NULL) {
+            page_extend(roomy);
+            if (roomy != h->pages[c]) {
+                list_remove(h, c, roomy);
+                list_push(h, c, roomy);
+            }
+            return page_pop(roomy);
         }
         if (page_new(h, c) != NULL)
             continue;

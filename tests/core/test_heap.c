@@ -848,6 +848,31 @@ static void large_mappings_are_reused(void **state)
     avila_heap_set_decay_ms(AVILA_HEAP_DEFAULT_DECAY_MS);
 }
 
+/*
+ * Freed blocks are reused, on whichever page holds them, before a page's
+ * untouched room is carved: refilling holes leaves the resident bytes as
+ * they were.
+ */
+static void holes_before_fresh_memory(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    static void *p[N];
+    for (int i = 0; i < N; i++)
+        p[i] = avila_heap_malloc(1000);
+    for (int i = 0; i < N; i += 2)
+        avila_heap_free(p[i]);
+    struct avila_heap_stats a, b;
+    avila_heap_stats(&a);
+    for (int i = 0; i < N; i += 2)
+        p[i] = avila_heap_malloc(1000);
+    avila_heap_stats(&b);
+    if (!hardened)
+        assert_int_equal(b.resident, a.resident);
+    for (int i = 0; i < N; i++)
+        avila_heap_free(p[i]);
+}
+
 /* Decay: with a zero delay, freed pages go back to the OS without a trim. */
 static void decay_zero_returns_memory(void **state)
 {
@@ -1184,6 +1209,7 @@ int main(void)
         cmocka_unit_test(segment_cache_is_bounded),
         cmocka_unit_test(decay_zero_returns_memory),
         cmocka_unit_test(large_mappings_are_reused),
+        cmocka_unit_test(holes_before_fresh_memory),
     };
     const struct CMUnitTest hardened_only[] = {
         cmocka_unit_test(hardened_faults),

@@ -6,9 +6,10 @@
  * so calloc never clears them.
  *
  * A freed mapping is kept a while (the decay delay, avila_heap_set_decay_ms)
- * in a small cache, up to HEAP_LARGE_CACHE_BYTES, and the next large block
- * that fits takes it over: a program that allocates and frees a big buffer
- * again and again pays the mmap, munmap and page faults once, not each time.
+ * in a small cache, up to HEAP_LARGE_CACHE_BYTES, and a later large block of
+ * half to all its size takes it over (a smaller one grows it by mremap): a
+ * program that allocates and frees big buffers again and again pays the
+ * mmap, munmap and page faults once, not each time.
  *
  * In hardened mode the block ends against a PROT_NONE guard page at the end
  * of its mapping, the header's magic is XORed with the key and the block
@@ -97,26 +98,38 @@ static void unmap_all(const struct cached_map *m, size_t n)
 }
 
 /*
- * The smallest cached mapping of at least len bytes, taken out of the
- * cache; its tail beyond len is unmapped when it is more than a quarter of
- * len (the pages already touched at its head are what the reuse saves).
- * Returns its base and sets *got to its length, or NULL.
+ * A cached mapping for a block needing len bytes, taken out of the cache:
+ * the smallest of len to 2 * len bytes, used whole; else the largest of
+ * len / 2 to len, grown by mremap (its pages move with it, no copy). The
+ * pages already touched are what the reuse saves; a mapping more than
+ * twice the need stays cached for a larger block (a live block never
+ * holds more than twice its size). Returns its base and sets *got to its
+ * length, or NULL.
  */
 static uint8_t *cache_get(size_t len, size_t *got)
 {
-    if (atomic_load_explicit(&cache_bytes_seen, memory_order_relaxed) < len)
+    if (atomic_load_explicit(&cache_bytes_seen, memory_order_relaxed) < len / 2)
         return NULL;
     pthread_mutex_lock(&cache_lock);
-    size_t best = cache_n;
-    for (size_t i = 0; i < cache_n; i++)
-        if (cache[i].len >= len && (best == cache_n || cache[i].len < cache[best].len))
-            best = i;
+    size_t fit = cache_n, grow = cache_n;
+    for (size_t i = 0; i < cache_n; i++) {
+        size_t n = cache[i].len;
+        if (n >= len && n / 2 <= len && (fit == cache_n || n < cache[fit].len))
+            fit = i;
+        else if (n < len && n >= len / 2 && (grow == cache_n || n > cache[grow].len))
+            grow = i;
+    }
     struct cached_map m = {NULL, 0, 0};
-    if (best < cache_n)
-        m = cache_take_locked(best);
+    if (fit < cache_n || grow < cache_n)
+        m = cache_take_locked(fit < cache_n ? fit : grow);
     pthread_mutex_unlock(&cache_lock);
-    if (m.base != NULL && m.len - len > len / 4) {
-        munmap(m.base + len, m.len - len);
+    if (m.base != NULL && m.len < len) {
+        uint8_t *grown = mremap(m.base, m.len, len, MREMAP_MAYMOVE);
+        if (grown == MAP_FAILED) {
+            munmap(m.base, m.len);
+            return NULL;
+        }
+        m.base = grown;
         m.len = len;
     }
     *got = m.len;

@@ -779,8 +779,9 @@ static size_t large_cached(void)
 }
 
 /*
- * A freed large block's mapping waits for the next large block that fits
- * (calloc still gets zeros), within HEAP_LARGE_CACHE_SLOTS and
+ * A freed large block's mapping waits for a large block of half to all
+ * its size (calloc still gets zeros), or one up to twice its size that
+ * grows it, within HEAP_LARGE_CACHE_SLOTS and
  * HEAP_LARGE_CACHE_BYTES; it goes after the decay delay, at a trim, or at
  * once with a zero delay. Hardened mode never reuses (freed large blocks
  * must fault).
@@ -809,16 +810,23 @@ static void large_mappings_are_reused(void **state)
         assert_int_equal(b[i], 0);
     assert_int_equal(b[8 * mb - 10001], 0);
     avila_heap_free(b);
-    /* A much smaller block takes it too, and the tail beyond a quarter more goes back. */
+    /* A block of less than half the mapping does not take it: it waits for a larger one. */
     uint8_t *c = avila_heap_malloc(3 * mb);
-    assert_ptr_equal(c, a);
+    assert_ptr_not_equal(c, a);
     assert_true(avila_heap_usable_size(c) < 3 * mb + HEAP_OS_PAGE);
     avila_heap_free(c);
-    /* A larger one does not. */
-    uint8_t *d = avila_heap_malloc(4 * mb);
-    assert_ptr_not_equal(d, a);
+    uint8_t *d = avila_heap_malloc(5 * mb);
+    assert_ptr_equal(d, a);
     avila_heap_free(d);
+    /* A block up to twice the largest mapping grows it (mremap) instead of mapping anew. */
+    size_t before = large_cached();
+    uint8_t *g = avila_heap_malloc(12 * mb);
+    assert_true(large_cached() + 7 * mb < before);
+    memset(g, 1, 12 * mb);
+    avila_heap_free(g);
+    assert_true(large_cached() >= 12 * mb);
     /* Bounded: slots and bytes. */
+    avila_heap_trim();
     uint8_t *many[HEAP_LARGE_CACHE_SLOTS + 4];
     for (size_t i = 0; i < AVILA_ARRAY_LEN(many); i++)
         many[i] = avila_heap_malloc(3 * mb + i * (size_t)HEAP_OS_PAGE);

@@ -18,6 +18,7 @@
 #      BENCH alloc@<impl> hungry/malloc <ns> ns/op   (the mallocs alone)
 #      BENCH alloc@<impl> hungry/peak-rss <MB> MB
 #      BENCH alloc@<impl> hungry/rss-freed <MB> MB   (0.3 s after the last free)
+#      BENCH alloc@<impl> big <ns> ns/op             (2-8 MiB malloc + free, per call)
 set -euo pipefail
 so=$(readlink -f "$1")
 here=$(cd "$(dirname "$0")/../.." && pwd)
@@ -52,7 +53,7 @@ for impl in avila glibc jemalloc mimalloc; do
         echo "alloc_avila: no $impl library; skipped" >&2
         continue
     fi
-    for c in larson hungry; do
+    for c in larson hungry big; do
         ALLOC_IMPL=$impl LD_PRELOAD=$pre timeout 120 "$dir/alloc_more" $c
     done
 done

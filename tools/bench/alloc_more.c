@@ -28,6 +28,14 @@
  *     first, so only hungry charges every allocator for the same faults. MB =
  *     10^6 bytes, as the anchor's peak-rss.
  *
+ *   alloc_more big
+ *     BENCH alloc@$ALLOC_IMPL big <ns> ns/op
+ *     a buffer of 2..8 MiB (random) malloced, its first and last bytes
+ *     written, and freed, BIG_ROUNDS times: the large blocks a program
+ *     allocates and frees again and again (file buffers, a parser's node
+ *     array). ns/op = wall time / (2 * BIG_ROUNDS), median of RUNS runs
+ *     after a warm-up.
+ *
  * ALLOC_IMPL names the allocator in the output (default "unknown").
  */
 #include <pthread.h>
@@ -52,6 +60,9 @@
 #define HUNGRY_MAX_BLOCKS (1u << 17)
 #define TOUCH_STEP        4096
 #define IDLE_MS           300
+
+#define BIG_ROUNDS 20000
+#define BIG_MIN    ((size_t)2 << 20)
 
 _Static_assert(LARSON_ROUNDS % GEN_ROUNDS == 0, "every generation runs GEN_ROUNDS rounds");
 
@@ -254,11 +265,32 @@ static void hungry(void)
     printf("BENCH alloc@%s hungry/rss-freed %.1f MB\n", impl, status_mb("VmRSS"));
 }
 
+/* ---------------------------------------------------------------- big */
+
+static double big_run(uint64_t *s)
+{
+    double t0 = now_s();
+    for (long i = 0; i < BIG_ROUNDS; i++)
+        free(malloc_touched(BIG_MIN + (size_t)(xorshift(s) % (3 * BIG_MIN))));
+    return now_s() - t0;
+}
+
+static void big(void)
+{
+    uint64_t seed = 0x9E3779B97F4A7C15ull;
+    double secs[RUNS];
+    big_run(&seed); /* warm-up */
+    for (int r = 0; r < RUNS; r++)
+        secs[r] = big_run(&seed);
+    qsort(secs, RUNS, sizeof(secs[0]), cmp_double);
+    printf("BENCH alloc@%s big %.2f ns/op\n", impl, secs[RUNS / 2] * 1e9 / (2.0 * BIG_ROUNDS));
+}
+
 /* ---------------------------------------------------------------- main */
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: alloc_more larson [THREADS (1..%d, default 2)] | hungry\n",
+    fprintf(stderr, "usage: alloc_more larson [THREADS (1..%d, default 2)] | hungry | big\n",
             MAX_THREADS);
     return 2;
 }
@@ -268,6 +300,10 @@ int main(int argc, char **argv)
     impl = getenv("ALLOC_IMPL") != NULL ? getenv("ALLOC_IMPL") : "unknown";
     if (argc == 2 && strcmp(argv[1], "hungry") == 0) {
         hungry();
+        return 0;
+    }
+    if (argc == 2 && strcmp(argv[1], "big") == 0) {
+        big();
         return 0;
     }
     if (argc < 2 || argc > 3 || strcmp(argv[1], "larson") != 0)

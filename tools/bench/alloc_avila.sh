@@ -9,7 +9,8 @@
 #    ANCHORS=dir overrides where the anchors live; without them this part
 #    says so and prints nothing.
 # 2. The workloads the anchor lacks (tools/bench/alloc_more.c: a larson-like
-#    server, and 1 GiB malloced, touched and freed) under our heap, glibc (no
+#    server, 1 GiB malloced, touched and freed, and 2-8 MiB blocks malloced
+#    and freed again and again) under our heap, glibc (no
 #    preload), and jemalloc and mimalloc (Debian's libjemalloc2 and
 #    libmimalloc2.0, installed when run as root, skipped when missing), one
 #    after the other so the figures come from one sitting:

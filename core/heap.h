@@ -1,8 +1,9 @@
 /*
  * core/heap.h - the general-purpose heap (OS): thread-caching, size-class
  * segregated allocation from 4 MiB mmap'd segments, large blocks straight
- * from mmap (a freed one's mapping reused by the next that fits, within the
- * decay delay), memory returned to the OS after a decay delay.
+ * from mmap (a freed one's mapping reused, within the decay delay, by a
+ * later one of half to twice its size), memory returned to the OS after a
+ * decay delay.
  *
  * Every function here is thread-safe. Blocks may be freed by any thread.
  * Small requests (<= AVILA_HEAP_MAX_SMALL bytes) are served from per-thread

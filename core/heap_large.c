@@ -7,9 +7,9 @@
  *
  * A freed mapping is kept a while (the decay delay, avila_heap_set_decay_ms)
  * in a small cache, up to HEAP_LARGE_CACHE_BYTES, and a later large block of
- * half to all its size takes it over (a smaller one grows it by mremap): a
- * program that allocates and frees big buffers again and again pays the
- * mmap, munmap and page faults once, not each time.
+ * half to all its size takes it over (one of up to twice its size grows it
+ * by mremap): a program that allocates and frees big buffers again and
+ * again pays the mmap, munmap and page faults once, not each time.
  *
  * In hardened mode the block ends against a PROT_NONE guard page at the end
  * of its mapping, the header's magic is XORed with the key and the block

@@ -675,7 +675,6 @@ static void remember_shape(struct parser *ps, const struct member *e, size_t m)
         }
         for (size_t i = 0; i < SHAPE_SLOTS; i++)
             ps->shapes[i].m = 0;
-        ps->shape_next = 0;
     }
     struct shape *sh = (struct shape *)shape_for(ps, m);
     if (!sh) {
@@ -693,20 +692,20 @@ static void remember_shape(struct parser *ps, const struct member *e, size_t m)
  * order), or turns the losing members' keys into JSON_K_DELETED and lowers
  * the member count. keys[0..m) are its keys' node indexes in document
  * order, as push_key recorded them; their signatures are taken here, on
- * the stack or in the scratch array. Up to 8 members are compared pairwise; more are
- * done at once when their signatures match a remembered shape, else go
- * into a hash table on their key signature (and a duplicate-free result
- * becomes the shape for m members); keys longer than 16 bytes with equal
- * signatures are compared in full.
- * Should probing or full comparisons run past a budget linear in m (keys
- * crafted to collide), the work so far is undone and the members sorted
- * instead, so the worst case is O(m log m) comparisons.
+ * the stack or in the scratch array. Up to 8 members are compared
+ * pairwise. More are done at once when their signatures match a
+ * remembered shape, else go into a hash table on their key signature (and
+ * a duplicate-free result becomes the shape for m members); keys longer
+ * than 16 bytes with equal signatures are compared in full. Should
+ * probing or full comparisons run past a budget linear in m (keys crafted
+ * to collide), the work so far is undone and the members sorted instead,
+ * so the worst case is O(m log m) comparisons.
  */
 static int check_dups(struct parser *ps, size_t obj, const uint32_t *keys, size_t m)
 {
     struct avila_json_node *nodes = ps->nodes;
     if (m == 2 && nodes[keys[0]].n != nodes[keys[1]].n)
-        return 0; /* the most common object with two keys or more */
+        return 0; /* two keys of different lengths: the commonest small object */
     struct member few[8], *e = few;
     if (m > 8) {
         if (known_shape(ps, keys, m))

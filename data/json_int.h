@@ -89,7 +89,7 @@ struct avila_json_index {
     uint64_t in_string; /* all ones: pos is inside a string */
     uint64_t scalar;    /* 1: the byte before pos belongs to a scalar run */
     uint64_t escapes;   /* 1: the string open at pos holds a backslash before pos */
-    size_t skip_bytes;  /* bytes indexed so far inside strings or whitespace outside them */
+    size_t skip_bytes;  /* the first call's bytes inside strings or whitespace outside them */
     bool high;          /* a byte of 0x80 or above was indexed (the caller clears it) */
     bool bad;           /* a control byte inside a string, or a string left open */
 };
@@ -103,6 +103,7 @@ struct avila_json_index {
  * AVILA_JSON_INDEX_SLACK entries of room are left or the text ends (ix->pos >= ix->len); out and
  * chars must hold room entries. Returns the entries written. Sets ix->high if a byte of 0x80 or
  * above was indexed. Sets ix->bad for a control byte in a string or a string still open at the end.
+ * Counts ix->skip_bytes on the call from offset 0 only (the parser's choice of path).
  * Needs AVILA_CPU_AVX512BW, AVILA_CPU_AVX512VBMI2 and AVILA_CPU_PCLMUL; in data/json_x86.c.
  */
 #if AVILA_X86_64

@@ -1064,6 +1064,8 @@ done:
 #if AVILA_X86_64
 /* Entries of the structural index made at a time (plus AVILA_JSON_INDEX_SLACK). */
 #define INDEX_ROOM ((size_t)1024)
+/* The index's bytes follow its offsets: at this many bytes from their start. */
+#define CHARS_AT ((INDEX_ROOM + AVILA_JSON_INDEX_SLACK) * 4)
 
 /* Bytes that may follow a literal or a number: whitespace, structural bytes, a quote. */
 static const uint8_t delimiter[256] = {
@@ -1186,19 +1188,20 @@ static __attribute__((noinline)) int indexed_escaped(struct parser *ps, size_t o
 static int parse_indexed(struct parser *ps, struct tokens *tk)
 {
     const uint8_t *text = ps->text, *end = ps->end;
-    const size_t len = (size_t)(end - text), max_depth = ps->opt.max_depth;
+    const size_t len = (size_t)(end - text);
     const size_t max_string = ps->opt.max_string_len, max_number = ps->opt.max_number_len;
-    struct frame *const frames = tk->frames;
+    struct frame *const frames = tk->frames, *fp = frames;
+    /* stack_cap - 1 is the smaller of the depth limit and the length (no deeper text fits). */
+    struct frame *const frames_end = frames + ps->stack_cap - 1;
     struct avila_json_node *nodes;
-    uint32_t *members;
-    size_t count = 0, depth = 0, t, mtop = 0, node;
+    uint32_t *mp; /* the top of the stack of open objects' keys */
+    size_t count = 0, t, node;
     /* The innermost open container: its node, members or elements so far, kind. */
     size_t top = 0, top_n = 0;
     bool in_object = false;
     uint8_t c;
-    /* The index in locals (stores into nodes could alias *tk). */
+    /* The index in locals (stores into nodes could alias *tk); its bytes lie at CHARS_AT. */
     const uint32_t *const tbuf = tk->buf;
-    const uint8_t *const tchars = tk->chars;
     size_t ti = tk->i, tn = tk->n;
 
     if (tn + 2 > ps->cap && grow_nodes(ps, tn + 2) != 0)
@@ -1207,19 +1210,20 @@ static int parse_indexed(struct parser *ps, struct tokens *tk)
         if (grow_members(ps) != 0)
             return AVILA_ENOMEM;
     nodes = ps->nodes;
-    members = ps->members;
+    mp = ps->members;
 
 /* The next entry: t its offset, c the byte there (0 at the end). */
 #define NEXT()                                                                                     \
     do {                                                                                           \
         if (AVILA_LIKELY(ti < tn)) {                                                               \
-            c = tchars[ti];                                                                        \
+            c = ((const uint8_t *)tbuf)[CHARS_AT + ti];                                            \
             t = tbuf[ti++];                                                                        \
         } else {                                                                                   \
-            if (next_piece(ps, tk, count, mtop) != 0)                                              \
+            size_t mtop_ = (size_t)(mp - ps->members);                                             \
+            if (next_piece(ps, tk, count, mtop_) != 0)                                             \
                 return AVILA_ENOMEM;                                                               \
             nodes = ps->nodes;                                                                     \
-            members = ps->members;                                                                 \
+            mp = ps->members + mtop_;                                                              \
             t = tk->t;                                                                             \
             c = tk->c;                                                                             \
             ti = tk->i;                                                                            \
@@ -1248,17 +1252,17 @@ static int parse_indexed(struct parser *ps, struct tokens *tk)
         nodes[top].v.skip |= (uint32_t)(count - top);                                              \
         nodes[top].n = (uint32_t)top_n;                                                            \
         if (in_object) {                                                                           \
-            mtop -= top_n;                                                                         \
+            mp -= top_n;                                                                           \
             if (top_n >= 2) {                                                                      \
                 ps->count = count;                                                                 \
-                if (check_dups(ps, top, members + mtop, top_n) != 0)                               \
+                if (check_dups(ps, top, mp, top_n) != 0)                                           \
                     return AVILA_EFORMAT;                                                          \
             }                                                                                      \
         }                                                                                          \
-        depth--;                                                                                   \
-        top = frames[depth].node;                                                                  \
-        top_n = frames[depth].n;                                                                   \
-        in_object = frames[depth].object;                                                          \
+        fp--;                                                                                      \
+        top = fp->node;                                                                            \
+        top_n = fp->n;                                                                             \
+        in_object = fp->object;                                                                    \
     } while (0)
 
     NEXT();
@@ -1267,12 +1271,12 @@ value:
     switch (c) {
     case '{':
     case '[':
-        if (AVILA_UNLIKELY(depth == max_depth))
+        if (AVILA_UNLIKELY(fp == frames_end))
             return AVILA_ELIMIT;
-        frames[depth].node = (uint32_t)top;
-        frames[depth].n = (uint32_t)top_n;
-        frames[depth].object = in_object;
-        depth++;
+        fp->node = (uint32_t)top;
+        fp->n = (uint32_t)top_n;
+        fp->object = in_object;
+        fp++;
         top = node;
         top_n = 0;
         in_object = c == '{';
@@ -1336,7 +1340,7 @@ member:
         return AVILA_EFORMAT;
     node = count++;
     STRING(node);
-    members[mtop++] = (uint32_t)node; /* for the duplicate check when the object closes */
+    *mp++ = (uint32_t)node; /* for the duplicate check when the object closes */
     top_n++;
     NEXT();
     if (AVILA_UNLIKELY(c != ':'))
@@ -1345,7 +1349,7 @@ member:
     goto value;
 
 after:
-    if (AVILA_UNLIKELY(depth == 0))
+    if (AVILA_UNLIKELY(fp == frames))
         goto done;
     NEXT();
     if (in_object) {
@@ -1407,7 +1411,7 @@ static int try_indexed(struct parser *ps, enum avila_json_path path)
     tk.ix.len = len;
     tk.frames = (struct frame *)(void *)mem;
     tk.buf = (uint32_t *)(void *)(mem + frames);
-    tk.chars = mem + frames + (INDEX_ROOM + AVILA_JSON_INDEX_SLACK) * 4;
+    tk.chars = mem + frames + CHARS_AT;
     /*
      * The first piece decides: indexing pays off over long strings and
      * whitespace (stage 2 never looks at them), while the one-pass parser

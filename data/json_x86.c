@@ -128,6 +128,7 @@ size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, 
     uint64_t escaped = ix->escaped, in_str = ix->in_string, scalar_prev = ix->scalar, bad = 0;
     uint64_t escapes = ix->escapes;
     __m512i seen = _mm512_setzero_si512();
+    const bool count_skips = pos == 0; /* the first piece decides the path */
     while (pos < len && room - n >= 64 + AVILA_JSON_INDEX_SLACK) {
         uint64_t valid = ~(uint64_t)0;
         __m512i v;
@@ -165,7 +166,8 @@ size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, 
         uint64_t op = _mm512_test_epi8_mask(cls, op_bits);
         uint64_t ws = _mm512_test_epi8_mask(cls, ws_bits);
         bad |= _mm512_cmple_epu8_mask(v, ctl) & inside & valid;
-        skipped += (size_t)__builtin_popcountll((inside | ws) & valid);
+        if (count_skips)
+            skipped += (size_t)__builtin_popcountll((inside | ws) & valid);
         uint64_t scalar = ~(op | ws | qt | inside) & valid;
         uint64_t starts = scalar & ~(scalar << 1 | scalar_prev);
         scalar_prev = scalar >> 63;

@@ -30,6 +30,7 @@ static const struct {
     {AVILA_CPU_VPCLMUL, "vpclmul"},
     {AVILA_CPU_AVX512IFMA, "avx512ifma"},
     {AVILA_CPU_AVX512VBMI2, "avx512vbmi2"},
+    {AVILA_CPU_AVX512VBMI, "avx512vbmi"},
 };
 
 #if AVILA_X86_64
@@ -93,6 +94,8 @@ static uint32_t detect(void)
                 f |= AVILA_CPU_AVX512IFMA;
             if (ecx & (1u << 6))
                 f |= AVILA_CPU_AVX512VBMI2;
+            if (ecx & (1u << 1))
+                f |= AVILA_CPU_AVX512VBMI;
         }
     }
     return f;

@@ -27,7 +27,8 @@ enum {
     AVILA_CPU_VPCLMUL = 1u << 11,
     AVILA_CPU_AVX512IFMA = 1u << 12,
     AVILA_CPU_AVX512VBMI2 = 1u << 13,
-    AVILA_CPU_ALL = (1u << 14) - 1,
+    AVILA_CPU_AVX512VBMI = 1u << 14,
+    AVILA_CPU_ALL = (1u << 15) - 1,
 };
 
 /*

@@ -9,6 +9,7 @@
 #ifndef AVILA_DATA_JSON_INT_H
 #define AVILA_DATA_JSON_INT_H
 
+#include "core/cpu.h"
 #include "core/endian.h"
 #include "core/error.h"
 #include "core/fpconv.h"
@@ -104,9 +105,11 @@ struct avila_json_index {
  * chars must hold room entries. Returns the entries written. Sets ix->high if a byte of 0x80 or
  * above was indexed. Sets ix->bad for a control byte in a string or a string still open at the end.
  * Counts ix->skip_bytes on the call from offset 0 only (the parser's choice of path).
- * Needs AVILA_CPU_AVX512BW, AVILA_CPU_AVX512VBMI2 and AVILA_CPU_PCLMUL; in data/json_x86.c.
+ * Needs the AVILA_JSON_INDEX_CPU features; in data/json_x86.c.
  */
 #if AVILA_X86_64
+#define AVILA_JSON_INDEX_CPU                                                                       \
+    (AVILA_CPU_AVX512BW | AVILA_CPU_AVX512VBMI | AVILA_CPU_AVX512VBMI2 | AVILA_CPU_PCLMUL)
 size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, uint8_t *chars,
                                     size_t room);
 #endif

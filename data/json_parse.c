@@ -1396,7 +1396,7 @@ static int try_indexed(struct parser *ps, enum avila_json_path path)
     uint32_t f = avila_cpu_features();
     if (path == AVILA_JSON_PATH_ONE_PASS)
         return 1;
-    const uint32_t need = AVILA_CPU_AVX512BW | AVILA_CPU_AVX512VBMI2 | AVILA_CPU_PCLMUL;
+    const uint32_t need = AVILA_JSON_INDEX_CPU;
     if ((f & need) != need || ps->opt.allow_comments || ps->opt.allow_trailing_commas || len == 0 ||
         (len >= 3 && ps->text[0] == 0xEF && ps->text[1] == 0xBB && ps->text[2] == 0xBF))
         return 1;

@@ -8,7 +8,7 @@
  * block, backslash and quote masks, the bytes escaped by odd backslash runs
  * (carry propagation by addition), the in-string mask as the prefix XOR of
  * the quotes (carry-less multiplication by all ones), the strings holding
- * a backslash (addition again), byte classes by nibble lookup, and the
+ * a backslash (addition again), byte classes by table lookup, and the
  * offsets of the structural bits compressed out with VBMI2. Pure.
  */
 #include "data/json_int.h"
@@ -98,25 +98,24 @@ static inline uint64_t escaped_bytes(uint64_t b, uint64_t *carry)
 }
 
 /*
- * Byte classes by nibble lookup: the class of a byte is the AND of a table
- * entry for its low nibble and one for its high nibble (0 for bytes of
- * 0x80 and above), each bit standing for a set of bytes whose nibbles pair
- * up exactly: bit 0 '[' ']' '{' '}' (5B 5D 7B 7D), bit 1 ':' (3A), bit 2
- * ',' (2C), bit 3 ' ' (20), bit 4 tab, LF, CR (09 0A 0D).
+ * Byte classes: one permutation of two 64-byte halves (VBMI) looks up the
+ * low 7 bits of every byte in this table at once; bytes of 0x80 and above
+ * are masked to class 0.
  */
-#define CLASS_OP 7
-#define CLASS_WS 24
+#define CLASS_OP 1
+#define CLASS_WS 2
+static const uint8_t byte_class[128] __attribute__((aligned(64))) = {
+    ['['] = CLASS_OP, [']'] = CLASS_OP, ['{'] = CLASS_OP,  ['}'] = CLASS_OP,  [':'] = CLASS_OP,
+    [','] = CLASS_OP, [' '] = CLASS_WS, ['\t'] = CLASS_WS, ['\n'] = CLASS_WS, ['\r'] = CLASS_WS};
 
-AVILA_TARGET("avx512f,avx512bw,avx512vbmi2,pclmul,popcnt,bmi")
+AVILA_TARGET("avx512f,avx512bw,avx512vbmi,avx512vbmi2,pclmul,popcnt,bmi")
 size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, uint8_t *chars,
                                     size_t room)
 {
     const __m512i quote = _mm512_set1_epi8('"'), bslash = _mm512_set1_epi8('\\');
-    const __m512i ctl = _mm512_set1_epi8(0x1F), low4 = _mm512_set1_epi8(0x0F);
-    const __m512i lo_tab = _mm512_broadcast_i32x4(
-        _mm_setr_epi8(8, 0, 0, 0, 0, 0, 0, 0, 0, 16, 2 | 16, 1, 4, 1 | 16, 0, 0));
-    const __m512i hi_tab =
-        _mm512_broadcast_i32x4(_mm_setr_epi8(16, 0, 4 | 8, 2, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0));
+    const __m512i ctl = _mm512_set1_epi8(0x1F);
+    const __m512i class_lo = _mm512_loadu_si512((const void *)byte_class),
+                  class_hi = _mm512_loadu_si512((const void *)(byte_class + 64));
     const __m512i op_bits = _mm512_set1_epi8(CLASS_OP), ws_bits = _mm512_set1_epi8(CLASS_WS);
     const __m512i iota = _mm512_set_epi8(
         63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46, 45, 44, 43, 42, 41,
@@ -160,9 +159,8 @@ size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, 
         bool c2 = __builtin_add_overflow(with_bs, escapes, &with_bs);
         escapes = (uint64_t)(c1 | c2);
         with_bs &= closes;
-        __m512i cls = _mm512_and_si512(
-            _mm512_shuffle_epi8(lo_tab, _mm512_and_si512(v, low4)),
-            _mm512_shuffle_epi8(hi_tab, _mm512_and_si512(_mm512_srli_epi16(v, 4), low4)));
+        __m512i cls =
+            _mm512_maskz_permutex2var_epi8(~_mm512_movepi8_mask(v), class_lo, v, class_hi);
         uint64_t op = _mm512_test_epi8_mask(cls, op_bits);
         uint64_t ws = _mm512_test_epi8_mask(cls, ws_bits);
         bad |= _mm512_cmple_epu8_mask(v, ctl) & inside & valid;

@@ -126,6 +126,7 @@ static void detection_agrees_with_proc_cpuinfo(void **state)
         {AVILA_CPU_VPCLMUL, "vpclmulqdq"},
         {AVILA_CPU_AVX512IFMA, "avx512ifma"},
         {AVILA_CPU_AVX512VBMI2, "avx512_vbmi2"},
+        {AVILA_CPU_AVX512VBMI, "avx512vbmi"},
     };
     uint32_t detected = avila_cpu_detected();
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {

@@ -97,12 +97,29 @@ static struct heap_page *page_of(struct heap_segment *seg, const void *p)
 /* ------------------------------------------------------------ page lists */
 
 /* The page queues of a heap: one per class, then the full queue (HEAP_FULL). */
+
+/* Makes pg (or NULL) the first page of queue q, in pages[] and for small classes in direct[]. */
+static void set_first(struct heap_thread *h, unsigned q, struct heap_page *pg)
+{
+    if (h->pages[q] == pg)
+        return;
+    h->pages[q] = pg;
+    if (q <= avila_heapi_class_tab[HEAP_DIRECT_MAX / 8]) {
+        /* The entries of class q end at its size / 8 (bounds up to 1 KiB are multiples of 8). */
+        for (size_t i = avila_heapi_class_size(q) / 8; avila_heapi_class_tab[i] == q; i--) {
+            h->direct[i] = pg;
+            if (i == 0)
+                break;
+        }
+    }
+}
+
 static void list_remove(struct heap_thread *h, unsigned q, struct heap_page *pg)
 {
     if (pg->prev != NULL)
         pg->prev->next = pg->next;
     else
-        h->pages[q] = pg->next;
+        set_first(h, q, pg->next);
     if (pg->next != NULL)
         pg->next->prev = pg->prev;
     else
@@ -118,7 +135,23 @@ static void list_push(struct heap_thread *h, unsigned q, struct heap_page *pg)
         pg->next->prev = pg;
     else
         h->last[q] = pg;
-    h->pages[q] = pg;
+    set_first(h, q, pg);
+}
+
+/* Moves pg, on queue q, to its front. */
+static void list_move_front(struct heap_thread *h, unsigned q, struct heap_page *pg)
+{
+    if (pg->prev == NULL)
+        return; /* already first */
+    pg->prev->next = pg->next;
+    if (pg->next != NULL)
+        pg->next->prev = pg->prev;
+    else
+        h->last[q] = pg->prev;
+    pg->prev = NULL;
+    pg->next = h->pages[q];
+    pg->next->prev = pg;
+    set_first(h, q, pg);
 }
 
 /* Appends pg: a page that just got a block back is visited after the others collected more. */
@@ -129,7 +162,7 @@ static void list_append(struct heap_thread *h, unsigned q, struct heap_page *pg)
     if (pg->prev != NULL)
         pg->prev->next = pg;
     else
-        h->pages[q] = pg;
+        set_first(h, q, pg);
     h->last[q] = pg;
 }
 
@@ -572,10 +605,7 @@ static void *alloc_slow(struct heap_thread *h, unsigned c)
             if (pg->free == NULL)
                 page_collect(pg);
             if (pg->free != NULL) {
-                if (pg != h->pages[c]) {
-                    list_remove(h, c, pg);
-                    list_push(h, c, pg);
-                }
+                list_move_front(h, c, pg);
                 return page_pop(pg);
             }
             if (atomic_load_explicit(&pg->capacity, memory_order_relaxed) < pg->reserved) {
@@ -588,10 +618,7 @@ static void *alloc_slow(struct heap_thread *h, unsigned c)
         }
         if (roomy != NULL) {
             page_extend(roomy);
-            if (roomy != h->pages[c]) {
-                list_remove(h, c, roomy);
-                list_push(h, c, roomy);
-            }
+            list_move_front(h, c, roomy);
             return page_pop(roomy);
         }
         if (page_new(h, c) != NULL)
@@ -928,12 +955,21 @@ static void *hard_realloc(void *p, size_t size, const void *site)
 
 /* ------------------------------------------------------------ the malloc family (entry points) */
 
+/* A full page that got a block back returns to its class's queue (out of free's fast path). */
+static __attribute__((noinline, cold)) void page_unfull(struct heap_thread *h, struct heap_page *pg)
+{
+    list_remove(h, HEAP_FULL, pg);
+    atomic_store_explicit(&pg->in_full, 0, memory_order_relaxed);
+    list_append(h, page_class(pg), pg);
+}
+
 void *avila_heap_malloc(size_t size)
 {
     struct heap_thread *h = tl_heap;
     if (AVILA_LIKELY(size <= AVILA_HEAP_MAX_SMALL && h != NULL)) {
-        unsigned c = avila_heapi_class_of(size);
-        struct heap_page *pg = h->pages[c];
+        struct heap_page *pg = AVILA_LIKELY(size <= HEAP_DIRECT_MAX)
+                                   ? h->direct[(size + 7) >> 3]
+                                   : h->pages[avila_heapi_class_of(size)];
         if (AVILA_LIKELY(pg != NULL)) {
             struct heap_block *b = pg->free;
             if (AVILA_LIKELY(b != NULL)) {
@@ -942,7 +978,7 @@ void *avila_heap_malloc(size_t size)
                 return b;
             }
         }
-        return alloc_slow(h, c);
+        return alloc_slow(h, avila_heapi_class_of(size));
     }
     if (AVILA_UNLIKELY(avila_heapi_hard_entry()))
         return hard_alloc(size, 16, __builtin_return_address(0));
@@ -1046,11 +1082,8 @@ void avila_heap_free(void *p)
         used_set(pg, u);
         if (AVILA_UNLIKELY(u == 0))
             page_empty(h, pg, 1);
-        else if (AVILA_UNLIKELY(atomic_load_explicit(&pg->in_full, memory_order_relaxed))) {
-            list_remove(h, HEAP_FULL, pg);
-            atomic_store_explicit(&pg->in_full, 0, memory_order_relaxed);
-            list_append(h, page_class(pg), pg);
-        }
+        else if (AVILA_UNLIKELY(atomic_load_explicit(&pg->in_full, memory_order_relaxed)))
+            page_unfull(h, pg);
         return;
     }
     if (AVILA_UNLIKELY(avila_heapi_hardened)) {

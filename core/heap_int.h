@@ -139,7 +139,12 @@ _Static_assert(sizeof(struct heap_segment) <= HEAP_SLICE_SIZE, "header fits slic
 #define HEAP_FULL   (AVILA_HEAP_CLASSES + 1)
 #define HEAP_QUEUES (AVILA_HEAP_CLASSES + 2)
 
+/* Requests up to this size find their page in heap_thread.direct. */
+#define HEAP_DIRECT_MAX 1024
+
 struct heap_thread {
+    /* pages[class of 8 * i] for i in 0..128: one load from a small request to its page */
+    struct heap_page *direct[HEAP_DIRECT_MAX / 8 + 1];
     struct heap_page *pages[HEAP_QUEUES]; /* first page of each queue: allocations come from it */
     struct heap_page *last[HEAP_QUEUES];
     _Atomic int full_dirty; /* a remote free hit a full page */

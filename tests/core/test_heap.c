@@ -881,6 +881,45 @@ static void holes_before_fresh_memory(void **state)
         avila_heap_free(p[i]);
 }
 
+/*
+ * Pages that empty and come back as another class: every request still gets
+ * a block of its own class (malloc finds small classes' pages through a
+ * table kept beside the page queues), and no block overlaps a live one.
+ */
+static void pages_change_class(void **state)
+{
+    (void)state;
+    enum { BIG = 3000, SMALL = 12000 };
+    static void *big[BIG], *small[SMALL];
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < BIG; i++)
+            big[i] = avila_heap_malloc(1000);
+        for (int i = 0; i < BIG; i++)
+            avila_heap_free(big[i]); /* its pages empty */
+        for (int i = 0; i < SMALL; i++) {
+            small[i] = avila_heap_malloc(200);
+            assert_int_equal(avila_heap_usable_size(small[i]), usable_for(200, 224));
+            fill(small[i], 200, (uint32_t)i);
+        }
+        for (int i = 0; i < SMALL; i += 2)
+            avila_heap_free(small[i]);
+        for (int i = 0; i < BIG; i++) {
+            size_t n = 897 + (size_t)i % 128; /* all of class 1024 */
+            big[i] = avila_heap_malloc(n);
+            assert_int_equal(avila_heap_usable_size(big[i]), usable_for(n, 1024));
+            fill(big[i], n, (uint32_t)(SMALL + i));
+        }
+        for (int i = 1; i < SMALL; i += 2) {
+            assert_true(check(small[i], 200, (uint32_t)i));
+            avila_heap_free(small[i]);
+        }
+        for (int i = 0; i < BIG; i++) {
+            assert_true(check(big[i], 897 + (size_t)i % 128, (uint32_t)(SMALL + i)));
+            avila_heap_free(big[i]);
+        }
+    }
+}
+
 /* Decay: with a zero delay, freed pages go back to the OS without a trim. */
 static void decay_zero_returns_memory(void **state)
 {
@@ -1218,6 +1257,7 @@ int main(void)
         cmocka_unit_test(decay_zero_returns_memory),
         cmocka_unit_test(large_mappings_are_reused),
         cmocka_unit_test(holes_before_fresh_memory),
+        cmocka_unit_test(pages_change_class),
     };
     const struct CMUnitTest hardened_only[] = {
         cmocka_unit_test(hardened_faults),

@@ -97,7 +97,6 @@ static struct heap_page *page_of(struct heap_segment *seg, const void *p)
 /* ------------------------------------------------------------ page lists */
 
 /* The page queues of a heap: one per class, then the full queue (HEAP_FULL). */
-
 /* Makes pg (or NULL) the first page of queue q, in pages[] and for small classes in direct[]. */
 static void set_first(struct heap_thread *h, unsigned q, struct heap_page *pg)
 {

@@ -141,6 +141,8 @@ _Static_assert(sizeof(struct heap_segment) <= HEAP_SLICE_SIZE, "header fits slic
 
 /* Requests up to this size find their page in heap_thread.direct. */
 #define HEAP_DIRECT_MAX 1024
+_Static_assert(HEAP_DIRECT_MAX / 8 + 1 == sizeof avila_heapi_class_tab,
+               "direct[] follows the table");
 
 struct heap_thread {
     /* pages[class of 8 * i] for i in 0..128: one load from a small request to its page */

@@ -513,8 +513,8 @@ static const uint8_t *member_key_at(struct parser *ps, const uint8_t *open, size
  * up to 16 bytes. a is the first 8 bytes (little-endian, zero-padded when
  * shorter), b the last 8 for keys of 8 bytes or more, else 0. limit is the
  * end of the readable memory around the key: with 8 bytes readable from
- * the key on, shorter keys are read whole and masked (no branch on the
- * length, which varies from key to key).
+ * the key on, shorter keys are read with one load and masked (no byte
+ * loop).
  */
 static inline __attribute__((always_inline)) void
 key_signature(const uint8_t *k, size_t n, const uint8_t *limit, uint64_t *a, uint64_t *b)
@@ -1081,8 +1081,7 @@ struct frame {
 
 /* The state of stage 2's reading of the index. */
 struct tokens {
-    uint32_t *buf;
-    uint8_t *chars;
+    uint32_t *buf; /* offsets, then the bytes at them from CHARS_AT bytes on */
     size_t i, n;
     size_t t;             /* next_piece's first entry: its offset (len at the end) */
     uint8_t c;            /* and the byte there (0 at the end) */
@@ -1091,6 +1090,13 @@ struct tokens {
     struct frame *frames; /* ps->stack_cap of them */
     struct avila_json_index ix;
 };
+
+/* Indexes the next piece into tk->buf; returns its entries. */
+static size_t fill_piece(struct tokens *tk)
+{
+    return avila_json_index_fill_avx512(&tk->ix, tk->buf, (uint8_t *)tk->buf + CHARS_AT,
+                                        INDEX_ROOM + AVILA_JSON_INDEX_SLACK);
+}
 
 /*
  * Checks that the text indexed so far is UTF-8, up to the start of the
@@ -1144,8 +1150,7 @@ static __attribute__((noinline)) int next_piece(struct parser *ps, struct tokens
     if (tk->ix.pos >= tk->ix.len || tk->ix.bad)
         return 0;
     tk->piece_from = tk->ix.pos;
-    size_t n = avila_json_index_fill_avx512(&tk->ix, tk->buf, tk->chars,
-                                            INDEX_ROOM + AVILA_JSON_INDEX_SLACK);
+    size_t n = fill_piece(tk);
     if (check_piece_utf8(tk) != 0)
         tk->ix.bad = true;
     if (tk->ix.bad || n == 0)
@@ -1162,7 +1167,7 @@ static __attribute__((noinline)) int next_piece(struct parser *ps, struct tokens
     tk->n = n;
     tk->i = 1;
     tk->t = tk->buf[0];
-    tk->c = tk->chars[0];
+    tk->c = ((const uint8_t *)tk->buf)[CHARS_AT];
     return 0;
 }
 
@@ -1411,15 +1416,13 @@ static int try_indexed(struct parser *ps, enum avila_json_path path)
     tk.ix.len = len;
     tk.frames = (struct frame *)(void *)mem;
     tk.buf = (uint32_t *)(void *)(mem + frames);
-    tk.chars = mem + frames + CHARS_AT;
     /*
      * The first piece decides: indexing pays off over long strings and
      * whitespace (stage 2 never looks at them), while the one-pass parser
      * is faster over text dense with numbers and short tokens. Below 40%
      * of such bytes, that one.
      */
-    tk.n =
-        avila_json_index_fill_avx512(&tk.ix, tk.buf, tk.chars, INDEX_ROOM + AVILA_JSON_INDEX_SLACK);
+    tk.n = fill_piece(&tk);
     int rc = 1;
     if (path == AVILA_JSON_PATH_INDEXED || tk.ix.skip_bytes * 5 >= tk.ix.pos * 2) {
         if (check_piece_utf8(&tk) != 0)

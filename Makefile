@@ -75,7 +75,7 @@ $(BUILD)/obj/%.o: %.c
 # and its inversion run about 20% faster at -O3 (`AVILA_CPU=portable avila
 # speed x25519`); the H.264 encoder's row minimum and maximum for scrolling
 # detection become vector code only at -O3.
-HOT_SRCS := crypto/x25519.c crypto/fe25519.c media/h264/enc_scroll.c
+HOT_SRCS := crypto/x25519.c crypto/fe25519.c media/h264/enc_scroll.c media/h264/enc_glyph.c
 $(call obj,$(HOT_SRCS)): HOT_FLAGS = -O3
 
 define layer_rules

@@ -33,8 +33,10 @@
 enum avila_h264_preset {
     AVILA_H264_PRESET_FASTEST, /* Intra16x16 only, diamond search, full-sample vectors */
     AVILA_H264_PRESET_FAST,    /* + Intra4x4, hexagon search, quarter-pel */
-    AVILA_H264_PRESET_DEFAULT, /* + SATD sub-pel refinement, 16x8 and 8x16 partitions */
-    AVILA_H264_PRESET_QUALITY, /* + wider search, 8x8, 8x4, 4x8 and 4x4 partitions */
+    /* + SATD sub-pel refinement, 16x8 and 8x16 partitions, glyph copies (8x8 blocks found
+     * anywhere in the last picture, as P_8x8 with 8x8 partitions) */
+    AVILA_H264_PRESET_DEFAULT,
+    AVILA_H264_PRESET_QUALITY, /* + wider search, P_8x8 everywhere, 8x4, 4x8 and 4x4 partitions */
 };
 
 /*
@@ -89,8 +91,8 @@ struct avila_h264_config {
     enum avila_h264_deblocking deblocking; /* in-loop deblocking filter */
     int chroma_qp_offset;                  /* chroma_qp_index_offset, -12..12 */
     unsigned search_range; /* integer motion search range in samples, 4..256 (0: preset's) */
-    /* The default preset also tries P_8x8 macroblocks whose 8x8 partitions may
-     * split into 8x4, 4x8 or 4x4 ones, as the quality preset always does
+    /* The default preset also tries P_8x8 macroblocks everywhere, whose 8x8 partitions
+     * may split into 8x4, 4x8 or 4x4 ones, as the quality preset always does
      * (default off: some 4-6% fewer bits at the same QP for 1.5-1.8 times the
      * encoding time). */
     bool sub8x8;

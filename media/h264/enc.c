@@ -59,6 +59,8 @@ static void apply_preset(avila_h264_encoder *e)
     e->me_method = presets[e->cfg.preset].method;
     e->me_subpel = presets[e->cfg.preset].subpel;
     e->me_range = e->cfg.search_range ? e->cfg.search_range : presets[e->cfg.preset].range;
+    /* Glyph copies wherever partitions can use them. */
+    e->glyph = e->use_parts;
     e->deblock = e->cfg.deblocking == AVILA_H264_DEBLOCK_ON ||
                  (e->cfg.deblocking == AVILA_H264_DEBLOCK_PRESET &&
                   e->cfg.preset != AVILA_H264_PRESET_FASTEST);
@@ -132,6 +134,10 @@ static void plan(const avila_h264_encoder *e, struct layout *l)
                e->cfg.threads * sizeof(struct job_ssd) + e->slices * e->rbsp_cap +
                e->slices * sizeof(struct slice_ctx) + (e->slices + 1) * sizeof(unsigned) +
                e->mb_h * sizeof(uint32_t) + scroll + (size_t)19 * 64;
+    /* With glyph: the last source's luma, the candidates, the lookup's work areas. */
+    if (e->glyph)
+        l->total += l->src_y + mbs * 4 + mbs * 4 * sizeof *e->glyph_mv +
+                    avila_h264i_glyph_bytes(e->mb_w, e->mb_h) + (size_t)3 * 64;
 }
 
 static void setup_picture(struct enc_picture *p, uint8_t **mem, const struct layout *l)
@@ -229,6 +235,12 @@ int avila_h264_encoder_create(avila_h264_encoder **out, const struct avila_h264_
     e->scroll_rows = carve(&mem, e->scroll_hash_size * sizeof(int32_t));
     e->scroll_votes = carve(&mem, (2 * AVILA_H264I_SCROLL_MAX + 1) * sizeof(unsigned));
     e->scroll_dy = carve(&mem, e->scroll_bands * sizeof(int16_t));
+    if (e->glyph) {
+        e->src_prev_y = carve(&mem, l.src_y);
+        e->glyph_n = carve(&mem, (size_t)e->mbs * 4);
+        e->glyph_mv = carve(&mem, (size_t)e->mbs * 4 * sizeof *e->glyph_mv);
+        e->glyph_work = avila_h264i_glyph_init(mem, e->mb_w, e->mb_h);
+    }
     *out = e;
     return 0;
 }
@@ -665,6 +677,8 @@ int avila_h264_encode(avila_h264_encoder *e, const struct avila_h264_picture *pi
         e->frame_num = 0;
     }
     avila_h264i_scroll_detect(e, e->have_ref);
+    if (e->glyph && !idr)
+        avila_h264i_glyph_find(e);
     plan_refresh(e, idr);
     struct avila_h264_ratectl saved = e->rc;
     int qp = choose_qp(e, idr);
@@ -699,6 +713,11 @@ int avila_h264_encode(avila_h264_encoder *e, const struct avila_h264_picture *pi
     uint32_t *sig = e->scroll_sig;
     e->scroll_sig = e->scroll_prev;
     e->scroll_prev = sig;
+    if (e->glyph) {
+        uint8_t *src = e->src_y;
+        e->src_y = e->src_prev_y;
+        e->src_prev_y = src;
+    }
     struct mb_record *records = e->rec;
     e->rec = e->rec_ref;
     e->rec_ref = records;

@@ -19,6 +19,9 @@
 #include "media/h264/pixel.h"
 #include "media/h264/ratectl.h"
 
+/* Glyph candidates kept per 8x8 block at most (enc_glyph.c). */
+#define AVILA_H264I_GLYPH_CANDS 4
+
 /* Macroblock kinds as the encoder decides them. */
 enum mb_kind { MB_I4, MB_I16, MB_PCM, MB_P16, MB_SKIP };
 
@@ -62,7 +65,8 @@ struct avila_h264_encoder {
     /* Analysis settings from the preset. */
     bool use_i4;
     bool use_parts;  /* P_L0_L0_16x8 and 8x16 compete with 16x16 */
-    bool use_sub8x8; /* and P_8x8, whose quadrants may split into 8x4, 4x8 or 4x4 */
+    bool use_sub8x8; /* and P_8x8 everywhere (not only for glyph copies), whose quadrants
+                      * may split into 8x4, 4x8 or 4x4 */
     bool deblock;    /* the in-loop filter runs (config and preset) */
     /* Motion vectors per macroblock at most: half the level's MaxMvsPer2Mb, so that any
      * two consecutive macroblocks keep to it whatever slice or thread codes them. */
@@ -71,6 +75,7 @@ struct avila_h264_encoder {
 
     /* The source picture, copied to whole macroblocks with edges replicated. */
     uint8_t *src_y, *src_u, *src_v;
+    uint8_t *src_prev_y; /* with glyph: the last picture's source luma (swapped with src_y) */
     ptrdiff_t src_y_stride, src_c_stride;
     uint8_t *changed; /* per macroblock: 1 if it may have changed */
 
@@ -115,6 +120,13 @@ struct avila_h264_encoder {
     int32_t *scroll_rows;
     unsigned *scroll_votes;
     int16_t *scroll_dy;
+    /* Glyph copies (enc_glyph.c), with glyph on: per 8x8 luma block (macroblock address * 4
+     * + quadrant in raster order), full-sample vectors (in quarter samples) to exact copies of
+     * its samples in the last source, glyph_n[] of them. */
+    bool glyph;
+    struct avila_h264i_glyph *glyph_work;
+    uint8_t *glyph_n;
+    int16_t (*glyph_mv)[AVILA_H264I_GLYPH_CANDS][2];
     int lambda[52]; /* SAD-domain Lagrange multipliers per QP */
     /* Per QP, inter: the 4x4 SAD and the 8x8 chroma SAD within which every level is zero. */
     int zero_sad[52], zero_sad_dc[52];
@@ -132,6 +144,19 @@ struct avila_h264_encoder {
  * once the picture is coded.
  */
 void avila_h264i_scroll_detect(avila_h264_encoder *e, bool have_prev);
+
+/* The bytes of the glyph lookup's work areas for a picture of mb_w x mb_h macroblocks. */
+size_t avila_h264i_glyph_bytes(unsigned mb_w, unsigned mb_h);
+
+/* Lays the work areas out in mem (64-aligned, avila_h264i_glyph_bytes long). */
+struct avila_h264i_glyph *avila_h264i_glyph_init(void *mem, unsigned mb_w, unsigned mb_h);
+
+/*
+ * Sets glyph_n and glyph_mv for the picture in src_y from the last one in
+ * src_prev_y (both whole; changed and scroll_dy set for this picture).
+ * Bounded work whatever the content; nothing fails.
+ */
+void avila_h264i_glyph_find(avila_h264_encoder *e);
 
 /* One job's sums of squared errors, Y, U, V, on a cache line of its own. */
 struct job_ssd {

@@ -5,11 +5,13 @@
  * The choice is by cost = distortion (SATD of the prediction error) +
  * lambda x estimated bits. In a P slice a macroblock whose P_Skip
  * prediction leaves nothing to code after quantisation is skipped at once;
- * otherwise motion search gives a P_L0_16x16 candidate, or where that
+ * otherwise motion search (from the usual candidates, the band's scrolling
+ * and the glyph copies) gives a P_L0_16x16 candidate, or where that
  * predicts badly a partitioned one (16x8, 8x16, P_8x8 and its sub-8x8
  * types), that competes with intra prediction. One that would cost more bits than its raw samples
  * is sent as I_PCM. Pure.
  */
+#include "core/endian.h"
 #include "media/h264/cavlc.h"
 #include "media/h264/enc_int.h"
 #include "media/h264/intra.h"
@@ -571,10 +573,34 @@ static int refresh_limit(const struct mb_ctx *m, unsigned x0, unsigned w)
 }
 
 /*
+ * Copies elsewhere in the last source (enc_glyph.c) of the 8x8 blocks that
+ * the block at (x0, y0), w x h, covers: all of one 8x8 block's, or the
+ * first of each block larger ones cover. Writes them to out; returns their
+ * count (at most AVILA_H264I_GLYPH_CANDS).
+ */
+static unsigned glyph_cands(const struct mb_ctx *m, unsigned x0, unsigned y0, unsigned w,
+                            unsigned h, int16_t out[][2])
+{
+    if (!m->e->glyph)
+        return 0;
+    unsigned n = 0, first = m->addr * 4;
+    for (unsigned qy = y0 / 8; qy < (y0 + h + 7) / 8; qy++)
+        for (unsigned qx = x0 / 8; qx < (x0 + w + 7) / 8; qx++) {
+            unsigned b = first + qy * 2 + qx;
+            unsigned k = w * h <= 64 ? m->e->glyph_n[b] : m->e->glyph_n[b] != 0;
+            for (unsigned i = 0; i < k && n < AVILA_H264I_GLYPH_CANDS; i++) {
+                out[n][0] = m->e->glyph_mv[b][i][0];
+                out[n++][1] = m->e->glyph_mv[b][i][1];
+            }
+        }
+    return n;
+}
+
+/*
  * The motion search for the w x h block at (x0, y0) in the macroblock, from
  * prediction mvp, starting also at the candidates: extra (may be NULL), the
- * neighbours' and the co-located macroblock's vectors. Returns the cost,
- * sets mv.
+ * neighbours' and the co-located macroblock's vectors, the band's scrolling
+ * and the glyph copies. Returns the cost, sets mv.
  */
 static int search_block(struct mb_ctx *m, unsigned x0, unsigned y0, unsigned w, unsigned h,
                         const int16_t mvp[2], const int16_t *extra, int16_t mv[2])
@@ -583,7 +609,7 @@ static int search_block(struct mb_ctx *m, unsigned x0, unsigned y0, unsigned w, 
     const struct enc_picture *ref = &e->pic[e->cur ^ 1];
     unsigned x = m->x * 16 + x0, y = m->y * 16 + y0;
     ptrdiff_t off = (ptrdiff_t)y * ref->y_stride + (ptrdiff_t)x;
-    int16_t cands[6][2];
+    int16_t cands[6 + AVILA_H264I_GLYPH_CANDS][2];
     unsigned n = 0;
     if (extra)
         cands[n][0] = extra[0], cands[n++][1] = extra[1];
@@ -598,6 +624,7 @@ static int search_block(struct mb_ctx *m, unsigned x0, unsigned y0, unsigned w, 
     /* Scrolling found in this column band (enc_scroll.c). */
     if (e->scroll_dy[m->x / SCROLL_BAND])
         cands[n][0] = 0, cands[n++][1] = (int16_t)(4 * e->scroll_dy[m->x / SCROLL_BAND]);
+    n += glyph_cands(m, x0, y0, w, h, cands + n);
     avila_h264_me_query q = {
         .src = m->src_y + (ptrdiff_t)y0 * m->ss + x0,
         .src_stride = m->ss,
@@ -766,7 +793,8 @@ static int search_sub(struct mb_ctx *m, unsigned q, unsigned type, unsigned deci
 
 /*
  * Searches P_8x8 quadrant by quadrant, each as P_L0_8x8 (from start) and,
- * where that costs much, as the smaller sub_mb_types (from the 8x8 vector),
+ * with use_sub8x8 where that costs much, as the smaller sub_mb_types (from
+ * the 8x8 vector),
  * keeping the cheapest before the next quadrant predicts from it. Fills ch;
  * returns the cost with the extra mb_type bits.
  */
@@ -781,7 +809,7 @@ static int search_p8x8(struct mb_ctx *m, const int16_t start[2], struct inter_ch
         ch->sub[q] = 0;
         unsigned first = (q >> 1) * 8 + (q & 1) * 2;
         const int16_t q_mv[2] = {ch->mvs[first][0], ch->mvs[first][1]};
-        bool split = best > PARTS_MIN_COST * m->e->lambda[m->qp];
+        bool split = m->e->use_sub8x8 && best > PARTS_MIN_COST * m->e->lambda[m->qp];
         /* The level's vector budget, one kept for each quadrant still to come. */
         unsigned room = m->e->mvs_per_mb - n - (3 - q);
         for (unsigned type = 1; split && type < 4 && sub_shapes[type].n <= room; type++) {
@@ -837,15 +865,18 @@ static bool try_skip(struct mb_ctx *m, const int16_t skip_mv[2])
 
 /*
  * The cheapest partitioned choice against the 16x16 cost inter: 16x8, 8x16
- * and, with use_sub8x8, P_8x8. Returns its cost, or inter when none is
- * cheaper (ch then holds no choice: ch->part 0).
+ * and, with use_sub8x8 or where glyph copies were found, P_8x8. Returns its
+ * cost, or inter when none is cheaper (ch then holds no choice: ch->part 0).
  */
 static int search_partitions(struct mb_ctx *m, const int16_t mv[2], int inter,
                              struct inter_choice *ch)
 {
-    int lambda = m->e->lambda[m->qp];
+    const avila_h264_encoder *e = m->e;
+    int lambda = e->lambda[m->qp];
+    bool p8x8 =
+        e->use_sub8x8 || (e->glyph && avila_load_le32(e->glyph_n + (size_t)m->addr * 4) != 0);
     ch->part = 0;
-    for (unsigned p = 1; p <= (m->e->use_sub8x8 ? PART_8x8 : 2); p++) {
+    for (unsigned p = 1; p <= (p8x8 ? PART_8x8 : 2); p++) {
         struct inter_choice t = {.part = 0};
         /* 16x8 and 8x16: mb_type takes 3 bits instead of 1, and a second mvd follows. */
         int cost = p == PART_8x8 ? search_p8x8(m, mv, &t) : search_parts(m, p, mv, &t) + 2 * lambda;

@@ -53,6 +53,24 @@ if kind == "text":
     for f in range(n):
         out.write(tall[3 * f * w:(3 * f + h) * w])
         out.write(b"\x80" * (cw * ch * 2))
+elif kind == "typing":
+    # Lines of 6x10 glyphs from a set of 8, then one typed glyph after another
+    # lower down: each new glyph shows elsewhere already (glyph copies).
+    glyphs = [rnd.getrandbits(60) for _ in range(8)]
+    page = bytearray(b"\xeb" * w * h)
+    def draw(g, x0, y0):
+        for i in range(60):
+            if glyphs[g] >> i & 1:
+                page[(y0 + i // 6) * w + x0 + i % 6] = 0x10
+    for y0 in range(3, h // 2, 12):
+        for x0 in range(5, w - 6, 7):
+            draw(rnd.randrange(8), x0, y0)
+    typed = [(x0, y0) for y0 in range(h // 2 + 5, h - 10, 12) for x0 in range(5, w - 6, 7)]
+    for f in range(n):
+        for x0, y0 in typed[f * 9:(f + 1) * 9]:
+            draw(rnd.randrange(8), x0, y0)
+        out.write(page)
+        out.write(b"\x80" * (cw * ch * 2))
 elif kind == "noise":
     for f in range(n):
         out.write(bytes(rnd.getrandbits(8) for _ in range(w * h + 2 * cw * ch)))
@@ -88,6 +106,7 @@ ffclip cam 176 144 12 testsrc2
 ffclip cam2 96 64 6 testsrc2
 ffclip big 1920 1080 2 testsrc2
 clip text 320 240 12 text
+clip typing 320 240 10 typing
 clip noise 64 48 2 noise
 clip black 48 32 3 black
 clip pixel 64 64 4 pixel
@@ -147,6 +166,15 @@ same "moving tiles quality --sub8x8 with intra refresh every 3" parts.yuv 96 64 
 "$avila" h264 encode -i parts.yuv -s 96x64 --preset quality -o out.h264 2>/dev/null
 p8=$(ffmpeg -nostdin -debug mb_type -i out.h264 -f null - 2>&1 | grep -v 'nal_unit\|New frame' | grep -c '+')
 [ "$p8" -gt 0 ] && pass "ffmpeg's macroblock maps show P_8x8" || fail "ffmpeg's macroblock maps show P_8x8" "none"
+# Typed text whose glyphs show elsewhere on the screen: copied from far away as P_8x8.
+for preset in fast default quality; do
+    same "typing 320x240 $preset" typing.yuv 320 240 --preset $preset
+done
+same "typing, 3 slices, 2 threads, intra refresh" typing.yuv 320 240 --slices 3 --threads 2 --intra-refresh --keyint 4
+same "typing at 150 kbit/s CBR" typing.yuv 320 240 --bitrate 150
+"$avila" h264 encode -i typing.yuv -s 320x240 -o out.h264 2>/dev/null
+p8=$(ffmpeg -nostdin -debug mb_type -i out.h264 -f null - 2>&1 | grep -v 'nal_unit\|New frame' | grep -c '+')
+[ "$p8" -gt 0 ] && pass "typed glyphs are P_8x8 copies in the default preset" || fail "typed glyphs are P_8x8 copies in the default preset" "none"
 same "camera without deblocking" cam.yuv 176 144 --no-deblock --qp 30
 same "camera fastest with deblocking" cam.yuv 176 144 --preset fastest --deblock --qp 30
 # The fastest preset leaves the filter off unless asked: its stream is the --no-deblock one.

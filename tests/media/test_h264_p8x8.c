@@ -3,7 +3,8 @@
  * quadrants (and, with sub8x8, 4x4 blocks) move in different directions
  * must be coded as P_8x8 with exactly those vectors, read from the
  * encoder's macroblock records (media/h264/enc_int.h), and reconstructed
- * closely; the presets without it never choose it. The stream's
+ * closely; the presets without it choose it only for glyph copies, or
+ * never. The stream's
  * bit-exactness against ffmpeg is in tests/apps/test_h264.sh.
  */
 #include "tests/support/unit.h"
@@ -185,14 +186,27 @@ static void vectors_within_level(void **state)
     assert_int_equal(most[1], 8);
 }
 
-/* The default preset without sub8x8 keeps to 16x16, 16x8 and 8x16. */
-static void default_preset_has_no_p8x8(void **state)
+/*
+ * The default preset without sub8x8 chooses P_8x8 only in macroblocks where
+ * glyph copies were found (here the moved quadrants are exact copies), and
+ * never splits a quadrant.
+ */
+static void default_preset_p8x8_only_with_copies(void **state)
 {
     (void)state;
     struct avila_h264_frame_stats st;
     avila_h264_encoder *e = encode_two(AVILA_H264_PRESET_DEFAULT, false, false, &st);
-    for (unsigned a = 0; a < (W / 16) * (H / 16); a++)
-        assert_true(e->rec_ref[a].part <= 2);
+    unsigned p8x8 = 0;
+    for (unsigned a = 0; a < (W / 16) * (H / 16); a++) {
+        const struct mb_record *r = &e->rec_ref[a];
+        if (r->kind != MB_P16 || r->part != 3)
+            continue;
+        p8x8++;
+        assert_int_equal(r->mvs, 4);
+        const uint8_t *n = e->glyph_n + (size_t)4 * a;
+        assert_true(n[0] + n[1] + n[2] + n[3] > 0);
+    }
+    assert_true(p8x8 > 0);
     avila_h264_encoder_destroy(e);
 }
 
@@ -210,8 +224,10 @@ static void fast_preset_stays_16x16(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(quadrants_choose_p8x8),      cmocka_unit_test(blocks_choose_sub8x8),
-        cmocka_unit_test(default_preset_has_no_p8x8), cmocka_unit_test(vectors_within_level),
+        cmocka_unit_test(quadrants_choose_p8x8),
+        cmocka_unit_test(blocks_choose_sub8x8),
+        cmocka_unit_test(default_preset_p8x8_only_with_copies),
+        cmocka_unit_test(vectors_within_level),
         cmocka_unit_test(fast_preset_stays_16x16),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -80,11 +80,11 @@ struct avila_h264i_glyph {
  * of the 8 column hashes. The column hashes of the row below follow from
  * these by removing the top sample and adding one at the bottom.
  */
-static uint16_t pow16(uint16_t b, unsigned n)
+static unsigned pow16(unsigned b, unsigned n)
 {
-    uint16_t r = 1;
+    unsigned r = 1;
     while (n--)
-        r = (uint16_t)(r * b);
+        r = r * b & 0xffff;
     return r;
 }
 
@@ -346,7 +346,7 @@ static bool probe_row(const avila_h264_encoder *e, struct avila_h264i_glyph *g, 
 static void row_keys(const uint16_t *restrict col, uint16_t *restrict pairs,
                      uint16_t *restrict fours, uint16_t *restrict keys, size_t w, size_t n)
 {
-    const uint16_t a2 = (uint16_t)(HASH_ALONG * HASH_ALONG), a4 = (uint16_t)(a2 * a2);
+    const unsigned a2 = pow16(HASH_ALONG, 2), a4 = pow16(HASH_ALONG, 4);
     for (size_t x = 0; x + 1 < w; x++)
         pairs[x] = (uint16_t)(col[x] * HASH_ALONG + col[x + 1]);
     for (size_t x = 0; x + 3 < w; x++)
@@ -361,7 +361,7 @@ static void row_keys(const uint16_t *restrict col, uint16_t *restrict pairs,
  * the textured positions of row out, becomes those of row in.
  */
 static void slide_down(uint16_t *restrict col, uint8_t *restrict count, uint8_t *restrict tex,
-                       const uint8_t *restrict out, const uint8_t *restrict in, uint16_t top,
+                       const uint8_t *restrict out, const uint8_t *restrict in, unsigned top,
                        size_t w, size_t n)
 {
     for (size_t x = 0; x < w; x++)
@@ -383,7 +383,7 @@ static void scan(const avila_h264_encoder *e, struct avila_h264i_glyph *g)
     ptrdiff_t s = e->src_y_stride;
     unsigned w = e->mb_w * 16, h = e->mb_h * 16, n = w - 7;
     const uint8_t *prev = e->src_prev_y;
-    const uint16_t top = pow16(HASH_DOWN, 7);
+    const unsigned top = pow16(HASH_DOWN, 7);
     /* The first block's rows slide into empty columns (nothing leaves). */
     memset(g->columns, 0, w * sizeof *g->columns);
     memset(g->textured_rows, 0, w);

@@ -906,7 +906,9 @@ static void code_p(struct mb_ctx *m)
         m->r.kind = skip_mv[0] == 0 && skip_mv[1] == 0 ? MB_SKIP : MB_P16;
         return;
     }
-    if ((!m->refreshed || skip_mv[0] <= refresh_limit(m, 0, 16)) && try_skip(m, skip_mv))
+    /* When try_skip fails it leaves the macroblock coded as P_L0_16x16 at skip_mv. */
+    bool coded_at_skip = !m->refreshed || skip_mv[0] <= refresh_limit(m, 0, 16);
+    if (coded_at_skip && try_skip(m, skip_mv))
         return;
     int inter = search_block(m, 0, 0, 16, 16, m->mvp[0], skip_mv, mv);
     struct inter_choice ch = {.part = 0};
@@ -922,8 +924,9 @@ static void code_p(struct mb_ctx *m)
     }
     if (ch.part)
         code_parts(m, &ch);
-    else
+    else if (!coded_at_skip || i4 != INT32_MAX || mv[0] != skip_mv[0] || mv[1] != skip_mv[1])
         code_inter(m, mv, skip_mv);
+    /* Otherwise it is coded so already: only code_i4 would have overwritten that. */
 }
 
 /* ------------------------------------------------------------ syntax */

@@ -153,6 +153,7 @@ static size_t round64(size_t n)
 {
     return (n + 63) & ~(size_t)63;
 }
+
 /* The filter's bytes: a bit per key. */
 #define FILTER_BYTES (65536 / 8)
 

@@ -97,14 +97,6 @@ static bool config_ok(const struct avila_h264_config *c)
            (c->search_range == 0 || (c->search_range >= 4 && c->search_range <= 256));
 }
 
-/* Carves n bytes, 64-aligned, from the block at *p. */
-static void *carve(uint8_t **p, size_t n)
-{
-    void *r = *p;
-    *p += (n + 63) & ~(size_t)63;
-    return r;
-}
-
 struct layout {
     ptrdiff_t y_stride, c_stride;
     size_t y_plane, c_plane; /* bytes of one padded plane */
@@ -146,11 +138,11 @@ static void setup_picture(struct enc_picture *p, uint8_t **mem, const struct lay
     ptrdiff_t co = AVILA_H264_PAD_CHROMA * l->c_stride + AVILA_H264_PAD_CHROMA;
     p->y_stride = l->y_stride;
     p->c_stride = l->c_stride;
-    p->y = (uint8_t *)carve(mem, l->y_plane) + yo;
+    p->y = (uint8_t *)avila_h264i_carve(mem, l->y_plane) + yo;
     for (unsigned i = 0; i < 3; i++)
-        p->hpel[i] = (uint8_t *)carve(mem, l->y_plane) + yo;
-    p->u = (uint8_t *)carve(mem, l->c_plane) + co;
-    p->v = (uint8_t *)carve(mem, l->c_plane) + co;
+        p->hpel[i] = (uint8_t *)avila_h264i_carve(mem, l->y_plane) + yo;
+    p->u = (uint8_t *)avila_h264i_carve(mem, l->c_plane) + co;
+    p->v = (uint8_t *)avila_h264i_carve(mem, l->c_plane) + co;
 }
 
 int avila_h264_encoder_create(avila_h264_encoder **out, const struct avila_h264_config *c,
@@ -215,30 +207,30 @@ int avila_h264_encoder_create(avila_h264_encoder **out, const struct avila_h264_
         setup_picture(&e->pic[i], &mem, &l);
     e->src_y_stride = (ptrdiff_t)e->mb_w * 16;
     e->src_c_stride = (ptrdiff_t)e->mb_w * 8;
-    e->src_y = carve(&mem, l.src_y);
-    e->src_u = carve(&mem, l.src_c);
-    e->src_v = carve(&mem, l.src_c);
-    e->changed = carve(&mem, e->mbs);
-    e->rec = carve(&mem, e->mbs * sizeof(struct mb_record));
-    e->rec_ref = carve(&mem, e->mbs * sizeof(struct mb_record));
-    e->dbk = carve(&mem, e->mbs * sizeof(avila_h264_mb_deblock));
-    e->wave_rows = carve(&mem, e->mb_h * sizeof(avila_h264_deblock_row));
-    e->job_ssd = carve(&mem, e->cfg.threads * sizeof(struct job_ssd));
-    e->rbsp = carve(&mem, e->slices * e->rbsp_cap);
-    e->jobs = carve(&mem, e->slices * sizeof(struct slice_ctx));
-    e->slice_row = carve(&mem, (e->slices + 1) * sizeof(unsigned));
-    e->row_work = carve(&mem, e->mb_h * sizeof(uint32_t));
+    e->src_y = avila_h264i_carve(&mem, l.src_y);
+    e->src_u = avila_h264i_carve(&mem, l.src_c);
+    e->src_v = avila_h264i_carve(&mem, l.src_c);
+    e->changed = avila_h264i_carve(&mem, e->mbs);
+    e->rec = avila_h264i_carve(&mem, e->mbs * sizeof(struct mb_record));
+    e->rec_ref = avila_h264i_carve(&mem, e->mbs * sizeof(struct mb_record));
+    e->dbk = avila_h264i_carve(&mem, e->mbs * sizeof(avila_h264_mb_deblock));
+    e->wave_rows = avila_h264i_carve(&mem, e->mb_h * sizeof(avila_h264_deblock_row));
+    e->job_ssd = avila_h264i_carve(&mem, e->cfg.threads * sizeof(struct job_ssd));
+    e->rbsp = avila_h264i_carve(&mem, e->slices * e->rbsp_cap);
+    e->jobs = avila_h264i_carve(&mem, e->slices * sizeof(struct slice_ctx));
+    e->slice_row = avila_h264i_carve(&mem, (e->slices + 1) * sizeof(unsigned));
+    e->row_work = avila_h264i_carve(&mem, e->mb_h * sizeof(uint32_t));
     size_t sig = (size_t)e->mb_h * 16 * e->scroll_bands * sizeof(uint32_t);
-    e->scroll_sig = carve(&mem, sig);
-    e->scroll_prev = carve(&mem, sig);
-    e->scroll_keys = carve(&mem, e->scroll_hash_size * sizeof(uint32_t));
-    e->scroll_rows = carve(&mem, e->scroll_hash_size * sizeof(int32_t));
-    e->scroll_votes = carve(&mem, (2 * AVILA_H264I_SCROLL_MAX + 1) * sizeof(unsigned));
-    e->scroll_dy = carve(&mem, e->scroll_bands * sizeof(int16_t));
+    e->scroll_sig = avila_h264i_carve(&mem, sig);
+    e->scroll_prev = avila_h264i_carve(&mem, sig);
+    e->scroll_keys = avila_h264i_carve(&mem, e->scroll_hash_size * sizeof(uint32_t));
+    e->scroll_rows = avila_h264i_carve(&mem, e->scroll_hash_size * sizeof(int32_t));
+    e->scroll_votes = avila_h264i_carve(&mem, (2 * AVILA_H264I_SCROLL_MAX + 1) * sizeof(unsigned));
+    e->scroll_dy = avila_h264i_carve(&mem, e->scroll_bands * sizeof(int16_t));
     if (e->glyph) {
-        e->src_prev_y = carve(&mem, l.src_y);
-        e->glyph_n = carve(&mem, (size_t)e->mbs * 4);
-        e->glyph_mv = carve(&mem, (size_t)e->mbs * 4 * sizeof *e->glyph_mv);
+        e->src_prev_y = avila_h264i_carve(&mem, l.src_y);
+        e->glyph_n = avila_h264i_carve(&mem, (size_t)e->mbs * 4);
+        e->glyph_mv = avila_h264i_carve(&mem, (size_t)e->mbs * 4 * sizeof *e->glyph_mv);
         e->glyph_work = avila_h264i_glyph_init(mem, e->mb_w, e->mb_h);
     }
     *out = e;

@@ -172,31 +172,23 @@ size_t avila_h264i_glyph_bytes(unsigned mb_w, unsigned mb_h)
            round64(q * sizeof(struct glyph_query)) + rows_bytes(mb_w);
 }
 
-/* Carves n bytes, 64-aligned, from the block at *p. */
-static void *carve(uint8_t **p, size_t n)
-{
-    void *r = *p;
-    *p += round64(n);
-    return r;
-}
-
 struct avila_h264i_glyph *avila_h264i_glyph_init(void *mem, unsigned mb_w, unsigned mb_h)
 {
     uint8_t *p = mem;
     unsigned mbs = mb_w * mb_h;
     size_t w = (size_t)mb_w * 16;
-    struct avila_h264i_glyph *g = carve(&p, sizeof *g);
+    struct avila_h264i_glyph *g = avila_h264i_carve(&p, sizeof *g);
     *g = (struct avila_h264i_glyph){.queries_max = queries_max(mbs), .slot_mask = slots(mbs) - 1};
-    g->slot = carve(&p, slots(mbs) * sizeof(uint32_t));
-    g->filter = carve(&p, FILTER_BYTES);
-    g->contents = carve(&p, g->queries_max * sizeof(struct glyph_content));
-    g->queries = carve(&p, g->queries_max * sizeof(struct glyph_query));
-    g->columns = carve(&p, w * sizeof(uint16_t));
-    g->pairs = carve(&p, w * sizeof(uint16_t));
-    g->fours = carve(&p, w * sizeof(uint16_t));
-    g->keys = carve(&p, w * sizeof(uint16_t));
-    g->textured_rows = carve(&p, w);
-    g->ring = carve(&p, 8 * w);
+    g->slot = avila_h264i_carve(&p, slots(mbs) * sizeof(uint32_t));
+    g->filter = avila_h264i_carve(&p, FILTER_BYTES);
+    g->contents = avila_h264i_carve(&p, g->queries_max * sizeof(struct glyph_content));
+    g->queries = avila_h264i_carve(&p, g->queries_max * sizeof(struct glyph_query));
+    g->columns = avila_h264i_carve(&p, w * sizeof(uint16_t));
+    g->pairs = avila_h264i_carve(&p, w * sizeof(uint16_t));
+    g->fours = avila_h264i_carve(&p, w * sizeof(uint16_t));
+    g->keys = avila_h264i_carve(&p, w * sizeof(uint16_t));
+    g->textured_rows = avila_h264i_carve(&p, w);
+    g->ring = avila_h264i_carve(&p, 8 * w);
     return g;
 }
 
@@ -413,7 +405,7 @@ static void scan(const avila_h264_encoder *e, struct avila_h264i_glyph *g)
 static void add_vector(avila_h264_encoder *e, unsigned b, int dx, int dy, int max_vmv)
 {
     int vx = 4 * dx, vy = 4 * dy;
-    if (vx < -8192 || vx > 8191 || vy < -max_vmv || vy > max_vmv - 1)
+    if (vx < AVILA_H264_MV_H_MIN || vx > AVILA_H264_MV_H_MAX || vy < -max_vmv || vy > max_vmv - 1)
         return;
     uint8_t *n = &e->glyph_n[b];
     for (unsigned i = 0; i < *n; i++)
@@ -429,7 +421,7 @@ static void add_vector(avila_h264_encoder *e, unsigned b, int dx, int dy, int ma
 /*
  * Adds neighbouring block nb's first vector to query q's block when it
  * copies q's samples too: text copied word by word then shares one vector,
- * whose differences cost a bit each.
+ * and a repeated vector's mvd costs a bit per component.
  */
 static void add_neighbours_vector(avila_h264_encoder *e, const struct glyph_query *q, unsigned nb,
                                   int max_vmv)

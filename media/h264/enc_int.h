@@ -22,6 +22,14 @@
 /* Glyph candidates kept per 8x8 block at most (enc_glyph.c). */
 #define AVILA_H264I_GLYPH_CANDS 4
 
+/* Carves n bytes, 64-aligned, from the block at *p (the encoder's one allocation). */
+static inline void *avila_h264i_carve(uint8_t **p, size_t n)
+{
+    void *r = *p;
+    *p += (n + 63) & ~(size_t)63;
+    return r;
+}
+
 /* Macroblock kinds as the encoder decides them. */
 enum mb_kind { MB_I4, MB_I16, MB_PCM, MB_P16, MB_SKIP };
 

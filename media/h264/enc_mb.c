@@ -794,9 +794,8 @@ static int search_sub(struct mb_ctx *m, unsigned q, unsigned type, unsigned deci
 /*
  * Searches P_8x8 quadrant by quadrant, each as P_L0_8x8 (from start) and,
  * with use_sub8x8 where that costs much, as the smaller sub_mb_types (from
- * the 8x8 vector),
- * keeping the cheapest before the next quadrant predicts from it. Fills ch;
- * returns the cost with the extra mb_type bits.
+ * the 8x8 vector), keeping the cheapest before the next quadrant predicts
+ * from it. Fills ch; returns the cost with the extra mb_type bits.
  */
 static int search_p8x8(struct mb_ctx *m, const int16_t start[2], struct inter_choice *ch)
 {

@@ -182,10 +182,6 @@ static inline int clampi(int v, int lo, int hi)
     return v < lo ? lo : v > hi ? hi : v;
 }
 
-/* Horizontal MV range of Table A-1, in quarter samples. */
-#define MV_H_MIN (-8192)
-#define MV_H_MAX 8191
-
 void avila_h264_mv_bounds(int16_t mv_min[2], int16_t mv_max[2], unsigned x, unsigned y, unsigned w,
                           unsigned h, unsigned pic_w, unsigned pic_h, unsigned pad, int max_vmv)
 {
@@ -200,8 +196,8 @@ void avila_h264_mv_bounds(int16_t mv_min[2], int16_t mv_max[2], unsigned x, unsi
     int ymin = 4 * (-e - (int)y), ymax = 4 * ((int)pic_h + e - 1 - (int)h - (int)y) + 3;
     if (max_vmv < 1)
         max_vmv = 1;
-    mv_min[0] = (int16_t)clampi(xmin, MV_H_MIN, 0);
-    mv_max[0] = (int16_t)clampi(xmax, 0, MV_H_MAX);
+    mv_min[0] = (int16_t)clampi(xmin, AVILA_H264_MV_H_MIN, 0);
+    mv_max[0] = (int16_t)clampi(xmax, 0, AVILA_H264_MV_H_MAX);
     mv_min[1] = (int16_t)clampi(ymin, clampi(-max_vmv, INT16_MIN, 0), 0);
     mv_max[1] = (int16_t)clampi(ymax, 0, clampi(max_vmv - 1, 0, INT16_MAX));
 }

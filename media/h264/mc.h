@@ -21,6 +21,9 @@
 #define AVILA_H264_PAD_LUMA 32
 /* Border samples around each reference chroma plane (>= AVILA_H264_PAD_LUMA / 2). */
 #define AVILA_H264_PAD_CHROMA 16
+/* The horizontal motion vector range of Table A-1, in quarter samples. */
+#define AVILA_H264_MV_H_MIN (-8192)
+#define AVILA_H264_MV_H_MAX 8191
 
 /*
  * Replicates the edge samples of the w x h picture at p (sample (0, 0); rows

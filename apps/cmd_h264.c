@@ -28,8 +28,8 @@ const char cmd_h264_usage[] =
     "usage: avila h264 encode -i IN.yuv -s WxH [--fps N[/D]] [--qp N] [--bitrate KBPS\n"
     "                         [--vbv KBITS]] [--preset P] [--keyint N] [--intra-refresh]\n"
     "                         [--slices N] [--threads N] [--deblock | --no-deblock]\n"
-    "                         [--search-range N] [--sub8x8] [--user-data TEXT] [--frames N]\n"
-    "                         [--recon R.yuv] -o OUT.h264\n"
+    "                         [--search-range N] [--sub8x8] [--trellis] [--user-data TEXT]\n"
+    "                         [--frames N] [--recon R.yuv] -o OUT.h264\n"
     "Encodes raw 8-bit I420 video (frames of W*H*3/2 bytes) as H.264 Constrained\n"
     "Baseline in Annex B form. IN '-' reads standard input, OUT '-' writes standard\n"
     "output. W and H are even, 16 to 8192. At the end prints to stderr:\n"
@@ -61,6 +61,9 @@ const char cmd_h264_usage[] =
     "                      for glyph copies), whose 8x8 partitions may split into\n"
     "                      8x4, 4x8 or 4x4, as in the quality preset\n"
     "                      (slower, fewer bits)\n"
+    "  --trellis           trellis quantisation in any preset (the quality preset\n"
+    "                      always has it): each 4x4 block's levels chosen together\n"
+    "                      for the least error + lambda x bits (slower, fewer bits)\n"
     "  --user-data TEXT    send TEXT (at most 4000 bytes) before the first picture\n"
     "                      in a user data SEI message, UUID\n"
     "                      2789dd68-989a-4e1c-945b-536afa8a53c9\n"
@@ -339,6 +342,7 @@ int cmd_h264(int argc, char **argv)
         OPT_REFRESH,
         OPT_RANGE,
         OPT_SUB8x8,
+        OPT_TRELLIS,
         OPT_USER_DATA,
         OPT_FRAMES,
         OPT_THREADS,
@@ -357,6 +361,7 @@ int cmd_h264(int argc, char **argv)
         {"intra-refresh", no_argument, NULL, OPT_REFRESH},
         {"search-range", required_argument, NULL, OPT_RANGE},
         {"sub8x8", no_argument, NULL, OPT_SUB8x8},
+        {"trellis", no_argument, NULL, OPT_TRELLIS},
         {"user-data", required_argument, NULL, OPT_USER_DATA},
         {"frames", required_argument, NULL, OPT_FRAMES},
         {"threads", required_argument, NULL, OPT_THREADS},
@@ -432,6 +437,9 @@ int cmd_h264(int argc, char **argv)
             break;
         case OPT_SUB8x8:
             job.cfg.sub8x8 = true;
+            break;
+        case OPT_TRELLIS:
+            job.cfg.trellis = true;
             break;
         case OPT_FRAMES:
             if (cli_parse_count(optarg, 1, UINT64_MAX, &v) < 0)

@@ -36,7 +36,8 @@ enum avila_h264_preset {
     /* + SATD sub-pel refinement, 16x8 and 8x16 partitions, glyph copies (8x8 blocks found
      * anywhere in the last picture, as P_8x8 with 8x8 partitions) */
     AVILA_H264_PRESET_DEFAULT,
-    AVILA_H264_PRESET_QUALITY, /* + wider search, P_8x8 everywhere, 8x4, 4x8 and 4x4 partitions */
+    /* + wider search, P_8x8 everywhere, 8x4, 4x8 and 4x4 partitions, trellis quantisation */
+    AVILA_H264_PRESET_QUALITY,
 };
 
 /*
@@ -96,6 +97,9 @@ struct avila_h264_config {
      * (default off: some 4-6% fewer bits at the same QP for 1.5-1.8 times the
      * encoding time). */
     bool sub8x8;
+    /* Trellis quantisation (media/h264/trellis.h) in every preset, not only in the quality
+     * one: each 4x4 block's levels chosen together for the least error + lambda x bits. */
+    bool trellis;
     /* Slices coded at once, 1..64, through parallel (NULL: one after another); a
      * picture gets at least this many slices (as many as it has macroblock rows). */
     unsigned threads;

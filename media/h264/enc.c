@@ -59,6 +59,7 @@ static void apply_preset(avila_h264_encoder *e)
     e->me_method = presets[e->cfg.preset].method;
     e->me_subpel = presets[e->cfg.preset].subpel;
     e->me_range = e->cfg.search_range ? e->cfg.search_range : presets[e->cfg.preset].range;
+    e->trellis = e->cfg.trellis || e->cfg.preset == AVILA_H264_PRESET_QUALITY;
     /* Glyph copies wherever partitions can use them. */
     e->glyph = e->use_parts;
     e->deblock = e->cfg.deblocking == AVILA_H264_DEBLOCK_ON ||

@@ -75,6 +75,7 @@ struct avila_h264_encoder {
     bool use_parts;  /* P_L0_L0_16x8 and 8x16 compete with 16x16 */
     bool use_sub8x8; /* and P_8x8 everywhere (not only for glyph copies), whose quadrants
                       * may split into 8x4, 4x8 or 4x4 */
+    bool trellis;    /* 4x4 blocks' levels by media/h264/trellis.h (config and preset) */
     bool deblock;    /* the in-loop filter runs (config and preset) */
     /* Motion vectors per macroblock at most: half the level's MaxMvsPer2Mb, so that any
      * two consecutive macroblocks keep to it whatever slice or thread codes them. */

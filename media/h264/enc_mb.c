@@ -16,6 +16,7 @@
 #include "media/h264/enc_int.h"
 #include "media/h264/intra.h"
 #include "media/h264/transform.h"
+#include "media/h264/trellis.h"
 
 /* Position of each 4x4 luma block in decoding order (6.4.3): blkIdx -> x, y in blocks. */
 static const uint8_t blk_x[16] = {0, 1, 0, 1, 2, 3, 2, 3, 0, 1, 0, 1, 2, 3, 2, 3};
@@ -209,6 +210,44 @@ static void scan_levels(int16_t out[16], const int16_t c[16])
 }
 
 /*
+ * Quantises the 16 luma blocks of a macroblock (luma4x4BlkIdx order; first
+ * as avila_h264_quant4x4): by trellis when the encoder uses it, each block
+ * in the nC context of the levels chosen before it. Fills nz (and with
+ * trellis m->r.nz); returns the mask of the blocks with a level.
+ */
+static uint32_t quant_luma(struct mb_ctx *m, int16_t c[16][16], bool intra, int first,
+                           uint8_t nz[16])
+{
+    if (!m->e->trellis)
+        return avila_h264_quant_blocks(c, 16, m->qp, intra, first, nz);
+    uint32_t lambda = avila_h264_trellis_lambda(m->qp), mask = 0;
+    for (unsigned blk = 0; blk < 16; blk++) {
+        unsigned bx = blk_x[blk], by = blk_y[blk];
+        int nc = avila_h264_cavlc_nc(nz_left(m, bx, by), nz_top(m, bx, by));
+        nz[blk] = (uint8_t)avila_h264_trellis4x4(c[blk], m->qp, intra, first, nc, lambda);
+        m->r.nz[by * 4 + bx] = nz[blk];
+        mask |= (uint32_t)(nz[blk] != 0) << blk;
+    }
+    return mask;
+}
+
+/* As quant_luma, for the AC of both chroma components (U's 4 blocks, then V's). */
+static uint32_t quant_chroma_ac(struct mb_ctx *m, int16_t c[8][16], bool intra, uint8_t nz[8])
+{
+    if (!m->e->trellis)
+        return avila_h264_quant_blocks(c, 8, m->qpc, intra, 1, nz);
+    uint32_t lambda = avila_h264_trellis_lambda(m->qp), mask = 0;
+    for (unsigned b = 0; b < 8; b++) {
+        unsigned comp = b >> 2, blk = b & 3;
+        int nc = chroma_nc(m, comp, blk & 1, blk >> 1);
+        nz[b] = (uint8_t)avila_h264_trellis4x4(c[b], m->qpc, intra, 1, nc, lambda);
+        m->r.nz_chroma[comp][blk] = nz[b];
+        mask |= (uint32_t)(nz[b] != 0) << b;
+    }
+    return mask;
+}
+
+/*
  * Transforms, quantises and reconstructs both chroma components against
  * their predictions (8x8 each, stride 8): fills the levels, cbp_chroma and
  * the chroma TotalCoeffs, and writes the reconstruction.
@@ -227,7 +266,7 @@ static void code_chroma(struct mb_ctx *m, const uint8_t pred[2][64], bool intra)
         dcs |= avila_h264_chroma_dc_quant(dc[comp], m->qpc, intra) != 0;
     }
     /* Both components' AC at once: bits 0..3 U, 4..7 V. */
-    uint32_t ac = avila_h264_quant_blocks(c, 8, m->qpc, intra, 1, nz);
+    uint32_t ac = quant_chroma_ac(m, c, intra, nz);
     m->cbp_chroma = ac ? 2 : dcs ? 1 : 0;
     if (ac)
         avila_h264_scan_blocks(&m->lv->chroma_ac[0][0][0], 15, c, 8, 0xFF, 1);
@@ -285,7 +324,7 @@ static void code_luma_inter(struct mb_ctx *m, const uint8_t *pred)
     int16_t c[16][16]; /* luma4x4BlkIdx order */
     uint8_t nz[16];
     avila_h264_fdct16x16(c, m->src_y, m->ss, pred, 16);
-    uint32_t mask = avila_h264_quant_blocks(c, 16, m->qp, false, 0, nz);
+    uint32_t mask = quant_luma(m, c, false, 0, nz);
     avila_h264_scan_blocks(m->lv->luma[0], 16, c, 16, mask, 0);
     int score8[4] = {0, 0, 0, 0};
     for (unsigned blk = 0; blk < 16; blk++)
@@ -318,7 +357,7 @@ static void code_luma_i16(struct mb_ctx *m)
     avila_h264_fdct16x16(c, m->src_y, m->ss, pred, 16);
     for (unsigned blk = 0; blk < 16; blk++)
         dc[blk_y[blk] * 4 + blk_x[blk]] = c[blk][0];
-    uint32_t ac = avila_h264_quant_blocks(c, 16, m->qp, true, 1, nz);
+    uint32_t ac = quant_luma(m, c, true, 1, nz);
     avila_h264_luma_dc_forward(dc);
     avila_h264_luma_dc_quant(dc, m->qp, true);
     scan_levels(m->lv->luma_dc, dc);
@@ -398,7 +437,12 @@ static int code_i4(struct mb_ctx *m)
         m->r.i4_mode[r] = (uint8_t)best_mode;
         int16_t c[16];
         avila_h264_fdct4x4(c, src, m->ss, best_pred, 4);
-        m->r.nz[r] = (uint8_t)avila_h264_quant4x4(c, m->qp, true, 0);
+        if (m->e->trellis)
+            m->r.nz[r] = (uint8_t)avila_h264_trellis4x4(
+                c, m->qp, true, 0, avila_h264_cavlc_nc(nz_left(m, bx, by), nz_top(m, bx, by)),
+                avila_h264_trellis_lambda(m->qp));
+        else
+            m->r.nz[r] = (uint8_t)avila_h264_quant4x4(c, m->qp, true, 0);
         scan_levels(m->lv->luma[blk], c);
         avila_h264_copy_block(dst, m->rs, best_pred, 4, 4, 4);
         if (m->r.nz[r]) {

@@ -162,6 +162,25 @@ same "camera --sub8x8 qp 34" cam.yuv 176 144 --sub8x8 --qp 34
 same "moving tiles --sub8x8, 3 slices, 2 threads" parts.yuv 96 64 --sub8x8 --slices 3 --threads 2
 same "moving tiles --sub8x8 with intra refresh, CBR" parts.yuv 96 64 --sub8x8 --intra-refresh --bitrate 300
 same "moving tiles quality --sub8x8 with intra refresh every 3" parts.yuv 96 64 --preset quality --sub8x8 --intra-refresh --keyint 3
+# Trellis quantisation (always in the quality preset, --trellis elsewhere).
+same "camera fastest --trellis qp 30" cam.yuv 176 144 --preset fastest --trellis --qp 30
+same "camera --trellis qp 0" cam.yuv 176 144 --trellis --qp 0
+same "camera --trellis qp 51" cam.yuv 176 144 --trellis --qp 51
+same "moving tiles --trellis, CBR, intra refresh" parts.yuv 96 64 --trellis --bitrate 300 --intra-refresh
+"$avila" h264 encode -i cam.yuv -s 176x144 --preset quality -o q.h264 2>/dev/null
+"$avila" h264 encode -i cam.yuv -s 176x144 --preset quality --trellis -o qt.h264 2>/dev/null
+cmp -s q.h264 qt.h264 && pass "the quality preset has trellis already" ||
+    fail "the quality preset has trellis already" "--trellis changed its stream"
+# The encoder's objective, squared error + lambda x bits (0.85 x 2^((26 - 12) / 3) per bit at
+# QP 26), must fall with trellis: each picture's samples, its MSE from the PSNR of all planes.
+cost() {
+    "$avila" h264 encode -i cam.yuv -s 176x144 --qp 26 "$@" -o t.h264 2>&1 >/dev/null | tail -1 |
+        awk '{ for (i = 1; i < NF; i++) { if ($(i + 1) == "kbit/s,") k = $i; if ($i == "all") a = $(i + 1) }
+               mse = 65025 / 10 ^ (a / 10); printf "%.0f\n", mse * 176 * 144 * 1.5 + 0.85 * 2 ^ (14 / 3) * k * 1000 / 30 }'
+}
+plain=$(cost) trellis=$(cost --trellis)
+[ "$trellis" -lt "$plain" ] && pass "trellis lowers error + lambda x bits ($plain -> $trellis per picture)" ||
+    fail "trellis lowers error + lambda x bits" "$plain -> $trellis per picture"
 # ffmpeg's macroblock maps mark 8x8 partitions '+': P_8x8 must really be there.
 "$avila" h264 encode -i parts.yuv -s 96x64 --preset quality -o out.h264 2>/dev/null
 p8=$(ffmpeg -nostdin -debug mb_type -i out.h264 -f null - 2>&1 | grep -v 'nal_unit\|New frame' | grep -c '+')

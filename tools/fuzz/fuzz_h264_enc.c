@@ -3,7 +3,7 @@
  * (media/h264.h). The first 8 bytes choose the configuration (size up to
  * 96x96, QP, preset, slices, keyint, deblocking, chroma QP offset, search
  * range, rate control with its bitrate and VBV, intra refresh, sub-8x8
- * partitions); the rest fills up to four pictures (repeated when short) and
+ * partitions, trellis quantisation); the rest fills up to four pictures (repeated when short) and
  * chooses per picture a forced IDR and a changed rectangle. Properties:
  *   - creation succeeds for every in-range configuration, and every
  *     picture encodes into avila_h264_max_frame_bytes;
@@ -53,6 +53,7 @@ static void config_from(const uint8_t *b, struct avila_h264_config *c)
     c->vbv_kbits = b[6] & 2 ? 0 : c->bitrate_kbps / 30 + 1 + b[2];
     c->intra_refresh = b[7] & 4;
     c->sub8x8 = b[7] & 8;
+    c->trellis = b[6] & 0x80;
     c->threads = 1 + (b[7] >> 4) % 4; /* more slices; coded one after another here */
 }
 

@@ -160,6 +160,12 @@ static int nz_top(const struct mb_ctx *m, unsigned bx, unsigned by)
     return m->b ? m->b->nz[12 + bx] : -1;
 }
 
+/* nC of the luma 4x4 block at raster (bx, by) (9.2.1). */
+static int luma_nc(const struct mb_ctx *m, unsigned bx, unsigned by)
+{
+    return avila_h264_cavlc_nc(nz_left(m, bx, by), nz_top(m, bx, by));
+}
+
 static int chroma_nc(const struct mb_ctx *m, unsigned comp, size_t bx, size_t by)
 {
     int na = bx > 0 ? m->r.nz_chroma[comp][by * 2] : m->a ? m->a->nz_chroma[comp][by * 2 + 1] : -1;
@@ -223,8 +229,8 @@ static uint32_t quant_luma(struct mb_ctx *m, int16_t c[16][16], bool intra, int 
     uint32_t lambda = avila_h264_trellis_lambda(m->qp), mask = 0;
     for (unsigned blk = 0; blk < 16; blk++) {
         unsigned bx = blk_x[blk], by = blk_y[blk];
-        int nc = avila_h264_cavlc_nc(nz_left(m, bx, by), nz_top(m, bx, by));
-        nz[blk] = (uint8_t)avila_h264_trellis4x4(c[blk], m->qp, intra, first, nc, lambda);
+        nz[blk] =
+            (uint8_t)avila_h264_trellis4x4(c[blk], m->qp, intra, first, luma_nc(m, bx, by), lambda);
         m->r.nz[by * 4 + bx] = nz[blk];
         mask |= (uint32_t)(nz[blk] != 0) << blk;
     }
@@ -438,9 +444,8 @@ static int code_i4(struct mb_ctx *m)
         int16_t c[16];
         avila_h264_fdct4x4(c, src, m->ss, best_pred, 4);
         if (m->e->trellis)
-            m->r.nz[r] = (uint8_t)avila_h264_trellis4x4(
-                c, m->qp, true, 0, avila_h264_cavlc_nc(nz_left(m, bx, by), nz_top(m, bx, by)),
-                avila_h264_trellis_lambda(m->qp));
+            m->r.nz[r] = (uint8_t)avila_h264_trellis4x4(c, m->qp, true, 0, luma_nc(m, bx, by),
+                                                        avila_h264_trellis_lambda(m->qp));
         else
             m->r.nz[r] = (uint8_t)avila_h264_quant4x4(c, m->qp, true, 0);
         scan_levels(m->lv->luma[blk], c);
@@ -977,15 +982,14 @@ static void code_p(struct mb_ctx *m)
 static void write_luma_block(struct mb_ctx *m, unsigned blk, unsigned max_coeff)
 {
     unsigned bx = blk_x[blk], by = blk_y[blk];
-    int nc = avila_h264_cavlc_nc(nz_left(m, bx, by), nz_top(m, bx, by));
-    avila_h264_cavlc_block(&m->s->bits, m->lv->luma[blk], (int)max_coeff, nc);
+    avila_h264_cavlc_block(&m->s->bits, m->lv->luma[blk], (int)max_coeff, luma_nc(m, bx, by));
 }
 
 static void write_residual(struct mb_ctx *m)
 {
     avila_h264_bits *b = &m->s->bits;
     if (m->r.kind == MB_I16) {
-        int nc = avila_h264_cavlc_nc(nz_left(m, 0, 0), nz_top(m, 0, 0));
+        int nc = luma_nc(m, 0, 0);
         avila_h264_cavlc_block(b, m->lv->luma_dc, 16, nc);
         if (m->cbp_luma)
             for (unsigned blk = 0; blk < 16; blk++)

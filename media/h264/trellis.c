@@ -54,23 +54,20 @@ static int block_bits(const struct block *b)
     return avila_h264_cavlc_block_bits(b->lv, b->n, b->nc);
 }
 
-/* The squared error of the levels in b. */
-static int64_t block_error(const struct block *b)
+/*
+ * Sets b's levels to sign x min(LEVEL_MAX, (u + round) >> shift); returns
+ * their squared error.
+ */
+static int64_t round_levels(struct block *b, int32_t round, int shift)
 {
     int64_t d = 0;
-    for (int k = 0; k < b->n; k++)
-        d += error2(b, k, b->lv[k] * b->sign[k]);
-    return d;
-}
-
-/* Sets b's levels to sign x min(LEVEL_MAX, (u + round) >> shift). */
-static void round_levels(struct block *b, int32_t round, int shift)
-{
     for (int k = 0; k < b->n; k++) {
         int32_t mag = (b->u[k] + round) >> shift;
-        b->lv[k] =
-            (int16_t)(b->sign[k] * (mag < AVILA_H264_LEVEL_MAX ? mag : AVILA_H264_LEVEL_MAX));
+        mag = mag < AVILA_H264_LEVEL_MAX ? mag : AVILA_H264_LEVEL_MAX;
+        b->lv[k] = (int16_t)(b->sign[k] * mag);
+        d += error2(b, k, mag);
     }
+    return d;
 }
 
 int avila_h264_trellis4x4(int16_t c[16], int qp, bool intra, int first, int nC, uint32_t lambda)
@@ -81,14 +78,12 @@ int avila_h264_trellis4x4(int16_t c[16], int qp, bool intra, int first, int nC, 
     int32_t half = (int32_t)1 << (shift - 1);
 
     /* Nothing rounds to a level: nothing to decide (most blocks of inter macroblocks). */
-    int32_t u[16], top = 0;
-    for (int k = 0; k < 16; k++)
+    int32_t u[16], any = 0;
+    for (int k = 0; k < 16; k++) {
         u[k] = (c[k] < 0 ? -c[k] : c[k]) * mf[k];
-    if (first)
-        u[0] = 0; /* not this function's */
-    for (int k = 0; k < 16; k++)
-        top = u[k] > top ? u[k] : top;
-    if (top < half) {
+        any |= u[k] & -(int32_t)(k >= first); /* c[0] is not this function's with first 1 */
+    }
+    if (any < half) { /* below half, every u is: the OR has no bit at or above half's */
         for (int k = first; k < 16; k++)
             c[k] = 0;
         return 0;
@@ -102,21 +97,23 @@ int avila_h264_trellis4x4(int16_t c[16], int qp, bool intra, int first, int nC, 
         lambda = LAMBDA_MAX; /* keeps every cost below 2^63 */
     uint64_t q = qstep16[qp % 6];
     b.lambda_bit = ((uint64_t)lambda << 30) / (q * q);
+    int64_t nothing = 0; /* the squared error of no level at all */
     for (int k = 0; k < b.n; k++) {
         b.u[k] = u[scan[k]];
         b.sign[k] = c[scan[k]] < 0 ? -1 : 1;
+        nothing += (int64_t)b.u[k] * b.u[k];
     }
 
     /* The start: the cheaper of the nearest levels and the dead-zone quantiser's. */
-    round_levels(&b, half, shift);
+    int64_t error = round_levels(&b, half, shift);
     int bits = block_bits(&b);
-    int64_t cost = block_error(&b) + (int64_t)b.lambda_bit * bits;
+    int64_t cost = error + (int64_t)b.lambda_bit * bits;
     int16_t nearest[16];
     memcpy(nearest, b.lv, sizeof nearest);
-    round_levels(&b, avila_h264_quant_rounding(shift, qp, intra), shift);
+    error = round_levels(&b, avila_h264_quant_rounding(shift, qp, intra), shift);
     if (memcmp(nearest, b.lv, sizeof nearest) != 0) {
         int deadzone_bits = block_bits(&b);
-        int64_t deadzone = block_error(&b) + (int64_t)b.lambda_bit * deadzone_bits;
+        int64_t deadzone = error + (int64_t)b.lambda_bit * deadzone_bits;
         if (deadzone <= cost) {
             cost = deadzone;
             bits = deadzone_bits;
@@ -153,9 +150,6 @@ int avila_h264_trellis4x4(int16_t c[16], int qp, bool intra, int first, int nC, 
     }
 
     /* Nothing at all: the whole error, and a coeff_token for no level. */
-    int64_t nothing = 0;
-    for (int k = 0; k < b.n; k++)
-        nothing += error2(&b, k, 0);
     static const int16_t none[16];
     nothing += (int64_t)b.lambda_bit * avila_h264_cavlc_block_bits(none, b.n, nC);
     int count = 0;

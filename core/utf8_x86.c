@@ -13,9 +13,9 @@
  * functions is in core/utf8_int.h. Pure.
  */
 #include "core/utf8_int.h"
+#include "core/utf8_x86.h"
 
 #if AVILA_X86_64
-#include <immintrin.h>
 
 /* The error classes, one bit each in the table entries. */
 #define TOO_SHORT  (1 << 0) /* lead byte followed by a non-continuation byte */
@@ -31,83 +31,65 @@
 /* The low nibble of the previous byte does not matter for these. */
 #define ANY_LOW (TOO_SHORT | TOO_LONG | TWO_CONTS)
 
-/* Indexed by the high nibble of the previous byte. */
-static const uint8_t prev_high[16] = {
-    TOO_LONG,
-    TOO_LONG,
-    TOO_LONG,
-    TOO_LONG,
-    TOO_LONG,
-    TOO_LONG,
-    TOO_LONG,
-    TOO_LONG, /* 0_______ */
-    TWO_CONTS,
-    TWO_CONTS,
-    TWO_CONTS,
-    TWO_CONTS,                                     /* 10______ */
-    TOO_SHORT | OVERLONG_2,                        /* 1100____ */
-    TOO_SHORT,                                     /* 1101____ */
-    TOO_SHORT | OVERLONG_3 | SURROGATE,            /* 1110____ */
-    TOO_SHORT | TOO_LARGE | OVERLONG_4_OR_LARGE_8, /* 1111____ */
-};
-
-/* Indexed by the low nibble of the previous byte. */
-static const uint8_t prev_low[16] = {
-    ANY_LOW | OVERLONG_2 | OVERLONG_3 | OVERLONG_4_OR_LARGE_8, /* C0 E0 F0 */
-    ANY_LOW | OVERLONG_2,                                      /* C1 */
-    ANY_LOW,
-    ANY_LOW,
-    ANY_LOW | TOO_LARGE,                         /* F4 */
-    ANY_LOW | TOO_LARGE | OVERLONG_4_OR_LARGE_8, /* F5.. */
-    ANY_LOW | TOO_LARGE | OVERLONG_4_OR_LARGE_8,
-    ANY_LOW | TOO_LARGE | OVERLONG_4_OR_LARGE_8,
-    ANY_LOW | TOO_LARGE | OVERLONG_4_OR_LARGE_8,
-    ANY_LOW | TOO_LARGE | OVERLONG_4_OR_LARGE_8,
-    ANY_LOW | TOO_LARGE | OVERLONG_4_OR_LARGE_8,
-    ANY_LOW | TOO_LARGE | OVERLONG_4_OR_LARGE_8,
-    ANY_LOW | TOO_LARGE | OVERLONG_4_OR_LARGE_8,
-    ANY_LOW | TOO_LARGE | OVERLONG_4_OR_LARGE_8 | SURROGATE, /* ED */
-    ANY_LOW | TOO_LARGE | OVERLONG_4_OR_LARGE_8,
-    ANY_LOW | TOO_LARGE | OVERLONG_4_OR_LARGE_8,
-};
-
-/* Indexed by the high nibble of the current byte. */
-static const uint8_t cur_high[16] = {
-    TOO_SHORT,
-    TOO_SHORT,
-    TOO_SHORT,
-    TOO_SHORT,
-    TOO_SHORT,
-    TOO_SHORT,
-    TOO_SHORT,
-    TOO_SHORT,
-    TOO_LONG | TWO_CONTS | OVERLONG_2 | OVERLONG_3 | OVERLONG_4_OR_LARGE_8, /* 1000____ */
-    TOO_LONG | TWO_CONTS | OVERLONG_2 | OVERLONG_3 | TOO_LARGE,             /* 1001____ */
-    TOO_LONG | TWO_CONTS | OVERLONG_2 | SURROGATE | TOO_LARGE,              /* 1010____ */
-    TOO_LONG | TWO_CONTS | OVERLONG_2 | SURROGATE | TOO_LARGE,              /* 1011____ */
-    TOO_SHORT,
-    TOO_SHORT,
-    TOO_SHORT,
-    TOO_SHORT,
-};
-
 /*
- * Subtracted with unsigned saturation from the bytes two and three back, these
- * leave the top bit set exactly for E0..FF (a 3- or 4-byte lead two back) and
- * F0..FF (a 4-byte lead three back): then the current byte must be a
- * continuation byte, and it is TWO_CONTS that flags it as one.
- */
-#define THIRD_BYTE_BIAS  (0xE0 - 0x80)
-#define FOURTH_BYTE_BIAS (0xF0 - 0x80)
-
-/*
- * Subtracted with unsigned saturation from a block, nonzero only where its
- * last 3 bytes begin a sequence the block does not finish: a lead of 4 bytes
- * third from the end, of 3+ second from the end, of 2+ last.
+ * The tables: by the high and by the low nibble of the previous byte, by
+ * the high nibble of the current one; then the limits that, subtracted
+ * with unsigned saturation from a block, leave nonzero bytes only where its
+ * last 3 bytes begin a sequence the block does not finish: a lead of 4
+ * bytes third from the end, of 3+ second from the end, of 2+ last.
  */
 #define FF8 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF
-static const uint8_t unfinished_limit[64] = {
-    FF8, FF8, FF8, FF8, FF8, FF8, FF8, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xF0 - 1, 0xE0 - 1, 0xC0 - 1,
+const struct avila_utf8_lookup avila_utf8_lookup = {
+    .prev_high =
+        {
+            TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG,
+            TOO_LONG,                                      /* 0_______ */
+            TWO_CONTS, TWO_CONTS, TWO_CONTS, TWO_CONTS,    /* 10______ */
+            TOO_SHORT | OVERLONG_2,                        /* 1100____ */
+            TOO_SHORT,                                     /* 1101____ */
+            TOO_SHORT | OVERLONG_3 | SURROGATE,            /* 1110____ */
+            TOO_SHORT | TOO_LARGE | OVERLONG_4_OR_LARGE_8, /* 1111____ */
+        },
+    .prev_low =
+        {
+            ANY_LOW | OVERLONG_2 | OVERLONG_3 | OVERLONG_4_OR_LARGE_8, /* C0 E0 F0 */
+            ANY_LOW | OVERLONG_2,                                      /* C1 */
+            ANY_LOW,
+            ANY_LOW,
+            ANY_LOW | TOO_LARGE,                         /* F4 */
+            ANY_LOW | TOO_LARGE | OVERLONG_4_OR_LARGE_8, /* F5.. */
+            ANY_LOW | TOO_LARGE | OVERLONG_4_OR_LARGE_8,
+            ANY_LOW | TOO_LARGE | OVERLONG_4_OR_LARGE_8,
+            ANY_LOW | TOO_LARGE | OVERLONG_4_OR_LARGE_8,
+            ANY_LOW | TOO_LARGE | OVERLONG_4_OR_LARGE_8,
+            ANY_LOW | TOO_LARGE | OVERLONG_4_OR_LARGE_8,
+            ANY_LOW | TOO_LARGE | OVERLONG_4_OR_LARGE_8,
+            ANY_LOW | TOO_LARGE | OVERLONG_4_OR_LARGE_8,
+            ANY_LOW | TOO_LARGE | OVERLONG_4_OR_LARGE_8 | SURROGATE, /* ED */
+            ANY_LOW | TOO_LARGE | OVERLONG_4_OR_LARGE_8,
+            ANY_LOW | TOO_LARGE | OVERLONG_4_OR_LARGE_8,
+        },
+    .cur_high =
+        {
+            TOO_SHORT,
+            TOO_SHORT,
+            TOO_SHORT,
+            TOO_SHORT,
+            TOO_SHORT,
+            TOO_SHORT,
+            TOO_SHORT,
+            TOO_SHORT,
+            TOO_LONG | TWO_CONTS | OVERLONG_2 | OVERLONG_3 | OVERLONG_4_OR_LARGE_8, /* 1000____ */
+            TOO_LONG | TWO_CONTS | OVERLONG_2 | OVERLONG_3 | TOO_LARGE,             /* 1001____ */
+            TOO_LONG | TWO_CONTS | OVERLONG_2 | SURROGATE | TOO_LARGE,              /* 1010____ */
+            TOO_LONG | TWO_CONTS | OVERLONG_2 | SURROGATE | TOO_LARGE,              /* 1011____ */
+            TOO_SHORT,
+            TOO_SHORT,
+            TOO_SHORT,
+            TOO_SHORT,
+        },
+    .unfinished_limit = {FF8, FF8, FF8, FF8, FF8, FF8, FF8, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xF0 - 1,
+                         0xE0 - 1, 0xC0 - 1},
 };
 #undef FF8
 
@@ -137,9 +119,10 @@ static inline __m256i errors256(const struct tables256 *t, __m256i cur, __m256i 
     __m256i two_byte = _mm256_and_si256(_mm256_and_si256(nibble_lookup256(t->prev_high, prev1, 1),
                                                          nibble_lookup256(t->prev_low, prev1, 0)),
                                         nibble_lookup256(t->cur_high, cur, 1));
-    __m256i third = _mm256_subs_epu8(SHIFT_IN256(cur, prev, 2), _mm256_set1_epi8(THIRD_BYTE_BIAS));
+    __m256i third =
+        _mm256_subs_epu8(SHIFT_IN256(cur, prev, 2), _mm256_set1_epi8(AVILA_UTF8_THIRD_BYTE_BIAS));
     __m256i fourth =
-        _mm256_subs_epu8(SHIFT_IN256(cur, prev, 3), _mm256_set1_epi8(FOURTH_BYTE_BIAS));
+        _mm256_subs_epu8(SHIFT_IN256(cur, prev, 3), _mm256_set1_epi8(AVILA_UTF8_FOURTH_BYTE_BIAS));
     __m256i must_continue =
         _mm256_and_si256(_mm256_or_si256(third, fourth), _mm256_set1_epi8((char)0x80));
     return _mm256_xor_si256(must_continue, two_byte);
@@ -156,9 +139,11 @@ size_t avila_utf8_scan_avx2(const uint8_t *s, size_t n)
 {
     if (n == 0)
         return 0;
-    const struct tables256 t = {broadcast256(prev_high), broadcast256(prev_low),
-                                broadcast256(cur_high)};
-    const __m256i limit = _mm256_loadu_si256((const __m256i *)(unfinished_limit + 32));
+    const struct avila_utf8_lookup *l = &avila_utf8_lookup;
+    const struct tables256 t = {broadcast256(l->prev_high), broadcast256(l->prev_low),
+                                broadcast256(l->cur_high)};
+    const __m256i limit =
+        _mm256_loadu_si256((const __m256i *)(const void *)(l->unfinished_limit + 32));
     __m256i prev = _mm256_setzero_si256(), unfinished = _mm256_setzero_si256();
     size_t i = 0;
     for (; n - i >= 64; i += 64) {
@@ -191,55 +176,14 @@ size_t avila_utf8_scan_avx2(const uint8_t *s, size_t n)
 
 /* ---------------------------------------------------------------- AVX-512 */
 
-struct tables512 {
-    __m512i prev_high, prev_low, cur_high;
-};
-
-/*
- * As SHIFT_IN256: alignr_epi64 by 6 quadwords gives each 128-bit lane the
- * lane before it (prev's last lane for the first), then alignr_epi8 shifts
- * within lanes. AVX-512F/BW only (no VBMI).
- */
-#define SHIFT_IN512(cur, prev, k)                                                                  \
-    _mm512_alignr_epi8((cur), _mm512_alignr_epi64((cur), (prev), 6), 16 - (k))
-
-AVILA_TARGET("avx512f,avx512bw")
-static inline __m512i nibble_lookup512(__m512i table, __m512i v, int high)
-{
-    if (high)
-        v = _mm512_srli_epi16(v, 4);
-    return _mm512_shuffle_epi8(table, _mm512_and_si512(v, _mm512_set1_epi8(0x0F)));
-}
-
-AVILA_TARGET("avx512f,avx512bw")
-static inline __m512i errors512(const struct tables512 *t, __m512i cur, __m512i prev)
-{
-    __m512i prev1 = SHIFT_IN512(cur, prev, 1);
-    __m512i two_byte = _mm512_and_si512(_mm512_and_si512(nibble_lookup512(t->prev_high, prev1, 1),
-                                                         nibble_lookup512(t->prev_low, prev1, 0)),
-                                        nibble_lookup512(t->cur_high, cur, 1));
-    __m512i third = _mm512_subs_epu8(SHIFT_IN512(cur, prev, 2), _mm512_set1_epi8(THIRD_BYTE_BIAS));
-    __m512i fourth =
-        _mm512_subs_epu8(SHIFT_IN512(cur, prev, 3), _mm512_set1_epi8(FOURTH_BYTE_BIAS));
-    __m512i must_continue =
-        _mm512_and_si512(_mm512_or_si512(third, fourth), _mm512_set1_epi8((char)0x80));
-    return _mm512_xor_si512(must_continue, two_byte);
-}
-
-AVILA_TARGET("avx512f,avx512bw")
-static inline __m512i broadcast512(const uint8_t table[16])
-{
-    return _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)table));
-}
+/* The block step is in core/utf8_x86.h, shared with the JSON parser's index. */
 
 AVILA_TARGET("avx512f,avx512bw")
 size_t avila_utf8_scan_avx512(const uint8_t *s, size_t n)
 {
     if (n == 0)
         return 0;
-    const struct tables512 t = {broadcast512(prev_high), broadcast512(prev_low),
-                                broadcast512(cur_high)};
-    const __m512i limit = _mm512_loadu_si512(unfinished_limit);
+    const struct avila_utf8_tables512 t = avila_utf8_tables512();
     __m512i prev = _mm512_setzero_si512(), unfinished = _mm512_setzero_si512();
     size_t i = 0;
     /* 128 bytes per step: the ASCII test and the error test cost less per byte. */
@@ -250,8 +194,9 @@ size_t avila_utf8_scan_avx512(const uint8_t *s, size_t n)
             err = unfinished;
             unfinished = _mm512_setzero_si512();
         } else {
-            err = _mm512_or_si512(errors512(&t, a, prev), errors512(&t, b, a));
-            unfinished = _mm512_subs_epu8(b, limit);
+            err =
+                _mm512_or_si512(avila_utf8_errors512(&t, a, prev), avila_utf8_errors512(&t, b, a));
+            unfinished = avila_utf8_unfinished512(&t, b);
         }
         prev = b;
         if (AVILA_UNLIKELY(_mm512_test_epi64_mask(err, err) != 0))
@@ -267,7 +212,8 @@ size_t avila_utf8_scan_avx512(const uint8_t *s, size_t n)
     __mmask64 keep_b = rest <= 64 ? 0 : ((__mmask64)1 << (rest - 64)) - 1;
     __m512i a = _mm512_maskz_loadu_epi8(keep_a, s + i);
     __m512i b = _mm512_maskz_loadu_epi8(keep_b, s + i + (rest > 64 ? 64 : 0));
-    __m512i err = _mm512_or_si512(errors512(&t, a, prev), errors512(&t, b, a));
+    __m512i err =
+        _mm512_or_si512(avila_utf8_errors512(&t, a, prev), avila_utf8_errors512(&t, b, a));
     return _mm512_test_epi64_mask(err, err) == 0 ? n : avila_utf8_boundary_before(s, i);
 }
 

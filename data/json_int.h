@@ -91,8 +91,7 @@ struct avila_json_index {
     uint64_t scalar;    /* 1: the byte before pos belongs to a scalar run */
     uint64_t escapes;   /* 1: the string open at pos holds a backslash before pos */
     size_t skip_bytes;  /* the first call's bytes inside strings or whitespace outside them */
-    bool high;          /* a byte of 0x80 or above was indexed (the caller clears it) */
-    bool bad;           /* a control byte inside a string, or a string left open */
+    bool bad; /* a control byte inside a string, a string left open, or not UTF-8 */
 };
 
 /* Room the output of one avila_json_index_fill call may use beyond `room`. */
@@ -102,8 +101,9 @@ struct avila_json_index {
  * Indexes blocks from ix->pos on, writing offsets to out and the bytes at
  * them (or '\\' for the closing quote of a string with a backslash) to chars, until fewer than 64 +
  * AVILA_JSON_INDEX_SLACK entries of room are left or the text ends (ix->pos >= ix->len); out and
- * chars must hold room entries. Returns the entries written. Sets ix->high if a byte of 0x80 or
- * above was indexed. Sets ix->bad for a control byte in a string or a string still open at the end.
+ * chars must hold room entries. Returns the entries written. Sets ix->bad for a control byte in a
+ * string, a string still open at the end, or text that is not UTF-8 (checked block by block as it
+ * is indexed; a sequence cut by a piece's end is checked by the next call).
  * Counts ix->skip_bytes on the call from offset 0 only (the parser's choice of path).
  * Needs the AVILA_JSON_INDEX_CPU features; in data/json_x86.c.
  */

@@ -20,8 +20,8 @@
  * at a time, and stage 2 (parse_indexed) walks that list with the same
  * grammar, never looking at whitespace or inside plain strings, with no
  * bounds checks but at the end of a piece (room for the nodes and keys a
- * piece can add is made before it is walked); UTF-8 is validated a piece
- * at a time, while the piece is in cache. It handles the default and every
+ * piece can add is made before it is walked); stage 1 validates UTF-8 on
+ * the blocks it has in registers. It handles the default and every
  * other policy except comments, trailing commas and a byte order mark. It
  * makes the same document as the one-pass parser for every text that one
  * accepts; at the first token it does not expect it gives up, and the
@@ -92,6 +92,7 @@ struct parser {
     bool shapes_failed;   /* their allocation failed: not tried again */
     const struct avila_allocator *a;
     avila_json_scan_fn scan;
+    bool utf8_valid; /* stage 1 found the whole text UTF-8: strings need no check */
     struct avila_json_options opt;
     /* The error, when one happened. */
     const uint8_t *err_at;
@@ -251,7 +252,7 @@ static int reserve_strings(struct parser *ps, const uint8_t *from)
 static int check_utf8(struct parser *ps, const uint8_t *s, size_t n)
 {
     size_t ok;
-    if (AVILA_LIKELY(avila_utf8_validate(s, n) == 0))
+    if (ps->utf8_valid || AVILA_LIKELY(avila_utf8_validate(s, n) == 0))
         return 0;
     avila_utf8_check(s, n, &ok);
     return fail(ps, s + ok, AVILA_EFORMAT, "invalid UTF-8 in string");
@@ -1085,8 +1086,6 @@ struct tokens {
     size_t i, n;
     size_t t;             /* next_piece's first entry: its offset (len at the end) */
     uint8_t c;            /* and the byte there (0 at the end) */
-    size_t utf8_from;     /* the text before this offset is valid UTF-8 */
-    size_t piece_from;    /* where the current piece of the index starts in the text */
     struct frame *frames; /* ps->stack_cap of them */
     struct avila_json_index ix;
 };
@@ -1096,40 +1095,6 @@ static size_t fill_piece(struct tokens *tk)
 {
     return avila_json_index_fill_avx512(&tk->ix, tk->buf, (uint8_t *)tk->buf + CHARS_AT,
                                         INDEX_ROOM + AVILA_JSON_INDEX_SLACK);
-}
-
-/*
- * Checks that the text indexed so far is UTF-8, up to the start of the
- * last character that may run on into the next piece (valid pieces of
- * UTF-8 split at a character boundary join into valid UTF-8, and the
- * concatenation of valid pieces is valid, so checking piece by piece, on
- * text still in cache, accepts exactly what one pass over the whole would).
- * Returns 0, or nonzero for text that is not UTF-8.
- */
-static int check_piece_utf8(struct tokens *tk)
-{
-    const uint8_t *text = tk->ix.text;
-    size_t to = tk->ix.pos < tk->ix.len ? tk->ix.pos : tk->ix.len, from = tk->utf8_from;
-    if (!tk->ix.high && from >= tk->piece_from) {
-        tk->utf8_from = to; /* all ASCII, and nothing left over from before */
-        return 0;
-    }
-    tk->ix.high = false;
-    size_t cut = to;
-    if (to < tk->ix.len) {
-        /* Back to the last byte in [to - 4, to) that is not a continuation byte. */
-        size_t k = to, lo = to - from > 4 ? to - 4 : from;
-        while (k > lo && (text[k - 1] & 0xC0) == 0x80)
-            k--;
-        if (k == lo && (k == from || (text[k - 1] & 0xC0) == 0x80))
-            cut = k; /* not valid UTF-8 unless from is close: checked below or later */
-        else
-            cut = text[k - 1] >= 0xC0 ? k - 1 : k;
-    }
-    if (cut > from && avila_utf8_validate(text + from, cut - from) != 0)
-        return 1;
-    tk->utf8_from = cut > from ? cut : from;
-    return 0;
 }
 
 /*
@@ -1149,10 +1114,7 @@ static __attribute__((noinline)) int next_piece(struct parser *ps, struct tokens
     tk->i = tk->n = 0;
     if (tk->ix.pos >= tk->ix.len || tk->ix.bad)
         return 0;
-    tk->piece_from = tk->ix.pos;
     size_t n = fill_piece(tk);
-    if (check_piece_utf8(tk) != 0)
-        tk->ix.bad = true;
     if (tk->ix.bad || n == 0)
         return 0;
     if (count + n + 2 > ps->cap) {
@@ -1381,7 +1343,7 @@ close:
 done:
     ps->count = count;
     NEXT();
-    if (t != len || tk->ix.bad || tk->utf8_from != len)
+    if (t != len || tk->ix.bad)
         return AVILA_EFORMAT;
     return 0;
 #undef NEXT
@@ -1425,11 +1387,15 @@ static int try_indexed(struct parser *ps, enum avila_json_path path)
     tk.n = fill_piece(&tk);
     int rc = 1;
     if (path == AVILA_JSON_PATH_INDEXED || tk.ix.skip_bytes * 5 >= tk.ix.pos * 2) {
-        if (check_piece_utf8(&tk) != 0)
-            tk.ix.bad = true;
         if (tk.n == 0 || tk.ix.bad)
             tk.i = tk.n; /* stage 2 meets the end at once (and fails, or finds nothing) */
+        /*
+         * Stage 2 decodes a string with escapes only after stage 1 has
+         * indexed it and found no error: up to there the text is UTF-8.
+         */
+        ps->utf8_valid = true;
         rc = parse_indexed(ps, &tk);
+        ps->utf8_valid = false;
     }
     avila_free(ps->a, mem, bytes, 8);
     if (rc != 0) {

@@ -12,6 +12,7 @@
  * offsets of the structural bits compressed out with VBMI2. Pure.
  */
 #include "data/json_int.h"
+#include "core/utf8_x86.h"
 
 #if AVILA_X86_64
 #include <immintrin.h>
@@ -122,11 +123,15 @@ size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, 
         40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18,
         17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     const __m128i ones = _mm_set1_epi8(-1);
+    const struct avila_utf8_tables512 utf8 = avila_utf8_tables512();
     const uint8_t *text = ix->text;
     size_t len = ix->len, pos = ix->pos, n = 0, skipped = 0;
     uint64_t escaped = ix->escaped, in_str = ix->in_string, scalar_prev = ix->scalar, bad = 0;
     uint64_t escapes = ix->escapes;
-    __m512i seen = _mm512_setzero_si512();
+    /* The block before pos (zeros before the text), and UTF-8 errors so far. */
+    __m512i prev = pos >= 64 ? _mm512_loadu_si512((const void *)(text + pos - 64))
+                             : _mm512_setzero_si512();
+    __m512i utf8_errors = _mm512_setzero_si512();
     const bool count_skips = pos == 0; /* the first piece decides the path */
     while (pos < len && room - n >= 64 + AVILA_JSON_INDEX_SLACK) {
         uint64_t valid = ~(uint64_t)0;
@@ -137,7 +142,11 @@ size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, 
             valid = ((uint64_t)1 << (len - pos)) - 1;
             v = _mm512_maskz_loadu_epi8(valid, text + pos);
         }
-        seen = _mm512_or_si512(seen, v);
+        /* UTF-8 here, on bytes in registers, costs less than a second pass over the text. */
+        uint64_t high = _mm512_movepi8_mask(v);
+        utf8_errors = _mm512_or_si512(utf8_errors, high ? avila_utf8_errors512(&utf8, v, prev)
+                                                        : avila_utf8_unfinished512(&utf8, prev));
+        prev = v;
         uint64_t bs = _mm512_cmpeq_epi8_mask(v, bslash);
         uint64_t qt = _mm512_cmpeq_epi8_mask(v, quote);
         if (bs | escaped)
@@ -160,7 +169,7 @@ size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, 
         escapes = (uint64_t)(c1 | c2);
         with_bs &= closes;
         __m512i cls =
-            _mm512_maskz_permutex2var_epi8(~_mm512_movepi8_mask(v), class_lo, v, class_hi);
+            _mm512_maskz_permutex2var_epi8(~high, class_lo, v, class_hi);
         uint64_t op = _mm512_test_epi8_mask(cls, op_bits);
         uint64_t ws = _mm512_test_epi8_mask(cls, ws_bits);
         bad |= _mm512_cmple_epu8_mask(v, ctl) & inside & valid;
@@ -198,7 +207,12 @@ size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, 
         n += cnt;
         pos += 64;
     }
-    if (pos >= len && in_str)
+    if (pos >= len) {
+        utf8_errors = _mm512_or_si512(utf8_errors, avila_utf8_unfinished512(&utf8, prev));
+        if (in_str)
+            bad = 1;
+    }
+    if (_mm512_test_epi64_mask(utf8_errors, utf8_errors))
         bad = 1;
     ix->pos = pos;
     ix->escaped = escaped;
@@ -208,8 +222,6 @@ size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, 
     ix->skip_bytes += skipped;
     if (bad)
         ix->bad = true;
-    if (_mm512_movepi8_mask(seen))
-        ix->high = true;
     return n;
 }
 

@@ -1777,6 +1777,7 @@ static void index_kernel(void **state)
         }
         bool want_bad;
         size_t want_skipped, wn = ref_index(text, n, want, want_chars, &want_bad, &want_skipped);
+        want_bad |= avila_utf8_validate(text, n) != 0; /* stage 1 validates UTF-8 too */
         struct avila_json_index ix;
         memset(&ix, 0, sizeof ix);
         ix.text = text;
@@ -1811,6 +1812,117 @@ static void index_kernel(void **state)
     free(chars);
     free(got_chars);
     free(want_chars);
+#else
+    skip();
+#endif
+}
+
+/*
+ * Stage 1 validates UTF-8 as it indexes: arrays of strings of random code
+ * points of every length, half of them then broken (a byte replaced,
+ * removed or cut off at the end; a surrogate, overlong or too-large
+ * sequence put in), indexed in pieces of random room so that sequences
+ * and errors straddle blocks and pieces. bad must be set exactly when the
+ * text is not UTF-8 or, by the reference index, a string is left open.
+ */
+static void index_kernel_utf8(void **state)
+{
+    (void)state;
+#if AVILA_X86_64
+    uint32_t need = AVILA_JSON_INDEX_CPU;
+    if ((avila_cpu_features() & need) != need)
+        skip();
+    static const uint8_t breakers[][4] = {{0xED, 0xA0, 0x80},
+                                          {0xC0, 0x80},
+                                          {0xE0, 0x80, 0x80},
+                                          {0xF0, 0x80, 0x80, 0x80},
+                                          {0xF4, 0x90, 0x80, 0x80},
+                                          {0xF8, 0x88, 0x80, 0x80},
+                                          {0xC2},
+                                          {0x80}};
+    static const uint8_t breaker_len[] = {3, 2, 3, 4, 4, 4, 1, 1};
+    uint64_t rng = 29;
+    size_t cap = 4000 + 256, room_max = 64 + AVILA_JSON_INDEX_SLACK + 200;
+    uint8_t *text = malloc(cap);
+    uint32_t *piece = malloc(room_max * sizeof *piece), *ref = malloc(cap * sizeof *ref);
+    uint8_t *chars = malloc(room_max), *ref_chars = malloc(cap);
+    assert_non_null(text);
+    assert_non_null(piece);
+    assert_non_null(chars);
+    assert_non_null(ref);
+    assert_non_null(ref_chars);
+    size_t utf8_only = 0;
+    for (int round = 0; round < 4000; round++) {
+        size_t want = 1 + (size_t)(unit_rand(&rng) % 4000), n = 0;
+        text[n++] = '[';
+        do {
+            text[n++] = '"';
+            size_t chars_in = (size_t)(unit_rand(&rng) % 40);
+            for (size_t k = 0; k < chars_in; k++) {
+                /* Each length about as often; no control bytes, quotes or backslashes. */
+                static const uint32_t lo[] = {0x20, 0x80, 0x800, 0x10000},
+                                      span[] = {0x5C - 0x23, 0x780, 0xF800, 0x100000};
+                unsigned len = (unsigned)(unit_rand(&rng) % 4);
+                uint32_t cp = lo[len] + (uint32_t)(unit_rand(&rng) % span[len]);
+                if (len == 0)
+                    cp += 3; /* 0x23..0x5B: past '"', before '\\' */
+                if (cp >= 0xD800 && cp < 0xE000)
+                    cp -= 0x800; /* no surrogates */
+                n += (size_t)avila_utf8_encode(cp, text + n);
+            }
+            text[n++] = '"';
+            text[n++] = ',';
+        } while (n < want);
+        text[n - 1] = ']';
+        if (unit_rand(&rng) % 2) {
+            size_t at = 1 + (size_t)(unit_rand(&rng) % (n - 1));
+            switch (unit_rand(&rng) % 4) {
+            case 0: /* a byte replaced by a byte of 0x80 or above */
+                text[at] = (uint8_t)(0x80 | unit_rand(&rng));
+                break;
+            case 1: /* a byte removed */
+                memmove(text + at, text + at + 1, n - at - 1);
+                n--;
+                break;
+            case 2: { /* an ill-formed sequence over the bytes at at */
+                unsigned b = (unsigned)(unit_rand(&rng) % 8);
+                if (at + breaker_len[b] <= n)
+                    memcpy(text + at, breakers[b], breaker_len[b]);
+                break;
+            }
+            default: /* the text ends inside a sequence, at the end of a block or not */
+                text[n++] = '"';
+                /* A 4-byte character cut after 1, 2 or 3 bytes. */
+                n += (size_t)avila_utf8_encode(0x10000 + (uint32_t)(unit_rand(&rng) % 0x1000),
+                                               text + n) -
+                     1 - (size_t)(unit_rand(&rng) % 3);
+                break;
+            }
+        }
+        bool valid = avila_utf8_validate(text, n) == 0, ref_bad;
+        size_t skipped;
+        ref_index(text, n, ref, ref_chars, &ref_bad, &skipped);
+        struct avila_json_index ix;
+        memset(&ix, 0, sizeof ix);
+        ix.text = text;
+        ix.len = n;
+        while (ix.pos < ix.len) {
+            size_t room = 64 + AVILA_JSON_INDEX_SLACK + (size_t)(unit_rand(&rng) % 200);
+            avila_json_index_fill_avx512(&ix, piece, chars, room);
+        }
+        /* (A removed or replaced quote leaves a string open: bad for that reason too.) */
+        if (ix.bad != (!valid || ref_bad))
+            fail_msg("round %d (%zu bytes): bad %d, UTF-8 %s, string bad %d", round, n, ix.bad,
+                     valid ? "valid" : "ill-formed", ref_bad);
+        utf8_only += !valid && !ref_bad;
+    }
+    /* Texts whose only fault is their UTF-8 were common. */
+    assert_true(utf8_only > 1000);
+    free(text);
+    free(piece);
+    free(chars);
+    free(ref);
+    free(ref_chars);
 #else
     skip();
 #endif
@@ -1949,7 +2061,7 @@ static void indexed_same_as_one_pass(void **state)
 
 /*
  * Texts of many pieces of the index (stage 2 takes it a thousand entries
- * at a time, checks UTF-8 piece by piece and makes node and key room
+ * at a time, stage 1 validates UTF-8 as it indexes, node and key room is made
  * piece by piece): arrays and objects of strings with 2, 3 and 4-byte
  * characters at every offset, escapes, numbers and nesting, long enough
  * that characters and strings straddle the pieces; then copies with one
@@ -2214,9 +2326,13 @@ int main(void)
         cmocka_unit_test(benchmark_files),
     };
     const struct CMUnitTest once[] = {
-        cmocka_unit_test(index_kernel),        cmocka_unit_test(indexed_same_as_one_pass),
-        cmocka_unit_test(indexed_many_pieces), cmocka_unit_test(indexed_benchmark_files),
-        cmocka_unit_test(fast_double),         cmocka_unit_test(short_numbers),
+        cmocka_unit_test(index_kernel),
+        cmocka_unit_test(index_kernel_utf8),
+        cmocka_unit_test(indexed_same_as_one_pass),
+        cmocka_unit_test(indexed_many_pieces),
+        cmocka_unit_test(indexed_benchmark_files),
+        cmocka_unit_test(fast_double),
+        cmocka_unit_test(short_numbers),
         cmocka_unit_test(digit_runs),
     };
     int failed = cmocka_run_group_tests_name("json_auto", tests, NULL, NULL);

@@ -218,6 +218,25 @@ static const struct avila_h264_parallel posix_threads = {run_threads, NULL, yiel
 static const uint8_t user_data_uuid[16] = {0x27, 0x89, 0xdd, 0x68, 0x98, 0x9a, 0x4e, 0x1c,
                                            0x94, 0x5b, 0x53, 0x6a, 0xfa, 0x8a, 0x53, 0xc9};
 
+/*
+ * Reads one picture, size[i] bytes into each of the three planes (the
+ * file's I420 order). Returns the bytes read: 0 at the end of the input,
+ * fewer than the sum only when the input ends inside the picture; or -1.
+ */
+static long read_picture(int in, uint8_t *const plane[3], const size_t size[3])
+{
+    long total = 0;
+    for (int i = 0; i < 3; i++) {
+        long n = cli_read_full(in, plane[i], size[i]);
+        if (n < 0)
+            return -1;
+        total += n;
+        if ((size_t)n < size[i])
+            break;
+    }
+    return total;
+}
+
 static int encode(const struct h264_job *job)
 {
     const struct avila_h264_config *c = &job->cfg;
@@ -227,13 +246,22 @@ static int encode(const struct h264_job *job)
         return cli_usage_error(CMD, "cannot encode %ux%u with these options: %s", c->width,
                                c->height, avila_strerror(err));
     size_t frame_bytes = (size_t)c->width * c->height * 3 / 2;
+    size_t luma = (size_t)c->width * c->height, size[3] = {luma, luma / 4, luma / 4};
     size_t cap = avila_h264_max_frame_bytes(e);
-    uint8_t *frame = malloc(frame_bytes), *out = malloc(cap);
+    /*
+     * Rows as long as the file's (a width that is a multiple of 16): the
+     * picture is read straight into the encoder's planes, with no copy.
+     */
+    uint8_t *plane[3];
+    ptrdiff_t stride[3];
+    avila_h264_input(e, plane, stride);
+    bool direct = stride[0] == (ptrdiff_t)c->width && stride[1] == (ptrdiff_t)c->width / 2;
+    uint8_t *frame = direct ? NULL : malloc(frame_bytes), *out = malloc(cap);
     int in = cli_open_input(CMD, job->in);
     int ofd = strcmp(job->out, "-") == 0 ? STDOUT_FILENO : cli_open_output(CMD, job->out, 0, 0644);
     int rfd = job->recon ? cli_open_output(CMD, job->recon, 0, 0644) : -1;
     int status = CLI_OK;
-    if (!frame || !out) {
+    if ((!direct && !frame) || !out) {
         status = cli_fail(CMD, "out of memory");
         goto done;
     }
@@ -246,7 +274,16 @@ static int encode(const struct h264_job *job)
     uint64_t frames = 0, bytes = 0, ns = 0;
     double mse[4] = {0, 0, 0, 0}; /* Y, U, V, all samples */
     while (frames < job->max_frames) {
-        long n = cli_read_full(in, frame, frame_bytes);
+        if (direct) {
+            avila_h264_input(e, plane, stride); /* (they change from picture to picture) */
+        } else {
+            plane[0] = frame;
+            plane[1] = frame + luma;
+            plane[2] = frame + luma * 5 / 4;
+            stride[0] = c->width;
+            stride[1] = stride[2] = c->width / 2;
+        }
+        long n = read_picture(in, plane, size);
         if (n < 0) {
             status = cli_fail(CMD, "%s: read error", job->in);
             break;
@@ -260,9 +297,8 @@ static int encode(const struct h264_job *job)
         }
         struct avila_h264_picture pic = {
             .layout = AVILA_H264_I420,
-            .plane = {frame, frame + (size_t)c->width * c->height,
-                      frame + (size_t)c->width * c->height * 5 / 4},
-            .stride = {c->width, c->width / 2, c->width / 2},
+            .plane = {plane[0], plane[1], plane[2]},
+            .stride = {stride[0], stride[1], stride[2]},
         };
         if (frames == 0 && job->user_data) {
             pic.user_data_uuid = user_data_uuid;

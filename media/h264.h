@@ -186,6 +186,16 @@ int avila_h264_encode(avila_h264_encoder *e, const struct avila_h264_picture *pi
                       size_t cap, struct avila_h264_frame_stats *st);
 
 /*
+ * The encoder's own planes for the next picture's samples, I420: plane[0..2]
+ * and stride[0..2] point into the encoder, valid until the next call on e.
+ * A caller that writes the picture there (width x height luma samples,
+ * half that each way of chroma) and passes these planes and strides to
+ * avila_h264_encode as an AVILA_H264_I420 picture saves the encoder
+ * copying it in: the screen capture or the file reader fills them directly.
+ */
+void avila_h264_input(avila_h264_encoder *e, uint8_t *plane[3], ptrdiff_t stride[3]);
+
+/*
  * The reconstruction of the last encoded picture (what a decoder shows),
  * cropped to the configured size, I420: plane[0..2] and stride[0..2] point
  * into the encoder, valid until the next call on e. Returns AVILA_EINVAL

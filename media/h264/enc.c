@@ -264,7 +264,8 @@ size_t avila_h264_max_frame_bytes(const avila_h264_encoder *e)
 /* ------------------------------------------------------------ input */
 
 /* Copies a plane of w x h samples (every step-th byte of each row) into dst, replicating
- * the last column and row out to dw x dh. */
+ * the last column and row out to dw x dh. Rows already in place (the caller wrote them
+ * where avila_h264_input said) are not copied. */
 static void import_plane(uint8_t *dst, ptrdiff_t ds, unsigned dw, unsigned dh, const uint8_t *src,
                          ptrdiff_t ss, unsigned step, unsigned w, unsigned h)
 {
@@ -272,7 +273,8 @@ static void import_plane(uint8_t *dst, ptrdiff_t ds, unsigned dw, unsigned dh, c
         const uint8_t *row = src + (ptrdiff_t)(y < h ? y : h - 1) * ss;
         uint8_t *d = dst + (ptrdiff_t)y * ds;
         if (step == 1) {
-            memcpy(d, row, w);
+            if (d != row)
+                memmove(d, row, w); /* (a caller's plane may overlap ours) */
         } else {
             for (unsigned x = 0; x < w; x++)
                 d[x] = row[(size_t)x * step];
@@ -370,6 +372,33 @@ static int picture_qp(const avila_h264_encoder *e, bool idr)
     return qp < 0 ? 0 : qp;
 }
 
+/* Adds the squared errors of lines [y0, y1) of a w x h plane (clipped to h) to *ssd. */
+static void add_ssd(const avila_h264_pixel_ops *px, const uint8_t *src, ptrdiff_t ss,
+                    const uint8_t *rec, ptrdiff_t rs, unsigned w, unsigned h, unsigned y0,
+                    unsigned y1, uint64_t *ssd)
+{
+    y1 = y1 < h ? y1 : h;
+    if (y0 < y1)
+        *ssd += px->ssd(src + (ptrdiff_t)y0 * ss, ss, rec + (ptrdiff_t)y0 * rs, rs, w, y1 - y0);
+}
+
+/* Pads macroblock row `row` of the picture just coded, final by now, and adds its squared
+ * errors against the source (the cropped picture's) to ssd. */
+static void finish_row(avila_h264_encoder *e, unsigned row, uint64_t ssd[3])
+{
+    struct enc_picture *p = &e->pic[e->cur];
+    unsigned w = e->mb_w * 16, h = e->mb_h * 16, y0 = 16 * row, c0 = 8 * row;
+    avila_h264_pad_rows(p->y, p->y_stride, w, h, AVILA_H264_PAD_LUMA, y0, y0 + 16);
+    avila_h264_pad_rows(p->u, p->c_stride, w / 2, h / 2, AVILA_H264_PAD_CHROMA, c0, c0 + 8);
+    avila_h264_pad_rows(p->v, p->c_stride, w / 2, h / 2, AVILA_H264_PAD_CHROMA, c0, c0 + 8);
+    unsigned cw = e->cfg.width, ch = e->cfg.height;
+    add_ssd(e->px, e->src_y, e->src_y_stride, p->y, p->y_stride, cw, ch, y0, y0 + 16, &ssd[0]);
+    add_ssd(e->px, e->src_u, e->src_c_stride, p->u, p->c_stride, cw / 2, ch / 2, c0, c0 + 8,
+            &ssd[1]);
+    add_ssd(e->px, e->src_v, e->src_c_stride, p->v, p->c_stride, cw / 2, ch / 2, c0, c0 + 8,
+            &ssd[2]);
+}
+
 /* Codes slice i of the picture (set up by code_picture) into its own RBSP. */
 static void code_slice(avila_h264_encoder *e, unsigned i)
 {
@@ -381,6 +410,9 @@ static void code_slice(avila_h264_encoder *e, unsigned i)
         unsigned skipped = s->st.mb_skip;
         for (unsigned x = 0; x < e->mb_w; x++)
             avila_h264i_code_mb(s, x, row);
+        /* Without deblocking the row is final: padded and measured now, while in cache. */
+        if (!e->deblock)
+            finish_row(e, row, s->st.ssd);
         /* A skipped macroblock costs little analysis; the others more, and the bits. */
         unsigned coded = e->mb_w - (s->st.mb_skip - skipped);
         e->row_work[row] =
@@ -484,6 +516,7 @@ static int code_picture(avila_h264_encoder *e, const struct avila_h264_picture *
     st->attempts++;
     st->qp = qp;
     st->mb_i4 = st->mb_i16 = st->mb_pcm = st->mb_p = st->mb_skip = 0;
+    st->ssd[0] = st->ssd[1] = st->ssd[2] = 0;
     *pos = 0;
     int err = idr ? write_parameter_sets(e, out, cap, pos) : 0;
     if (err == 0 && e->refresh_start)
@@ -530,6 +563,8 @@ static int code_picture(avila_h264_encoder *e, const struct avila_h264_picture *
         st->mb_pcm += s->st.mb_pcm;
         st->mb_p += s->st.mb_p;
         st->mb_skip += s->st.mb_skip;
+        for (unsigned k = 0; k < 3; k++)
+            st->ssd[k] += s->st.ssd[k];
     }
     return err < 0 ? err : 0;
 }
@@ -558,39 +593,12 @@ static void run_jobs(avila_h264_encoder *e, void (*job)(void *arg, unsigned inde
             job(e, i);
 }
 
-/* Adds the squared errors of lines [y0, y1) of a w x h plane (clipped to h) to *ssd. */
-static void add_ssd(const avila_h264_pixel_ops *px, const uint8_t *src, ptrdiff_t ss,
-                    const uint8_t *rec, ptrdiff_t rs, unsigned w, unsigned h, unsigned y0,
-                    unsigned y1, uint64_t *ssd)
-{
-    y1 = y1 < h ? y1 : h;
-    if (y0 < y1)
-        *ssd += px->ssd(src + (ptrdiff_t)y0 * ss, ss, rec + (ptrdiff_t)y0 * rs, rs, w, y1 - y0);
-}
-
-/* Pads macroblock row `row` of the picture just coded, final by now, and adds its squared
- * errors against the source (the cropped picture's) to ssd. */
-static void finish_row(avila_h264_encoder *e, unsigned row, uint64_t ssd[3])
-{
-    struct enc_picture *p = &e->pic[e->cur];
-    unsigned w = e->mb_w * 16, h = e->mb_h * 16, y0 = 16 * row, c0 = 8 * row;
-    avila_h264_pad_rows(p->y, p->y_stride, w, h, AVILA_H264_PAD_LUMA, y0, y0 + 16);
-    avila_h264_pad_rows(p->u, p->c_stride, w / 2, h / 2, AVILA_H264_PAD_CHROMA, c0, c0 + 8);
-    avila_h264_pad_rows(p->v, p->c_stride, w / 2, h / 2, AVILA_H264_PAD_CHROMA, c0, c0 + 8);
-    unsigned cw = e->cfg.width, ch = e->cfg.height;
-    add_ssd(e->px, e->src_y, e->src_y_stride, p->y, p->y_stride, cw, ch, y0, y0 + 16, &ssd[0]);
-    add_ssd(e->px, e->src_u, e->src_c_stride, p->u, p->c_stride, cw / 2, ch / 2, c0, c0 + 8,
-            &ssd[1]);
-    add_ssd(e->px, e->src_v, e->src_c_stride, p->v, p->c_stride, cw / 2, ch / 2, c0, c0 + 8,
-            &ssd[2]);
-}
-
 /*
  * Job t of finishing the picture just coded: claims macroblock rows in
  * order, deblocks each (a wavefront with the other jobs), then pads and
  * measures the row that made final: the one above, whose bottom lines its
- * top edge filtered (and itself if it is the last). Without deblocking a
- * row is final as it is claimed.
+ * top edge filtered (and itself if it is the last). Without deblocking,
+ * code_slice has done the padding and the measuring.
  */
 static void finish_job(void *arg, unsigned t)
 {
@@ -604,10 +612,6 @@ static void finish_job(void *arg, unsigned t)
     uint64_t ssd[3] = {0, 0, 0};
     unsigned row;
     while ((row = avila_h264_deblock_wave_claim(&e->wave)) < e->mb_h) {
-        if (!e->deblock) {
-            finish_row(e, row, ssd);
-            continue;
-        }
         avila_h264_deblock_wave_row(&e->wave, p->y, p->y_stride, p->u, p->v, p->c_stride, e->dbk,
                                     &dp, row);
         if (row > 0)
@@ -636,14 +640,16 @@ static void hpel_job(void *arg, unsigned band)
 static void finish_picture(avila_h264_encoder *e, struct avila_h264_frame_stats *st)
 {
     const struct avila_h264_parallel *par = e->cfg.parallel;
-    avila_h264_deblock_wave_init(&e->wave, e->wave_rows, e->mb_h, par ? par->wait : NULL,
-                                 par ? par->ctx : NULL);
-    run_jobs(e, finish_job, e->cfg.threads);
-    for (unsigned i = 0; i < 3; i++) {
-        st->ssd[i] = 0;
-        for (unsigned t = 0; t < e->cfg.threads; t++)
-            st->ssd[i] += e->job_ssd[t].ssd[i];
-    }
+    if (e->deblock) {
+        avila_h264_deblock_wave_init(&e->wave, e->wave_rows, e->mb_h, par ? par->wait : NULL,
+                                     par ? par->ctx : NULL);
+        run_jobs(e, finish_job, e->cfg.threads);
+        for (unsigned i = 0; i < 3; i++) {
+            st->ssd[i] = 0;
+            for (unsigned t = 0; t < e->cfg.threads; t++)
+                st->ssd[i] += e->job_ssd[t].ssd[i];
+        }
+    } /* else code_picture summed the slices' squared errors */
     unsigned w = e->cfg.width, h = e->cfg.height;
     st->samples[0] = (uint64_t)w * h;
     st->samples[1] = st->samples[2] = (uint64_t)(w / 2) * (h / 2);
@@ -720,6 +726,15 @@ int avila_h264_encode(avila_h264_encoder *e, const struct avila_h264_picture *pi
     if (idr)
         e->idr_pic_id = (e->idr_pic_id + 1) & 0xffff;
     return (int)pos;
+}
+
+void avila_h264_input(avila_h264_encoder *e, uint8_t *plane[3], ptrdiff_t stride[3])
+{
+    plane[0] = e->src_y;
+    plane[1] = e->src_u;
+    plane[2] = e->src_v;
+    stride[0] = e->src_y_stride;
+    stride[1] = stride[2] = e->src_c_stride;
 }
 
 int avila_h264_recon(const avila_h264_encoder *e, const uint8_t *plane[3], ptrdiff_t stride[3])

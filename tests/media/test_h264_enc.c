@@ -344,6 +344,67 @@ static void nv12_equals_i420(void **state)
     avila_h264_encoder_destroy(b);
 }
 
+/*
+ * A picture written into the encoder's own planes (avila_h264_input) codes
+ * exactly as the same picture passed from outside: at a size whose rows
+ * are the planes' (64x32) and one the encoder pads (40x24), in the fastest
+ * preset and in the default one (which keeps the previous picture's
+ * source, so the planes it gives change from picture to picture).
+ */
+static void input_planes_equal_outside(void **state)
+{
+    (void)state;
+    static const unsigned sizes[][2] = {{64, 32}, {40, 24}};
+    for (size_t k = 0; k < 2; k++) {
+        unsigned w = sizes[k][0], h = sizes[k][1];
+        for (int fastest = 0; fastest < 2; fastest++) {
+            struct avila_h264_config c;
+            avila_h264_config_default(&c, w, h);
+            if (fastest)
+                c.preset = AVILA_H264_PRESET_FASTEST;
+            avila_h264_encoder *a = make(&c), *b = make(&c);
+            size_t cap = avila_h264_max_frame_bytes(a);
+            uint8_t *x = malloc(cap);
+            assert_non_null(x);
+            const uint8_t *seen = NULL;
+            bool moved = false;
+            for (unsigned t = 0; t < 4; t++) {
+                struct frame f;
+                frame_make(&f, w, h, t);
+                uint8_t *plane[3];
+                ptrdiff_t stride[3];
+                avila_h264_input(a, plane, stride);
+                moved |= seen && plane[0] != seen;
+                seen = plane[0];
+                assert_true(stride[0] >= (ptrdiff_t)w && stride[1] >= (ptrdiff_t)w / 2);
+                for (unsigned r = 0; r < h; r++)
+                    memcpy(plane[0] + r * stride[0], f.y + (size_t)r * w, w);
+                for (unsigned r = 0; r < h / 2; r++) {
+                    memcpy(plane[1] + r * stride[1], f.u + (size_t)r * (w / 2), w / 2);
+                    memcpy(plane[2] + r * stride[2], f.v + (size_t)r * (w / 2), w / 2);
+                }
+                struct avila_h264_picture p = {
+                    .layout = AVILA_H264_I420,
+                    .plane = {plane[0], plane[1], plane[2]},
+                    .stride = {stride[0], stride[1], stride[2]},
+                };
+                int n = avila_h264_encode(a, &p, x, cap, NULL);
+                uint8_t *y;
+                size_t ny = encode(b, &f, &y, NULL);
+                assert_int_equal((size_t)n, ny);
+                assert_memory_equal(x, y, ny);
+                free(y);
+                frame_free(&f);
+            }
+            /* The default preset's planes alternate; the fastest preset's stay. */
+            assert_int_equal(moved, !fastest);
+            free(x);
+            avila_h264_encoder_destroy(a);
+            avila_h264_encoder_destroy(b);
+        }
+    }
+}
+
 /* Lower QP: more bytes and less error; QP 0 on this picture is near lossless. */
 static void quality_follows_qp(void **state)
 {
@@ -699,14 +760,23 @@ static void scrolling_is_found(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(config_limits),          cmocka_unit_test(allocation_failures),
-        cmocka_unit_test(bad_pictures),           cmocka_unit_test(nospace_leaves_no_trace),
-        cmocka_unit_test(idr_pictures),           cmocka_unit_test(unchanged_picture_is_skipped),
-        cmocka_unit_test(changed_rectangles),     cmocka_unit_test(nv12_equals_i420),
-        cmocka_unit_test(quality_follows_qp),     cmocka_unit_test(rate_control_respects_the_vbv),
-        cmocka_unit_test(intra_refresh_sweeps),   cmocka_unit_test(threads_equal_slices),
-        cmocka_unit_test(slices_balance_work),    cmocka_unit_test(user_data_sei),
-        cmocka_unit_test(fastest_is_full_sample), cmocka_unit_test(scrolling_is_found),
+        cmocka_unit_test(config_limits),
+        cmocka_unit_test(allocation_failures),
+        cmocka_unit_test(bad_pictures),
+        cmocka_unit_test(nospace_leaves_no_trace),
+        cmocka_unit_test(idr_pictures),
+        cmocka_unit_test(unchanged_picture_is_skipped),
+        cmocka_unit_test(changed_rectangles),
+        cmocka_unit_test(nv12_equals_i420),
+        cmocka_unit_test(input_planes_equal_outside),
+        cmocka_unit_test(quality_follows_qp),
+        cmocka_unit_test(rate_control_respects_the_vbv),
+        cmocka_unit_test(intra_refresh_sweeps),
+        cmocka_unit_test(threads_equal_slices),
+        cmocka_unit_test(slices_balance_work),
+        cmocka_unit_test(user_data_sei),
+        cmocka_unit_test(fastest_is_full_sample),
+        cmocka_unit_test(scrolling_is_found),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

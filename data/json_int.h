@@ -91,7 +91,7 @@ struct avila_json_index {
     uint64_t scalar;    /* 1: the byte before pos belongs to a scalar run */
     uint64_t escapes;   /* 1: the string open at pos holds a backslash before pos */
     size_t skip_bytes;  /* the first call's bytes inside strings or whitespace outside them */
-    bool bad; /* a control byte inside a string, a string left open, or not UTF-8 */
+    bool bad;           /* a control byte inside a string, a string left open, or not UTF-8 */
 };
 
 /* Room the output of one avila_json_index_fill call may use beyond `room`. */

@@ -128,9 +128,12 @@ size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, 
     size_t len = ix->len, pos = ix->pos, n = 0, skipped = 0;
     uint64_t escaped = ix->escaped, in_str = ix->in_string, scalar_prev = ix->scalar, bad = 0;
     uint64_t escapes = ix->escapes;
-    /* The block before pos (zeros before the text), and UTF-8 errors so far. */
-    __m512i prev = pos >= 64 ? _mm512_loadu_si512((const void *)(text + pos - 64))
-                             : _mm512_setzero_si512();
+    /*
+     * The block before pos (zeros before the text; and after its end, where
+     * the call that reached it has checked it), and UTF-8 errors so far.
+     */
+    __m512i prev = pos >= 64 && pos < len ? _mm512_loadu_si512((const void *)(text + pos - 64))
+                                          : _mm512_setzero_si512();
     __m512i utf8_errors = _mm512_setzero_si512();
     const bool count_skips = pos == 0; /* the first piece decides the path */
     while (pos < len && room - n >= 64 + AVILA_JSON_INDEX_SLACK) {
@@ -168,8 +171,7 @@ size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, 
         bool c2 = __builtin_add_overflow(with_bs, escapes, &with_bs);
         escapes = (uint64_t)(c1 | c2);
         with_bs &= closes;
-        __m512i cls =
-            _mm512_maskz_permutex2var_epi8(~high, class_lo, v, class_hi);
+        __m512i cls = _mm512_maskz_permutex2var_epi8(~high, class_lo, v, class_hi);
         uint64_t op = _mm512_test_epi8_mask(cls, op_bits);
         uint64_t ws = _mm512_test_epi8_mask(cls, ws_bits);
         bad |= _mm512_cmple_epu8_mask(v, ctl) & inside & valid;

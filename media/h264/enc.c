@@ -635,7 +635,8 @@ static void hpel_job(void *arg, unsigned band)
  * Deblocks, pads and interpolates the picture just coded, so it can be the
  * next reference, and puts its squared errors into st; on the slice
  * threads: deblocking, padding and squared errors row by row in one pass,
- * then the interpolation in bands.
+ * then the interpolation in bands. Without deblocking, code_slice padded
+ * and measured each row as it coded it (and code_picture summed st->ssd).
  */
 static void finish_picture(avila_h264_encoder *e, struct avila_h264_frame_stats *st)
 {

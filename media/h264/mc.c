@@ -127,18 +127,28 @@ static const struct {
     {2, 1, 0, 1, 0, 1}, /* r = (m + s + 1) >> 1 */
 };
 
+const uint8_t *avila_h264_mc_luma_at(const uint8_t *const planes[4], ptrdiff_t stride, int mvx,
+                                     int mvy)
+{
+    if ((mvx | mvy) & 1)
+        return NULL;
+    /* Arithmetic shifts floor negative MVs, as xIntL = xAL + (mvLX[0] >> 2) wants. */
+    unsigned frac = (unsigned)(mvy & 3) * 4 + (unsigned)(mvx & 3);
+    return planes[qpel_src[frac].p0] + (ptrdiff_t)(mvy >> 2) * stride + (mvx >> 2);
+}
+
 void avila_h264_mc_luma(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *const planes[4],
                         ptrdiff_t stride, int mvx, int mvy, unsigned w, unsigned h)
 {
-    /* Arithmetic shifts floor negative MVs, as xIntL = xAL + (mvLX[0] >> 2) wants. */
+    const uint8_t *at = avila_h264_mc_luma_at(planes, stride, mvx, mvy);
+    if (at) {
+        avila_h264_copy_block(dst, dst_stride, at, stride, w, h);
+        return;
+    }
     ptrdiff_t base = (ptrdiff_t)(mvy >> 2) * stride + (mvx >> 2);
     unsigned frac = (unsigned)(mvy & 3) * 4 + (unsigned)(mvx & 3);
     const uint8_t *p =
         planes[qpel_src[frac].p0] + base + qpel_src[frac].dy0 * stride + qpel_src[frac].dx0;
-    if (frac == 0 || frac == 2 || frac == 8 || frac == 10) {
-        avila_h264_copy_block(dst, dst_stride, p, stride, w, h);
-        return;
-    }
     const uint8_t *q =
         planes[qpel_src[frac].p1] + base + qpel_src[frac].dy1 * stride + qpel_src[frac].dx1;
     avg2(dst, dst_stride, p, q, stride, w, h);
@@ -155,6 +165,11 @@ void avila_h264_mc_chroma_portable(uint8_t *dst, ptrdiff_t dst_stride, const uin
         for (unsigned x = 0; x < w; x++)
             dst[x] = (uint8_t)((wa * s[x] + wb * s[x + 1] + wc * n[x] + wd * n[x + 1] + 32) >> 6);
     }
+}
+
+const uint8_t *avila_h264_mc_chroma_at(const uint8_t *src, ptrdiff_t stride, int mvx, int mvy)
+{
+    return (mvx | mvy) & 7 ? NULL : src + (ptrdiff_t)(mvy >> 3) * stride + (mvx >> 3);
 }
 
 void avila_h264_mc_chroma(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *src, ptrdiff_t stride,

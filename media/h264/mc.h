@@ -77,6 +77,24 @@ void avila_h264_mc_luma(uint8_t *dst, ptrdiff_t dst_stride, const uint8_t *const
                         ptrdiff_t stride, int mvx, int mvy, unsigned w, unsigned h);
 
 /*
+ * The luma prediction at quarter-sample mv (mvx, mvy) in place, as
+ * avila_h264_mc_luma takes planes and stride: when both components are
+ * even (whole and half samples, which the planes hold), a pointer into one
+ * of the planes to read the block from, rows stride apart, with no copy.
+ * NULL when the position averages two planes (avila_h264_mc_luma then).
+ */
+const uint8_t *avila_h264_mc_luma_at(const uint8_t *const planes[4], ptrdiff_t stride, int mvx,
+                                     int mvy);
+
+/*
+ * The chroma prediction at the luma quarter-sample mv in place, as
+ * avila_h264_mc_chroma takes src and stride: when the vector points at
+ * whole chroma samples (both components multiples of 8), a pointer into
+ * the plane; NULL otherwise (avila_h264_mc_chroma then).
+ */
+const uint8_t *avila_h264_mc_chroma_at(const uint8_t *src, ptrdiff_t stride, int mvx, int mvy);
+
+/*
  * Chroma (4:2:0, frame) prediction of a w x h block (w, h in {2, 4, 8}) at
  * the LUMA quarter-sample mv, which is the chroma mv in eighths (8.4.1.4):
  * ((8 - xF)(8 - yF) A + xF (8 - yF) B + (8 - xF) yF C + xF yF D + 32) >> 6

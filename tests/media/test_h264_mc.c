@@ -349,6 +349,15 @@ static void check_luma_block(const struct ref_frame *f, int x, int y, int w, int
         for (int xx = 0; xx < 20; xx++)
             if (xx >= w || yy >= h)
                 assert_int_equal(dst[yy * 20 + xx], 0xEE);
+    /* In place exactly at whole and half samples, and then the same block. */
+    const uint8_t *at = avila_h264_mc_luma_at(planes, f->pl[0].stride, mvx, mvy);
+    if ((mvx | mvy) & 1) {
+        assert_null(at);
+        return;
+    }
+    assert_non_null(at);
+    for (int yy = 0; yy < h; yy++)
+        assert_memory_equal(at + yy * f->pl[0].stride, dst + (ptrdiff_t)yy * 20, (size_t)w);
 }
 
 /* All 16 fractions, random integer parts within the bounds, blocks at the edges. */
@@ -452,6 +461,7 @@ static void chroma_block(void **state)
     avila_h264_pad_plane(pl.p, pl.stride, (unsigned)cw, (unsigned)ch, AVILA_H264_PAD_CHROMA);
     struct pic p = {pic, cw, ch};
     const int dims[] = {2, 4, 8};
+    unsigned in_place = 0;
     for (int iter = 0; iter < 600; iter++) {
         int w = dims[unit_rand(&rng) % 3], h = dims[unit_rand(&rng) % 3];
         /* The luma block of this chroma block, and its MV bounds. */
@@ -467,6 +477,11 @@ static void chroma_block(void **state)
         } else {
             mvx = lo[0] + (int)(unit_rand(&rng) % (unsigned)(hi[0] - lo[0] + 1));
             mvy = lo[1] + (int)(unit_rand(&rng) % (unsigned)(hi[1] - lo[1] + 1));
+            if (iter % 4 == 0) { /* whole chroma samples, which it can read in place */
+                mvx = (mvx & ~7) < lo[0] ? (mvx & ~7) + 8 : mvx & ~7;
+                mvy = (mvy & ~7) < lo[1] ? (mvy & ~7) + 8 : mvy & ~7;
+                assert_true(mvx <= hi[0] && mvy <= hi[1]);
+            }
         }
         uint8_t dst[8 * 9];
         avila_h264_mc_chroma(dst, 9, pl.p + y * pl.stride + x, pl.stride, mvx, mvy, (unsigned)w,
@@ -480,7 +495,17 @@ static void chroma_block(void **state)
                     fail_msg("chroma %dx%d at (%d, %d) mv (%d, %d): %d != %d", w, h, x, y, mvx, mvy,
                              dst[yy * 9 + xx], want);
             }
+        const uint8_t *at = avila_h264_mc_chroma_at(pl.p + y * pl.stride + x, pl.stride, mvx, mvy);
+        if ((mvx | mvy) & 7) {
+            assert_null(at);
+            continue;
+        }
+        in_place++;
+        assert_non_null(at);
+        for (int yy = 0; yy < h; yy++)
+            assert_memory_equal(at + yy * pl.stride, dst + (ptrdiff_t)yy * 9, (size_t)w);
     }
+    assert_true(in_place >= 100);
     /* By hand: A 0, B 64, C 128, D 255 at xF 3, yF 5 weigh 15, 9, 25, 15. */
     const uint8_t sq[2 * 2] = {0, 64, 128, 255};
     uint8_t one;

@@ -520,9 +520,12 @@ struct inter_pred {
     uint8_t luma[256], chroma[2][64];
 };
 
-/* The reference picture's planes at the macroblock's sample (x0, y0), chroma at half of it. */
-static void ref_planes(const struct mb_ctx *m, unsigned x0, unsigned y0, const uint8_t *luma[4],
-                       const uint8_t *chroma[2])
+/*
+ * The reference picture's planes at the macroblock's sample (x0, y0),
+ * chroma at half of it; returns the reference picture (for its strides).
+ */
+static const struct enc_picture *ref_planes(const struct mb_ctx *m, unsigned x0, unsigned y0,
+                                            const uint8_t *luma[4], const uint8_t *chroma[2])
 {
     const struct enc_picture *ref = &m->e->pic[m->e->cur ^ 1];
     ptrdiff_t off = ((ptrdiff_t)m->y * 16 + y0) * ref->y_stride + (ptrdiff_t)m->x * 16 + x0;
@@ -532,6 +535,7 @@ static void ref_planes(const struct mb_ctx *m, unsigned x0, unsigned y0, const u
         luma[1 + i] = ref->hpel[i] + off;
     chroma[0] = ref->u + coff;
     chroma[1] = ref->v + coff;
+    return ref;
 }
 
 /*
@@ -544,21 +548,20 @@ static void predict_block(const struct mb_ctx *m, unsigned x0, unsigned y0, unsi
                           const int16_t mv[2], struct inter_pred *p)
 {
     const uint8_t *planes[4], *cplanes[2];
-    ref_planes(m, x0, y0, planes, cplanes);
-    ptrdiff_t ys = m->e->pic[m->e->cur ^ 1].y_stride, cs = m->e->pic[m->e->cur ^ 1].c_stride;
-    avila_h264_mc_luma(p->luma + (size_t)y0 * 16 + x0, 16, planes, ys, mv[0], mv[1], w, h);
+    const struct enc_picture *ref = ref_planes(m, x0, y0, planes, cplanes);
+    avila_h264_mc_luma(p->luma + (size_t)y0 * 16 + x0, 16, planes, ref->y_stride, mv[0], mv[1], w,
+                       h);
     size_t cpos = (size_t)y0 / 2 * 8 + x0 / 2;
     for (unsigned comp = 0; comp < 2; comp++)
-        avila_h264_mc_chroma(p->chroma[comp] + cpos, 8, cplanes[comp], cs, mv[0], mv[1], w / 2,
-                             h / 2);
+        avila_h264_mc_chroma(p->chroma[comp] + cpos, 8, cplanes[comp], ref->c_stride, mv[0], mv[1],
+                             w / 2, h / 2);
 }
 
 /* The prediction of the whole macroblock at mv, in place where it can be. */
 static void predict_inter(const struct mb_ctx *m, const int16_t mv[2], struct inter_pred *p)
 {
     const uint8_t *planes[4], *cplanes[2];
-    ref_planes(m, 0, 0, planes, cplanes);
-    const struct enc_picture *ref = &m->e->pic[m->e->cur ^ 1];
+    const struct enc_picture *ref = ref_planes(m, 0, 0, planes, cplanes);
     p->y = avila_h264_mc_luma_at(planes, ref->y_stride, mv[0], mv[1]);
     p->ys = ref->y_stride;
     if (!p->y) {
@@ -1227,13 +1230,12 @@ void avila_h264i_code_mb(struct slice_ctx *s, unsigned mb_x, unsigned mb_y)
     m.r.qp = (uint8_t)s->qp;
     for (unsigned i = 0; i < 16; i++)
         m.r.i4_mode[i] = AVILA_H264_I4_DC;
-    if (s->p)
+    if (s->p) {
         prefetch_ahead(&m);
-
-    if (s->p)
         code_p(&m);
-    else
+    } else {
         code_intra(&m);
+    }
 
     if (m.r.kind == MB_SKIP) {
         s->skip_run++;

@@ -63,14 +63,21 @@ struct member {
 #define SHAPE_SLOTS 8
 #define SHAPE_MAX   64
 
-struct key_sig {
-    uint64_t a, b;
-    uint64_t len;
+/*
+ * A remembered key, in the form known_shape compares fastest: with its
+ * length equal, a key matches when the 8 bytes at its start and the 8 at
+ * boff, masked, equal a and b. Keys of 8 bytes or more: boff is len - 8
+ * and mask all ones; shorter keys: boff is 0 and mask keeps the low 8 *
+ * len bits (the bytes past the key are read, and ignored).
+ */
+struct shape_key {
+    uint64_t a, b, mask;
+    uint32_t len, boff;
 };
 
 struct shape {
     size_t m; /* members; 0: the slot is empty */
-    struct key_sig sig[SHAPE_MAX];
+    struct shape_key key[SHAPE_MAX];
 };
 
 struct parser {
@@ -642,22 +649,33 @@ static const struct shape *shape_for(const struct parser *ps, size_t m)
     return NULL;
 }
 
-/* Whether the signatures of the m keys (node indexes) equal the shape remembered for m members. */
-static bool known_shape(const struct parser *ps, const uint32_t *keys, size_t m)
+/*
+ * Whether the m keys (node indexes) equal the shape remembered for m
+ * members, one by one. Every key lies before close: in the text, or
+ * decoded into the string buffer no further from its start than the
+ * key's text is from where the buffer was reserved (decoding never
+ * lengthens). So with 8 bytes readable past close, 8 bytes can be read at
+ * any key's start, and no key needs its own bounds test.
+ */
+static bool known_shape(const struct parser *ps, const uint32_t *keys, size_t m,
+                        const uint8_t *close)
 {
-    if (!ps->shapes || m > SHAPE_MAX)
+    if (!ps->shapes || m > SHAPE_MAX || ps->end - close < 8)
         return false;
     const struct shape *sh = shape_for(ps, m);
     if (!sh)
         return false;
+    uint64_t diff = 0;
     for (size_t k = 0; k < m; k++) {
-        uint64_t a, b;
-        sign_key(ps, keys[k], &a, &b);
-        if (((a ^ sh->sig[k].a) | (b ^ sh->sig[k].b) | (ps->nodes[keys[k]].n ^ sh->sig[k].len)) !=
-            0)
+        const struct avila_json_node *nd = &ps->nodes[keys[k]];
+        const struct shape_key *sk = &sh->key[k];
+        if (nd->n != sk->len)
             return false;
+        diff |=
+            ((avila_load_le64(nd->v.s) ^ sk->a) | (avila_load_le64(nd->v.s + sk->boff) ^ sk->b)) &
+            sk->mask;
     }
-    return true;
+    return diff == 0;
 }
 
 /*
@@ -683,8 +701,16 @@ static void remember_shape(struct parser *ps, const struct member *e, size_t m)
         ps->shape_next = (ps->shape_next + 1) % SHAPE_SLOTS;
     }
     sh->m = m;
-    for (size_t k = 0; k < m; k++)
-        sh->sig[k] = (struct key_sig){e[k].a, e[k].b, e[k].len};
+    for (size_t k = 0; k < m; k++) {
+        bool big = e[k].len >= 8;
+        sh->key[k] = (struct shape_key){
+            .a = e[k].a,
+            .b = big ? e[k].b : e[k].a,
+            .mask = big ? ~(uint64_t)0 : ((uint64_t)1 << 8 * e[k].len) - 1,
+            .len = e[k].len,
+            .boff = big ? e[k].len - 8 : 0,
+        };
+    }
 }
 
 /*
@@ -692,7 +718,8 @@ static void remember_shape(struct parser *ps, const struct member *e, size_t m)
  * at least 2 members): rejects (naming the earliest repeat in document
  * order), or turns the losing members' keys into JSON_K_DELETED and lowers
  * the member count. keys[0..m) are its keys' node indexes in document
- * order, as push_key recorded them; their signatures are taken here, on
+ * order, as push_key recorded them, and close a point of the text past
+ * all of them (the object's end); their signatures are taken here, on
  * the stack or in the scratch array. Up to 8 members are compared
  * pairwise. More are done at once when their signatures match a
  * remembered shape, else go into a hash table on their key signature (and
@@ -702,14 +729,15 @@ static void remember_shape(struct parser *ps, const struct member *e, size_t m)
  * to collide), the work so far is undone and the members sorted instead,
  * so the worst case is O(m log m) comparisons.
  */
-static int check_dups(struct parser *ps, size_t obj, const uint32_t *keys, size_t m)
+static int check_dups(struct parser *ps, size_t obj, const uint32_t *keys, size_t m,
+                      const uint8_t *close)
 {
     struct avila_json_node *nodes = ps->nodes;
     if (m == 2 && nodes[keys[0]].n != nodes[keys[1]].n)
         return 0; /* two keys of different lengths: the commonest small object */
     struct member few[8], *e = few;
     if (m > 8) {
-        if (known_shape(ps, keys, m))
+        if (known_shape(ps, keys, m, close))
             return 0;
         if (scratch_for(ps, m) != 0)
             return fail(ps, ps->text + JSON_SRC_OFFSET(&nodes[obj]), AVILA_ENOMEM, "out of memory");
@@ -870,7 +898,7 @@ static int parse(struct parser *ps)
             mtop -= m_;                                                                            \
             if (m_ >= 2) {                                                                         \
                 ps->count = count;                                                                 \
-                if ((rc = check_dups(ps, idx_, ps->members + mtop, m_)) != 0)                      \
+                if ((rc = check_dups(ps, idx_, ps->members + mtop, m_, p)) != 0)                   \
                     return rc;                                                                     \
             }                                                                                      \
         }                                                                                          \
@@ -1222,7 +1250,7 @@ static int parse_indexed(struct parser *ps, struct tokens *tk)
             mp -= top_n;                                                                           \
             if (top_n >= 2) {                                                                      \
                 ps->count = count;                                                                 \
-                if (check_dups(ps, top, mp, top_n) != 0)                                           \
+                if (check_dups(ps, top, mp, top_n, text + t) != 0)                                 \
                     return AVILA_EFORMAT;                                                          \
             }                                                                                      \
         }                                                                                          \

@@ -109,9 +109,20 @@ struct avila_json_index {
  */
 #if AVILA_X86_64
 #define AVILA_JSON_INDEX_CPU                                                                       \
-    (AVILA_CPU_AVX512BW | AVILA_CPU_AVX512VBMI | AVILA_CPU_AVX512VBMI2 | AVILA_CPU_PCLMUL)
+    (AVILA_CPU_AVX512BW | AVILA_CPU_AVX512VBMI | AVILA_CPU_AVX512VBMI2 | AVILA_CPU_PCLMUL |        \
+     AVILA_CPU_BMI2)
 size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, uint8_t *chars,
                                     size_t room);
+
+/*
+ * Decodes the body of a string with escapes, p[0..n) (between its quotes,
+ * its bytes checked by stage 1), into out (room for n bytes; decoding
+ * never lengthens), lone surrogates replaced when replace is nonzero.
+ * Returns the decoded length, or -1 at a bad escape. Reads no byte past
+ * p + n and writes none past out + n. Needs the AVILA_JSON_INDEX_CPU
+ * features.
+ */
+ptrdiff_t avila_json_unescape_avx512(const uint8_t *p, size_t n, uint8_t *out, int replace);
 #endif
 
 /*

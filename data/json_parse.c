@@ -99,7 +99,6 @@ struct parser {
     bool shapes_failed;   /* their allocation failed: not tried again */
     const struct avila_allocator *a;
     avila_json_scan_fn scan;
-    bool utf8_valid; /* stage 1 found the whole text UTF-8: strings need no check */
     struct avila_json_options opt;
     /* The error, when one happened. */
     const uint8_t *err_at;
@@ -259,7 +258,7 @@ static int reserve_strings(struct parser *ps, const uint8_t *from)
 static int check_utf8(struct parser *ps, const uint8_t *s, size_t n)
 {
     size_t ok;
-    if (ps->utf8_valid || AVILA_LIKELY(avila_utf8_validate(s, n) == 0))
+    if (AVILA_LIKELY(avila_utf8_validate(s, n) == 0))
         return 0;
     avila_utf8_check(s, n, &ok);
     return fail(ps, s + ok, AVILA_EFORMAT, "invalid UTF-8 in string");
@@ -1161,12 +1160,32 @@ static __attribute__((noinline)) int next_piece(struct parser *ps, struct tokens
     return 0;
 }
 
-/* A string with escapes from text[open] to text[close]: parse_string decodes it. */
+/*
+ * A string with escapes, from its opening quote at text[open] to its
+ * closing one at text[close], decoded into the string buffer for node
+ * (stage 1 indexed it with no error: its bytes are UTF-8 with no control
+ * byte, and its end is known; the buffer holds as many bytes as the text
+ * from where it was reserved). Returns 0, or nonzero for a bad escape or
+ * a string over the limit (the one-pass parser then reports it).
+ */
 static __attribute__((noinline)) int indexed_escaped(struct parser *ps, size_t open, size_t close,
                                                      size_t node)
 {
-    const uint8_t *q = parse_string(ps, ps->text + open + 1, &ps->nodes[node]);
-    return q == ps->text + close + 1 ? 0 : AVILA_EFORMAT;
+    const uint8_t *body = ps->text + open + 1;
+    if (!ps->strings && reserve_strings(ps, body) != 0)
+        return AVILA_ENOMEM;
+    uint8_t *out = ps->strings + ps->strings_used;
+    ptrdiff_t len = avila_json_unescape_avx512(
+        body, close - open - 1, out, ps->opt.lone_surrogates == AVILA_JSON_SURROGATE_REPLACE);
+    if (len < 0)
+        return AVILA_EFORMAT;
+    if ((size_t)len > ps->opt.max_string_len)
+        return AVILA_ELIMIT;
+    ps->strings_used += (size_t)len;
+    ps->nodes[node].tag = JSON_K_STRING;
+    ps->nodes[node].n = (uint32_t)len;
+    ps->nodes[node].v.s = out;
+    return 0;
 }
 
 /*
@@ -1417,13 +1436,7 @@ static int try_indexed(struct parser *ps, enum avila_json_path path)
     if (path == AVILA_JSON_PATH_INDEXED || tk.ix.skip_bytes * 5 >= tk.ix.pos * 2) {
         if (tk.n == 0 || tk.ix.bad)
             tk.i = tk.n; /* stage 2 meets the end at once (and fails, or finds nothing) */
-        /*
-         * Stage 2 decodes a string with escapes only after stage 1 has
-         * indexed it and found no error: up to there the text is UTF-8.
-         */
-        ps->utf8_valid = true;
         rc = parse_indexed(ps, &tk);
-        ps->utf8_valid = false;
     }
     avila_free(ps->a, mem, bytes, 8);
     if (rc != 0) {

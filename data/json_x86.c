@@ -5,11 +5,15 @@
  * below 0x20 (RFC 8259 section 7: what ends or interrupts a plain run of a
  * string); the sign bits collect whether any byte was not ASCII. Also
  * stage 1 of the indexed parser (avila_json_index_fill_avx512): per 64-byte
- * block, backslash and quote masks, the bytes escaped by odd backslash runs
+ * block, backslash and quote masks, the backslashes that start escapes
  * (carry propagation by addition), the in-string mask as the prefix XOR of
  * the quotes (carry-less multiplication by all ones), the strings holding
  * a backslash (addition again), byte classes by table lookup, and the
- * offsets of the structural bits compressed out with VBMI2. Pure.
+ * offsets of the structural bits compressed out with VBMI2. And the
+ * indexed parser's decoder of strings with escapes
+ * (avila_json_unescape_avx512): the same escape starts, dropped, the
+ * bytes they escape translated by table, a block compressed at a time.
+ * Pure.
  */
 #include "data/json_int.h"
 #include "core/utf8_x86.h"
@@ -74,28 +78,25 @@ size_t avila_json_scan_avx512(const uint8_t *s, size_t n, unsigned *high)
 }
 
 /*
- * Bytes escaped by a backslash run: b holds the backslashes of a block, and
- * *carry says whether the block's first byte is escaped (in) and the next
- * block's (out). A run that starts at bit s and ends before bit s + L
- * escapes bit s + L when L is odd, that is when the bit after it has the
- * other parity than s; adding a run's start bit to b carries through the
- * run onto that bit, so runs starting on even and on odd bits are added
- * separately. A run reaching bit 63 carries out; it escapes the next
- * block's first byte when it started on an odd bit.
+ * The backslashes of a block that start an escape: b holds the block's
+ * backslashes, and *carry says whether the block's first byte is escaped
+ * (in; a backslash there starts nothing) and the next block's (out: this
+ * block's last byte starts an escape). In a run of backslashes that
+ * starts at bit s, the escapes start at s, s + 2, s + 4, ...: bits of the
+ * run's parity. Adding a run's start bit to b carries through the run and
+ * clears it, so the runs starting on even and on odd bits are found by
+ * two additions (the bit a carry lands on is no backslash, and one
+ * leaving bit 63 is dropped: runs are whole within the block).
  */
-static inline uint64_t escaped_bytes(uint64_t b, uint64_t *carry)
+static inline uint64_t escape_starters(uint64_t b, uint64_t *carry)
 {
     const uint64_t even = 0x5555555555555555u;
-    uint64_t in = *carry;
-    b &= ~in; /* an escaped backslash starts no run */
+    b &= ~*carry;
     uint64_t starts = b & ~(b << 1);
-    uint64_t es = starts & even, os = starts & ~even;
-    uint64_t se, so;
-    bool ce = __builtin_add_overflow(b, es, &se);
-    bool co = __builtin_add_overflow(b, os, &so);
-    (void)ce;
-    *carry = co;
-    return (((se & ~b) & ~even) | ((so & ~b) & even)) | in;
+    uint64_t even_runs = b & ~(b + (starts & even)), odd_runs = b & ~(b + (starts & ~even));
+    uint64_t st = (even_runs & even) | (odd_runs & ~even);
+    *carry = st >> 63;
+    return st;
 }
 
 /*
@@ -152,8 +153,10 @@ size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, 
         prev = v;
         uint64_t bs = _mm512_cmpeq_epi8_mask(v, bslash);
         uint64_t qt = _mm512_cmpeq_epi8_mask(v, quote);
-        if (bs | escaped)
-            qt &= ~escaped_bytes(bs, &escaped);
+        if (bs | escaped) {
+            uint64_t in = escaped;
+            qt &= ~(escape_starters(bs, &escaped) << 1 | in);
+        }
         /* Inside strings: from an opening quote up to its closing quote (excluded). */
         uint64_t inside = (uint64_t)_mm_cvtsi128_si64(
                               _mm_clmulepi64_si128(_mm_cvtsi64_si128((long long)qt), ones, 0)) ^
@@ -225,6 +228,90 @@ size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, 
     if (bad)
         ix->bad = true;
     return n;
+}
+
+/* What a simple escape stands for, by the escaped byte (0: none; 'u' is not simple). */
+static const uint8_t simple_escape[128]
+    __attribute__((aligned(64))) = {['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
+                                    ['f'] = '\f', ['n'] = '\n',  ['r'] = '\r', ['t'] = '\t'};
+
+/*
+ * The escapes of one block and a little past it, one at a time: for a
+ * block holding a \u escape (or a bad one). from is where the block's
+ * decoding starts (its first byte, or the backslash before it that the
+ * last block left), block_end where it stops; *out advances. Returns the
+ * byte after the last escape decoded (block_end or up to 11 bytes past
+ * it), or NULL at a bad escape.
+ */
+static const uint8_t *unescape_bytewise(const uint8_t *from, const uint8_t *block_end,
+                                        const uint8_t *stop, uint8_t **out, int replace)
+{
+    const uint8_t *q = from;
+    uint8_t *o = *out;
+    while (q < block_end) {
+        if (*q != '\\') {
+            *o++ = *q++;
+            continue;
+        }
+        size_t used;
+        const char *why;
+        int r = avila_json_unescape(q, (size_t)(stop - q), o, replace, &used, &why);
+        if (r < 0)
+            return NULL;
+        o += r;
+        q += used;
+    }
+    *out = o;
+    return q;
+}
+
+/*
+ * A block at a time: the starting backslashes are dropped and the bytes
+ * they escape translated by table, then the block compressed into the
+ * output (VBMI2). A block with an escape that is not simple goes through
+ * unescape_bytewise.
+ */
+AVILA_TARGET("avx512f,avx512bw,avx512vbmi,avx512vbmi2,popcnt,bmi,bmi2")
+ptrdiff_t avila_json_unescape_avx512(const uint8_t *p, size_t n, uint8_t *out, int replace)
+{
+    const __m512i bslash = _mm512_set1_epi8('\\');
+    const __m512i table_lo = _mm512_load_si512((const void *)simple_escape),
+                  table_hi = _mm512_load_si512((const void *)(simple_escape + 64));
+    const uint8_t *const stop = p + n;
+    uint8_t *o = out;
+    uint64_t carry = 0; /* the block's first byte is escaped */
+    while (p < stop) {
+        size_t room = (size_t)(stop - p), take = room < 64 ? room : 64;
+        uint64_t live = _bzhi_u64(~(uint64_t)0, (unsigned)take);
+        __m512i v = _mm512_maskz_loadu_epi8(live, p);
+        uint64_t bs = _mm512_mask_cmpeq_epi8_mask(live, v, bslash), in = carry;
+        uint64_t starters = escape_starters(bs, &carry), escaped = starters << 1 | in;
+        if (AVILA_LIKELY((starters | in) == 0)) {
+            _mm512_mask_storeu_epi8(o, live, v);
+            o += take;
+            p += take;
+            continue;
+        }
+        /* Bytes of 0x80 and above look up 0 (masked off). */
+        __m512i meaning =
+            _mm512_maskz_permutex2var_epi8(~_mm512_movepi8_mask(v), table_lo, v, table_hi);
+        uint64_t simple = _mm512_test_epi8_mask(meaning, meaning);
+        if (AVILA_UNLIKELY((escaped & ~(simple & live)) != 0)) {
+            p = unescape_bytewise(p - in, p + take, stop, &o, replace);
+            if (!p)
+                return -1;
+            carry = 0;
+            continue;
+        }
+        uint64_t keep = live & ~starters;
+        __m512i decoded = _mm512_mask_blend_epi8(escaped, v, meaning);
+        unsigned k = (unsigned)__builtin_popcountll(keep);
+        _mm512_mask_storeu_epi8(o, _bzhi_u64(~(uint64_t)0, k),
+                                _mm512_maskz_compress_epi8(keep, decoded));
+        o += k;
+        p += take;
+    }
+    return carry ? -1 : o - out; /* (a backslash ending the body escapes nothing) */
 }
 
 #else

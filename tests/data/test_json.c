@@ -2086,6 +2086,116 @@ static void indexed_same_as_one_pass(void **state)
     assert_true(files > 0);
 }
 
+/* avila_json_unescape over p[0..n), an escape at a time: the decoded length, or -1. */
+static ptrdiff_t unescape_reference(const uint8_t *p, size_t n, uint8_t *out, int replace)
+{
+    size_t i = 0, o = 0;
+    while (i < n) {
+        if (p[i] != '\\') {
+            out[o++] = p[i++];
+            continue;
+        }
+        size_t used;
+        const char *why;
+        int r = avila_json_unescape(p + i, n - i, out + o, replace, &used, &why);
+        if (r < 0)
+            return -1;
+        o += (size_t)r;
+        i += used;
+    }
+    return (ptrdiff_t)o;
+}
+
+/*
+ * Strings of up to 300 bytes made of escapes of every kind (simple, \u,
+ * surrogate pairs, lone surrogates, runs of escaped backslashes, a few bad
+ * ones) and plain and multibyte characters, so that escapes and backslash
+ * runs straddle the 64-byte blocks of the indexed parser's decoder: both
+ * parsers give the same answers under each option set. The decoder itself
+ * gives, for a body alone in a buffer of its size (the address sanitizer
+ * sees a read or write past it), what avila_json_unescape gives escape by
+ * escape.
+ */
+static void indexed_escaped_strings(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "a",       "bcdefgh",        "\xc3\xa9", "\xe3\x81\x82", "\xf0\x9f\x98\x80", "\\n",
+        "\\\"",    "\\\\",           "\\\\\\\\", "\\/",          "\\t\\r\\b\\f",     "\\u00e9",
+        "\\u3042", "\\ud83d\\ude00",
+    };
+    static const char *const bad_pieces[] = {"\\ud83d", "\\ude00x", "\\u12G4",
+                                             "\\x",     "\\u00",    "\\"};
+    char text[4096];
+    uint8_t body[400];
+    uint64_t rng = 11;
+#if AVILA_X86_64
+    bool kernel = (avila_cpu_features() & AVILA_JSON_INDEX_CPU) == AVILA_JSON_INDEX_CPU;
+#endif
+    size_t checked = 0;
+    for (int round = 0; round < 3000; round++) {
+        size_t n = 0;
+        text[n++] = '[';
+        for (int k = 0; k < 3; k++) {
+            /* Escapes dense, or one in about 16 pieces (blocks holding a single one). */
+            size_t target = (size_t)(unit_rand(&rng) % 300), len = 0;
+            bool sparse = unit_rand(&rng) % 2;
+            while (len < target) {
+                uint64_t pick = unit_rand(&rng);
+                const char *piece =
+                    pick % 64 == 0             ? bad_pieces[pick / 64 % AVILA_ARRAY_LEN(bad_pieces)]
+                    : sparse && pick % 16 != 1 ? pieces[pick / 64 % 5] /* plain and multibyte */
+                                               : pieces[pick / 64 % AVILA_ARRAY_LEN(pieces)];
+                for (size_t i = 0; piece[i]; i++)
+                    body[len++] = (uint8_t)piece[i];
+            }
+            text[n++] = k ? ',' : '"';
+            if (k)
+                text[n++] = '"';
+            memcpy(text + n, body, len);
+            n += len;
+            text[n++] = '"';
+#if AVILA_X86_64
+            if (kernel) {
+                uint8_t want[400], *exact = malloc(len ? len : 1), *out = malloc(len ? len : 1);
+                assert_non_null(exact);
+                assert_non_null(out);
+                memcpy(exact, body, len);
+                for (int replace = 0; replace <= 1; replace++) {
+                    ptrdiff_t r = avila_json_unescape_avx512(exact, len, out, replace);
+                    ptrdiff_t w = unescape_reference(body, len, want, replace);
+                    assert_int_equal(r, w);
+                    if (w > 0)
+                        assert_memory_equal(out, want, (size_t)w);
+                    checked++;
+                }
+                free(exact);
+                free(out);
+            }
+#endif
+        }
+        text[n++] = ']';
+        same_answer(text, n, &compare_opts[round % AVILA_ARRAY_LEN(compare_opts)],
+                    "escaped strings");
+    }
+#if AVILA_X86_64
+    if (kernel) {
+        assert_true(checked == (size_t)3000 * 3 * 2);
+        /* A backslash ending a body escapes nothing, also as the last byte of a block. */
+        for (size_t len = 1; len <= 130; len++) {
+            uint8_t *exact = malloc(len), *out = malloc(len);
+            assert_non_null(exact);
+            assert_non_null(out);
+            memset(exact, 'a', len - 1);
+            exact[len - 1] = '\\';
+            assert_int_equal(avila_json_unescape_avx512(exact, len, out, 0), -1);
+            free(exact);
+            free(out);
+        }
+    }
+#endif
+}
+
 /*
  * Texts of many pieces of the index (stage 2 takes it a thousand entries
  * at a time, stage 1 validates UTF-8 as it indexes, node and key room is made
@@ -2357,6 +2467,7 @@ int main(void)
         cmocka_unit_test(index_kernel_utf8),
         cmocka_unit_test(indexed_same_as_one_pass),
         cmocka_unit_test(indexed_many_pieces),
+        cmocka_unit_test(indexed_escaped_strings),
         cmocka_unit_test(indexed_benchmark_files),
         cmocka_unit_test(fast_double),
         cmocka_unit_test(short_numbers),

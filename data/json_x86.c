@@ -230,11 +230,6 @@ size_t avila_json_index_fill_avx512(struct avila_json_index *ix, uint32_t *out, 
     return n;
 }
 
-/* What a simple escape stands for, by the escaped byte (0: none; 'u' is not simple). */
-static const uint8_t simple_escape[128]
-    __attribute__((aligned(64))) = {['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
-                                    ['f'] = '\f', ['n'] = '\n',  ['r'] = '\r', ['t'] = '\t'};
-
 /*
  * The escapes of one block and a little past it, one at a time: for a
  * block holding a \u escape (or a bad one). from is where the block's
@@ -275,8 +270,8 @@ AVILA_TARGET("avx512f,avx512bw,avx512vbmi,avx512vbmi2,popcnt,bmi,bmi2")
 ptrdiff_t avila_json_unescape_avx512(const uint8_t *p, size_t n, uint8_t *out, int replace)
 {
     const __m512i bslash = _mm512_set1_epi8('\\');
-    const __m512i table_lo = _mm512_load_si512((const void *)simple_escape),
-                  table_hi = _mm512_load_si512((const void *)(simple_escape + 64));
+    const __m512i table_lo = _mm512_load_si512((const void *)json_simple_escape),
+                  table_hi = _mm512_load_si512((const void *)(json_simple_escape + 64));
     const uint8_t *const stop = p + n;
     uint8_t *o = out;
     uint64_t carry = 0; /* the block's first byte is escaped */

@@ -393,15 +393,15 @@ static void code_luma_i16(struct mb_ctx *m)
  */
 static int pick_i16(struct mb_ctx *m)
 {
-    uint8_t pred[256];
+    uint8_t pred[4][256];
     int best = INT32_MAX;
     avila_h264_cmp_fn cmp = m->e->me_subpel > 0 ? m->e->px->satd[AVILA_H264_PX_16x16]
                                                 : m->e->px->sad[AVILA_H264_PX_16x16];
+    unsigned ok = avila_h264_pred16x16_all(pred, m->rec_y, m->rs, m->avail);
     for (int mode = 0; mode < 4; mode++) {
-        if (!avila_h264_pred16x16_ok(mode, m->avail))
+        if (!(ok >> mode & 1))
             continue;
-        avila_h264_pred16x16(pred, 16, m->rec_y, m->rs, mode, m->avail);
-        int cost = cmp(m->src_y, m->ss, pred, 16);
+        int cost = cmp(m->src_y, m->ss, pred[mode], 16);
         if (cost < best) {
             best = cost;
             m->i16_mode = mode;

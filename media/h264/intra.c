@@ -212,18 +212,31 @@ pred_plane(uint8_t *o, ptrdiff_t os, const uint8_t *top, const uint8_t *left, in
     }
 }
 
-void avila_h264_pred16x16(uint8_t *pred, ptrdiff_t pred_stride, const uint8_t *rec,
-                          ptrdiff_t stride, int mode, unsigned avail)
+/* The neighbours of a 16x16 block, gathered once for any number of modes. */
+struct edge16 {
+    uint8_t tb[17], lb[17]; /* zero where unavailable, so always defined */
+    unsigned avail;
+};
+
+static void edge16_load(struct edge16 *g, const uint8_t *rec, ptrdiff_t stride, unsigned avail)
 {
-    uint8_t tb[17] = {0}, lb[17] = {0}; /* defined even where unavailable */
-    uint8_t *top = tb + 1, *left = lb + 1;
+    memset(g->tb, 0, sizeof g->tb);
+    memset(g->lb, 0, sizeof g->lb);
+    g->avail = avail;
     if (avail & TOP)
-        memcpy(top, rec - stride, 16);
+        memcpy(g->tb + 1, rec - stride, 16);
     if (avail & LEFT)
         for (int y = 0; y < 16; y++)
-            left[y] = rec[y * stride - 1];
+            g->lb[1 + y] = rec[y * stride - 1];
     if (avail & TOPLEFT)
-        top[-1] = left[-1] = rec[-stride - 1];
+        g->tb[0] = g->lb[0] = rec[-stride - 1];
+}
+
+/* Always inlined: avila_h264_pred16x16_all's loop then has one copy per mode. */
+static inline __attribute__((always_inline)) void
+pred16_from_edge(uint8_t *pred, ptrdiff_t pred_stride, const struct edge16 *g, int mode)
+{
+    const uint8_t *top = g->tb + 1, *left = g->lb + 1;
     switch (mode) {
     case AVILA_H264_I16_V: /* 8.3.3.1 */
         for (int y = 0; y < 16; y++)
@@ -234,12 +247,13 @@ void avila_h264_pred16x16(uint8_t *pred, ptrdiff_t pred_stride, const uint8_t *r
             memset(pred + y * pred_stride, left[y], 16);
         break;
     case AVILA_H264_I16_DC: { /* 8.3.3.3 */
+        /* Unavailable edges are zero: they add nothing. */
         int st = 0, sl = 0, dc;
         for (int k = 0; k < 16; k++) {
-            st += (avail & TOP) ? top[k] : 0;
-            sl += (avail & LEFT) ? left[k] : 0;
+            st += top[k];
+            sl += left[k];
         }
-        switch (avail & (LEFT | TOP)) {
+        switch (g->avail & (LEFT | TOP)) {
         case LEFT | TOP:
             dc = (st + sl + 16) >> 5;
             break;
@@ -261,6 +275,29 @@ void avila_h264_pred16x16(uint8_t *pred, ptrdiff_t pred_stride, const uint8_t *r
         pred_plane(pred, pred_stride, top, left, 16);
         break;
     }
+}
+
+void avila_h264_pred16x16(uint8_t *pred, ptrdiff_t pred_stride, const uint8_t *rec,
+                          ptrdiff_t stride, int mode, unsigned avail)
+{
+    struct edge16 g;
+    edge16_load(&g, rec, stride, avail);
+    pred16_from_edge(pred, pred_stride, &g, mode);
+}
+
+unsigned avila_h264_pred16x16_all(uint8_t pred[4][256], const uint8_t *rec, ptrdiff_t stride,
+                                  unsigned avail)
+{
+    struct edge16 g;
+    unsigned done = 0;
+    edge16_load(&g, rec, stride, avail);
+    for (int m = 0; m < 4; m++) {
+        if ((avail & need16[m]) != need16[m])
+            continue;
+        pred16_from_edge(pred[m], 16, &g, m);
+        done |= 1u << m;
+    }
+    return done;
 }
 
 /* ---------------------------------------------------------------- chroma */

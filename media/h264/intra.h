@@ -86,4 +86,8 @@ void avila_h264_pred_chroma(uint8_t *pred, ptrdiff_t pred_stride, const uint8_t 
 unsigned avila_h264_pred4x4_all(uint8_t pred[9][16], const uint8_t *rec, ptrdiff_t stride,
                                 unsigned avail);
 
+/* The same for Intra_16x16: pred[mode] holds a 16x16 block, row stride 16. */
+unsigned avila_h264_pred16x16_all(uint8_t pred[4][256], const uint8_t *rec, ptrdiff_t stride,
+                                  unsigned avail);
+
 #endif

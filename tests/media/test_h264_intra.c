@@ -283,12 +283,13 @@ static void pred16x16_plane_on_a_ramp(void **state)
             assert_int_equal(p[y * 16 + x], 100 + 2 * x + 3 * y);
 }
 
-/* 8.3.3.4 literally for random neighbours, with clipping. */
+/* 8.3.3.4 literally for random neighbours, with clipping; avila_h264_pred16x16_all gives the same.
+ */
 static void pred16x16_matches_equations(void **state)
 {
     (void)state;
     uint64_t s = 5;
-    uint8_t pic[W * W], p[16 * 17];
+    uint8_t pic[W * W], p[16 * 17], all[4][256];
     for (int it = 0; it < 2000; it++) {
         unsigned avail = (unsigned)it & 7;
         memset(pic, 0xee, sizeof pic);
@@ -302,8 +303,11 @@ static void pred16x16_matches_equations(void **state)
         }
         if (avail & TL)
             b[-W - 1] = (uint8_t)rnd(&s, 0, 255);
+        unsigned ok = avila_h264_pred16x16_all(all, b, W, avail);
         for (int mode = 0; mode < 4; mode++) {
-            if (!avila_h264_pred16x16_ok(mode, avail))
+            bool allowed = avila_h264_pred16x16_ok(mode, avail);
+            assert_int_equal((ok >> mode) & 1, allowed);
+            if (!allowed)
                 continue;
             memset(p, 0x55, sizeof p);
             avila_h264_pred16x16(p, 17, b, W, mode, avail);
@@ -335,6 +339,7 @@ static void pred16x16_matches_equations(void **state)
                         want = want < 0 ? 0 : want > 255 ? 255 : want;
                     }
                     assert_int_equal(p[y * 17 + x], want);
+                    assert_int_equal(all[mode][y * 16 + x], want);
                 }
                 assert_int_equal(p[y * 17 + 16], 0x55);
             }

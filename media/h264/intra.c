@@ -204,11 +204,13 @@ pred_plane(uint8_t *o, ptrdiff_t os, const uint8_t *top, const uint8_t *left, in
         b = (34 * h + 32) >> 6;
         c = (34 * v + 32) >> 6;
     }
+    /* Every sum below lies within -11456..19648 (16x16) or -10824..19016
+     * (chroma): 16-bit lanes hold it, twice as many per vector. */
     int c0 = half - 1;
     for (int y = 0; y < n; y++) {
-        int base = a + c * (y - c0) - b * c0 + 16;
+        int16_t base = (int16_t)(a + c * (y - c0) - b * c0 + 16);
         for (int x = 0; x < n; x++)
-            o[y * os + x] = clip_pixel((base + b * x) >> 5);
+            o[y * os + x] = clip_pixel((int16_t)(base + (int16_t)(b * x)) >> 5);
     }
 }
 

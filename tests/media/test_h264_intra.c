@@ -294,15 +294,17 @@ static void pred16x16_matches_equations(void **state)
         unsigned avail = (unsigned)it & 7;
         memset(pic, 0xee, sizeof pic);
         uint8_t *b = pic + OFF;
+        /* Steep edges, rising or falling each, give the plane's extreme gradients. */
         int steep = it & 8;
+        bool top_up = it & 16, left_up = it & 32;
         for (int k = 0; k < 16; k++) {
             if (avail & T)
-                b[-W + k] = (uint8_t)(steep ? (k < 8 ? 0 : 255) : rnd(&s, 0, 255));
+                b[-W + k] = (uint8_t)(steep ? ((k < 8) == top_up ? 0 : 255) : rnd(&s, 0, 255));
             if (avail & L)
-                b[k * W - 1] = (uint8_t)(steep ? (k < 8 ? 255 : 0) : rnd(&s, 0, 255));
+                b[k * W - 1] = (uint8_t)(steep ? ((k < 8) == left_up ? 0 : 255) : rnd(&s, 0, 255));
         }
         if (avail & TL)
-            b[-W - 1] = (uint8_t)rnd(&s, 0, 255);
+            b[-W - 1] = (uint8_t)(steep ? (top_up ? 0 : 255) : rnd(&s, 0, 255));
         unsigned ok = avila_h264_pred16x16_all(all, b, W, avail);
         for (int mode = 0; mode < 4; mode++) {
             bool allowed = avila_h264_pred16x16_ok(mode, avail);
